@@ -1,0 +1,95 @@
+"""`create_app(settings)`: the Litestar application with its routes, templates, error
+mapping, security middleware and database lifespan."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+
+from litestar import Litestar
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import State
+from litestar.di import Provide
+from litestar.openapi import OpenAPIConfig
+from litestar.plugins.jinja import JinjaTemplateEngine
+from litestar.static_files import create_static_files_router
+from litestar.template import TemplateConfig
+from piccolo.engine.postgres import PostgresEngine
+
+from programmes import __version__, db
+from programmes.clock import Clock, system_clock
+from programmes.settings import Settings
+from programmes.web import public, staff, system
+from programmes.web.admin import admin_route, build_admin
+from programmes.web.auth import AuthenticationMiddleware
+from programmes.web.errors import EXCEPTION_HANDLERS
+from programmes.web.pages import build_environment
+from programmes.web.security import SecurityHeadersMiddleware
+
+STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
+POOL_MIN_SIZE = 2
+POOL_MAX_SIZE = 10
+
+
+def _now(state: State) -> datetime:
+    clock: Clock = state.clock
+    return clock()
+
+
+@asynccontextmanager
+async def database_pool(app: Litestar) -> AsyncIterator[None]:
+    """PostgreSQL gets a connection pool for the life of the app (Piccolo otherwise opens
+    a connection per query); SQLite needs none."""
+    engine = db.engine()
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE)
+        try:
+            yield
+        finally:
+            await engine.close_connection_pool()
+    else:
+        yield
+
+
+def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
+    db.configure(settings.database)
+    return Litestar(
+        route_handlers=[
+            system.health_check,
+            public.home,
+            staff.StaffAuthController,
+            staff.StaffHomeController,
+            admin_route(build_admin(settings)),
+            create_static_files_router(
+                path="/static",
+                directories=[STATIC_DIR],
+                opt={"access": "public"},
+                include_in_schema=False,
+            ),
+        ],
+        dependencies={"now": Provide(_now, sync_to_thread=False)},
+        state=State({"settings": settings, "clock": clock}),
+        middleware=[
+            SecurityHeadersMiddleware(https=settings.secure_cookies),
+            AuthenticationMiddleware(clock=clock),
+        ],
+        csrf_config=CSRFConfig(
+            secret=settings.secret_key,
+            cookie_name="programmes_csrf",
+            cookie_secure=settings.secure_cookies,
+            cookie_httponly=True,
+            header_name="x-csrftoken",
+            exclude=["/api/", "/admin"],
+        ),
+        template_config=TemplateConfig(
+            engine=JinjaTemplateEngine.from_environment(build_environment())
+        ),
+        openapi_config=OpenAPIConfig(
+            title="programmes", version=__version__, path="/schema", use_handler_docstrings=True
+        ),
+        exception_handlers=EXCEPTION_HANDLERS,
+        lifespan=[database_pool],
+        debug=False,
+    )

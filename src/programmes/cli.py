@@ -1,0 +1,208 @@
+"""The `programmes` command: serve, migrate, demo, user create, token create.
+
+Every command first reads the settings and reaches the database; a bad or unreachable value
+ends the command with one line naming the variable and exit status 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import getpass
+import logging
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any, NoReturn
+
+from programmes import db
+from programmes.clock import system_clock
+from programmes.domain import accounts, demo, kitas
+from programmes.domain.errors import DomainError
+from programmes.settings import Settings, SettingsError, load_settings
+from programmes.tables.vocabulary import Role
+
+EXIT_USAGE = 2
+
+
+def fail(message: str) -> NoReturn:
+    print(f"programmes: error: {message}", file=sys.stderr)
+    raise SystemExit(EXIT_USAGE)
+
+
+def prepare(*, migrate: bool = True) -> Settings:
+    """Read settings, reach the database and apply migrations; exit 2 with one line on error."""
+    try:
+        settings = load_settings()
+        db.configure(settings.database)
+        asyncio.run(_prepare_database(settings, migrate=migrate))
+    except SettingsError as exc:
+        fail(str(exc))
+    return settings
+
+
+async def _prepare_database(settings: Settings, *, migrate: bool) -> None:
+    await db.check_connection(settings.database)
+    if migrate:
+        await db.migrate()
+
+
+def run(coroutine: Awaitable[Any]) -> Any:
+    try:
+        return asyncio.run(coroutine)  # type: ignore[arg-type]
+    except DomainError as exc:
+        fail(str(exc))
+
+
+def cmd_migrate(args: argparse.Namespace) -> None:
+    prepare()
+    print("Database is up to date.")
+
+
+def cmd_demo(args: argparse.Namespace) -> None:
+    prepare()
+    result = run(demo.load_demo(now=system_clock(), force=args.force))
+    print(result.summary())
+
+
+def cmd_serve(args: argparse.Namespace) -> None:
+    settings = prepare()
+    if args.demo:
+        if run(demo.database_is_empty()):
+            print(run(demo.load_demo(now=system_clock(), force=False)).summary())
+        else:
+            print("Demo data not loaded: the database already has data.")
+    import uvicorn
+
+    from programmes.logging_config import uvicorn_log_config
+
+    print(f"Serving on http://{args.host}:{args.port} ({settings.database.engine})")
+    uvicorn.run(
+        "programmes.asgi:app_from_environment",
+        factory=True,
+        host=args.host,
+        port=args.port,
+        workers=args.workers,
+        loop="uvloop",
+        http="httptools",
+        proxy_headers=args.proxy_headers,
+        log_config=uvicorn_log_config(),
+        access_log=not args.no_access_log,
+    )
+
+
+def cmd_user_create(args: argparse.Namespace) -> None:
+    prepare()
+    password = _read_password(args.password_stdin)
+    kita_id = run(kitas.kita_id_for(args.kita)) if args.kita else None
+    staff = run(
+        accounts.create_account(
+            email=args.email,
+            password=password,
+            role=args.role,
+            name=args.name or "",
+            kita_id=kita_id,
+            now=system_clock(),
+        )
+    )
+    print(f"Created {staff.role.value} account {staff.email} (id {staff.id}).")
+
+
+def cmd_token_create(args: argparse.Namespace) -> None:
+    prepare()
+    staff = run(accounts.account_by_email(args.email))
+    token = run(accounts.create_api_token(account_id=staff.id, name=args.name, now=system_clock()))
+    print("API token (shown once; send it as 'Authorization: Bearer <token>'):")
+    print(token)
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin or not sys.stdin.isatty():
+        return sys.stdin.readline().rstrip("\n")
+    first = getpass.getpass("Password: ")
+    if getpass.getpass("Repeat password: ") != first:
+        fail("the passwords do not match")
+    return first
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="programmes",
+        description="Rucksack KiTa cohorts, trainings and info events: the service and its tools.",
+        epilog="Configuration comes from PROGRAMMES_* environment variables (see README).",
+    )
+    commands = parser.add_subparsers(dest="command", required=True, metavar="command")
+
+    serve = commands.add_parser(
+        "serve",
+        help="apply migrations, then serve the web app",
+        description="Apply migrations, then serve the web app with uvicorn (uvloop, httptools).",
+    )
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    serve.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    serve.add_argument("--workers", type=_positive, default=1, help="worker processes")
+    serve.add_argument("--demo", action="store_true", help="load demo data into an empty database")
+    serve.add_argument(
+        "--proxy-headers", action="store_true", help="trust X-Forwarded-* (behind a proxy)"
+    )
+    serve.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    serve.set_defaults(handler=cmd_serve)
+
+    migrate = commands.add_parser(
+        "migrate", help="apply database migrations", description="Apply database migrations."
+    )
+    migrate.set_defaults(handler=cmd_migrate)
+
+    demo_ = commands.add_parser(
+        "demo",
+        help="load the demo data set",
+        description="Load invented demo data (KiTas, cohorts, events, families, one account "
+        "per role). Refuses a database that has data unless --force is given.",
+    )
+    demo_.add_argument("--force", action="store_true", help="delete all data first")
+    demo_.set_defaults(handler=cmd_demo)
+
+    user = commands.add_parser("user", help="manage staff accounts", description="Staff accounts.")
+    user_commands = user.add_subparsers(dest="user_command", required=True, metavar="action")
+    create = user_commands.add_parser(
+        "create",
+        help="create a staff account",
+        description="Create a staff account. The password is asked for, or read from "
+        "standard input with --password-stdin.",
+    )
+    create.add_argument("--role", required=True, choices=[r.value for r in Role])
+    create.add_argument("--email", required=True)
+    create.add_argument("--name", help="display name")
+    create.add_argument("--kita", help="the partner's KiTa (id or exact name); partners only")
+    create.add_argument("--password-stdin", action="store_true", help="read password from stdin")
+    create.set_defaults(handler=cmd_user_create)
+
+    token = commands.add_parser("token", help="API tokens", description="API tokens for scripts.")
+    token_commands = token.add_subparsers(dest="token_command", required=True, metavar="action")
+    token_create = token_commands.add_parser(
+        "create", help="create an API token", description="Create a bearer token for an account."
+    )
+    token_create.add_argument("--email", required=True, help="the account's e-mail address")
+    token_create.add_argument("--name", required=True, help="what the token is for")
+    token_create.set_defaults(handler=cmd_token_create)
+    return parser
+
+
+def _positive(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= 64:
+        raise argparse.ArgumentTypeError("must be between 1 and 64")
+    return number
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    args = build_parser().parse_args(argv)
+    handler: Callable[[argparse.Namespace], None] = args.handler
+    handler(args)
+
+
+if __name__ == "__main__":
+    main()

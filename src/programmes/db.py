@@ -1,0 +1,222 @@
+"""Database engines, the Piccolo app registry, and the write transaction.
+
+One engine is active per process. `configure(config)` builds it from the settings and binds
+every table to it; `piccolo_conf.py` and the CLI call it before any query. SQLite runs with
+WAL, `synchronous=FULL`, a busy timeout and IMMEDIATE write transactions, serialised inside
+each process so that workers never spin on "database is locked".
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import io
+import os
+import re
+import sqlite3
+import weakref
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any
+
+from piccolo.apps.migrations.tables import Migration
+from piccolo.conf.apps import AppRegistry
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.table import Table
+from piccolo_api.session_auth.tables import SessionsBase
+
+from programmes.settings import DatabaseConfig, SettingsError
+from programmes.tables import ALL_TABLES
+
+#: Seconds a SQLite connection waits for another process's write lock before failing.
+SQLITE_BUSY_TIMEOUT = 30.0
+
+APP_REGISTRY = AppRegistry(apps=["programmes.piccolo_app", "piccolo_api.session_auth.piccolo_app"])
+
+_ADD_CONSTRAINT = re.compile(
+    r'^ALTER TABLE "?(?P<table>\w+)"? ADD CONSTRAINT "?(?P<name>\w+)"? (?P<body>(CHECK|UNIQUE).*)$',
+    re.IGNORECASE | re.DOTALL,
+)
+
+#: The active engine; Piccolo's `engine_finder()` reads it through PICCOLO_CONF.
+DB: Engine[Any] | None = None
+
+
+class _DurableConnection(sqlite3.Connection):
+    """A SQLite connection that always syncs fully and enforces foreign keys."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.execute("PRAGMA synchronous = FULL")
+        self.execute("PRAGMA foreign_keys = ON")
+
+
+class DurableSQLiteEngine(SQLiteEngine):
+    """Piccolo's SQLite engine with this service's durability and locking settings."""
+
+    def __init__(self, path: str) -> None:
+        super().__init__(path=path, timeout=SQLITE_BUSY_TIMEOUT, factory=_DurableConnection)
+
+    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
+        """Run DDL, translating what SQLite cannot do (see `_sqlite_constraint`)."""
+        match = _ADD_CONSTRAINT.match(ddl.strip())
+        if match is None:
+            return await super().run_ddl(ddl, in_pool=in_pool)
+        return await self._add_constraint(*match.group("table", "name", "body"))
+
+    async def _add_constraint(self, table: str, name: str, body: str) -> Any:
+        """SQLite has no ALTER TABLE … ADD CONSTRAINT, and Piccolo's migrations emit one
+        right after each CREATE TABLE. A UNIQUE constraint becomes a unique index (same
+        guarantee, same error); a CHECK is folded into the CREATE TABLE statement, which is
+        only safe while the table is still empty, so a populated table is refused."""
+        if body.upper().startswith("UNIQUE"):
+            columns = body[len("UNIQUE") :].strip()
+            return await super().run_ddl(f'CREATE UNIQUE INDEX "{name}" ON "{table}" {columns}')
+        probe = f'SELECT 1 AS x FROM "{table}" LIMIT 1'  # noqa: S608 (a name from Piccolo's DDL)
+        if await super().run_ddl(probe):
+            raise RuntimeError(
+                f"SQLite cannot add CHECK constraint {name} to {table}, which has rows: "
+                "write a table-rebuild migration instead"
+            )
+        schema = (
+            "SELECT type, sql FROM sqlite_master WHERE tbl_name = "  # noqa: S608
+            f"'{table}' AND sql IS NOT NULL ORDER BY type = 'table' DESC"
+        )
+        rows = await super().run_ddl(schema)
+        create, *indexes = (row["sql"] for row in rows)
+        create = create[: create.rindex(")")] + f', CONSTRAINT "{name}" {body})'
+        await super().run_ddl(f'DROP TABLE "{table}"')
+        for statement in (create, *indexes):
+            await super().run_ddl(statement)
+        return []
+
+    def enable_wal(self) -> None:
+        """Switch the file to write-ahead logging (persistent; readers never block writers)."""
+        with sqlite3.connect(self.path, timeout=SQLITE_BUSY_TIMEOUT) as conn:
+            conn.execute("PRAGMA journal_mode = WAL")
+
+
+def all_tables() -> tuple[type[Table], ...]:
+    return (*ALL_TABLES, SessionsBase, Migration)
+
+
+def create_engine(config: DatabaseConfig) -> Engine[Any]:
+    if config.is_sqlite:
+        assert config.sqlite_path is not None
+        return DurableSQLiteEngine(path=str(config.sqlite_path))
+    assert config.dsn is not None
+    return PostgresEngine(config={"dsn": config.dsn, "timeout": 10})
+
+
+def use_engine(engine: Engine[Any]) -> Engine[Any]:
+    """Make `engine` the one every table and Piccolo's migration runner uses."""
+    global DB
+    DB = engine
+    os.environ["PICCOLO_CONF"] = "programmes.db"
+    for table in all_tables():
+        table._meta.db = engine
+    return engine
+
+
+def configure(config: DatabaseConfig) -> Engine[Any]:
+    return use_engine(create_engine(config))
+
+
+def engine() -> Engine[Any]:
+    if DB is None:
+        raise RuntimeError("programmes.db.configure() has not been called")
+    return DB
+
+
+def is_sqlite() -> bool:
+    return isinstance(engine(), SQLiteEngine)
+
+
+async def check_connection(config: DatabaseConfig) -> None:
+    """Run one query; raise `SettingsError` naming the URL variable when it fails."""
+    try:
+        await engine().run_ddl("SELECT 1")
+    except (TimeoutError, OSError, sqlite3.Error) as exc:
+        raise SettingsError(
+            "PROGRAMMES_DATABASE_URL", f"cannot reach {config.display} ({_reason(exc)})"
+        ) from None
+    except Exception as exc:  # asyncpg raises its own hierarchy (auth, unknown database …)
+        if type(exc).__module__.startswith("asyncpg"):
+            raise SettingsError(
+                "PROGRAMMES_DATABASE_URL", f"cannot use {config.display} ({_reason(exc)})"
+            ) from None
+        raise
+
+
+def _reason(exc: BaseException) -> str:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:200]
+
+
+class MigrationFailed(Exception):
+    pass
+
+
+async def migrate() -> None:
+    """Apply every pending migration (Piccolo's, piccolo_api's sessions, ours).
+
+    Piccolo's runner prints progress; it is captured so commands stay quiet on success and
+    show it when something fails."""
+    from piccolo.apps.migrations.commands.forwards import run_forwards
+
+    output = io.StringIO()
+    with contextlib.redirect_stdout(output):
+        result = await run_forwards(app_name="all")
+    if not result.success:
+        raise MigrationFailed(f"{result.message}\n{output.getvalue()}")
+    db = engine()
+    if isinstance(db, DurableSQLiteEngine):
+        db.enable_wal()
+
+
+_write_locks: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, asyncio.Lock] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _write_lock() -> asyncio.Lock:
+    loop = asyncio.get_running_loop()
+    lock = _write_locks.get(loop)
+    if lock is None:
+        lock = _write_locks[loop] = asyncio.Lock()
+    return lock
+
+
+@asynccontextmanager
+async def write_transaction() -> AsyncIterator[None]:
+    """A transaction for a use case that writes.
+
+    SQLite: BEGIN IMMEDIATE takes the write lock up front (a DEFERRED transaction that reads
+    and then writes fails with "database is locked" under load), and a per-process lock
+    queues this process's writers in memory instead of in SQLite's busy loop. PostgreSQL:
+    READ COMMITTED; scarce resources are taken with conditional UPDATEs. Nested calls join
+    the outer transaction.
+    """
+    db = engine()
+    if db.current_transaction.get() is not None:
+        yield
+        return
+    if isinstance(db, SQLiteEngine):
+        async with _write_lock(), db.transaction(transaction_type=TransactionType.immediate):
+            yield
+    else:
+        async with db.transaction():
+            yield
+
+
+@asynccontextmanager
+async def read_transaction() -> AsyncIterator[None]:
+    """A consistent snapshot for reads that span several queries (reports, feeds)."""
+    db = engine()
+    if db.current_transaction.get() is not None:
+        yield
+        return
+    async with db.transaction():
+        yield

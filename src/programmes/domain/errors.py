@@ -1,0 +1,73 @@
+"""The errors a use case can raise, each carrying a message a person can act on.
+
+The web layer maps them to HTTP in one place (`programmes.web.errors`); the domain never
+knows about status codes. `field` names the input that caused the error, when there is one,
+so that forms and JSON clients can point at it.
+
+Messages are catalogued: the English text is a template marked with `N_()` for extraction,
+the values go in as keyword parameters, and `translated(language)` renders it in the
+reader's language (German first), e.g.
+`InvalidInput(N_("At most %(cap)s sessions per cohort."), field="count", cap=60)`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from programmes.i18n import gettext
+
+
+def N_(message: str) -> str:
+    """Mark a message for extraction into the catalogue without translating it yet."""
+    return message
+
+
+class DomainError(Exception):
+    """Base class: a rule of the service was broken or a request cannot be served."""
+
+    def __init__(self, message: str, *, field: str | None = None, **params: Any) -> None:
+        self.template = message
+        self.params = params
+        self.message = message % params if params else message
+        self.field = field
+        super().__init__(self.message)
+
+    def translated(self, language: str) -> str:
+        return gettext(language, self.template, **self.params)
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.message}" if self.field else self.message
+
+
+class InvalidInput(DomainError):
+    """The input is malformed or out of range (HTTP 422). Always names the field."""
+
+
+class NotFound(DomainError):
+    """The object does not exist, or the caller may not know that it exists (HTTP 404)."""
+
+
+class Forbidden(DomainError):
+    """The caller is known but their role may not do this (HTTP 403)."""
+
+
+class Conflict(DomainError):
+    """The input is well-formed but clashes with the current state (HTTP 409)."""
+
+
+class Unavailable(DomainError):
+    """A dependency (database, remote calendar) cannot be reached (HTTP 503/502)."""
+
+
+class AuthenticationFailed(DomainError):
+    """Credentials are missing, wrong, expired or revoked (HTTP 401)."""
+
+
+class TooManyRequests(DomainError):
+    """A throttle refused the request (HTTP 429); `retry_after` is in seconds."""
+
+    def __init__(
+        self, message: str, *, retry_after: int, field: str | None = None, **params: Any
+    ) -> None:
+        super().__init__(message, field=field, **params)
+        self.retry_after = retry_after

@@ -1,0 +1,57 @@
+"""Translations: German first, English too.
+
+Message ids are English; the German catalogue (`locale/de/LC_MESSAGES/messages.po`) is
+compiled in memory at first use, so there is no build step and no binary file in the
+repository. Pages and mails pick the language per request or per recipient, never globally.
+Extract new strings with `pybabel extract -F babel.cfg -o messages.pot .` and merge them with
+`pybabel update -i messages.pot -d src/programmes/locale`.
+"""
+
+from __future__ import annotations
+
+import gettext as gettext_module
+from functools import lru_cache
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+from babel.messages.mofile import write_mo
+from babel.messages.pofile import read_po
+from babel.support import Translations
+
+LOCALE_DIR = Path(__file__).resolve().parent / "locale"
+LANGUAGES = ("de", "en")
+DEFAULT_LANGUAGE = "de"
+LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+
+
+def normalise_language(value: str | None) -> str | None:
+    """'en', 'EN', 'en-GB' -> 'en'; anything unknown -> None."""
+    if not value:
+        return None
+    code = value.strip().lower()[:2]
+    return code if code in LANGUAGES else None
+
+
+@lru_cache(maxsize=len(LANGUAGES))
+def translations(language: str) -> gettext_module.NullTranslations:
+    """The catalogue for a language; English (the message ids) needs none."""
+    po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
+    if language not in LANGUAGES or not po_path.exists():
+        return gettext_module.NullTranslations()
+    with po_path.open("rb") as po_file:
+        catalog = read_po(po_file, locale=language)
+    compiled = BytesIO()
+    write_mo(compiled, catalog)
+    compiled.seek(0)
+    return Translations(compiled)
+
+
+def gettext(language: str, message: str, **variables: Any) -> str:
+    text = translations(language).gettext(message)
+    return text % variables if variables else text
+
+
+def ngettext(language: str, singular: str, plural: str, n: int, **variables: Any) -> str:
+    text = translations(language).ngettext(singular, plural, n)
+    return text % {"num": n, **variables}

@@ -1,0 +1,232 @@
+"""The one place that reads the environment.
+
+`load_settings()` turns `PROGRAMMES_*` variables into a frozen `Settings`. Every bad value
+raises `SettingsError`, whose text is one line naming the variable; the CLI prints it and
+exits with status 2, so nobody ever sees a traceback for a typo in a URL.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from urllib.parse import SplitResult, parse_qs, urlsplit
+
+DEFAULT_DATABASE_URL = "sqlite:///programmes.sqlite"
+DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+SECRET_FILE_NAME = ".programmes-secret"  # noqa: S105 (a file name, not a secret)
+MIN_SECRET_LENGTH = 32
+
+
+class SettingsError(Exception):
+    """A configuration value is missing or wrong; the message names the variable."""
+
+    def __init__(self, variable: str, problem: str) -> None:
+        super().__init__(f"{variable}: {problem}")
+        self.variable = variable
+
+
+class Mode(StrEnum):
+    development = "development"
+    production = "production"
+    test = "test"
+
+
+@dataclass(frozen=True)
+class DatabaseConfig:
+    """Where the data lives. `sqlite_path` is set for SQLite, `dsn` for PostgreSQL."""
+
+    url: str
+    engine: str  # "sqlite" or "postgres"
+    sqlite_path: Path | None = None
+    dsn: str | None = None
+
+    @property
+    def is_sqlite(self) -> bool:
+        return self.engine == "sqlite"
+
+    @property
+    def display(self) -> str:
+        """The URL without a password, for messages and logs."""
+        parts = urlsplit(self.url)
+        if parts.password:
+            netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+            return parts._replace(netloc=netloc).geturl()
+        return self.url
+
+
+@dataclass(frozen=True)
+class SmtpConfig:
+    host: str
+    port: int
+    username: str | None
+    password: str | None
+    use_tls: bool  # implicit TLS (smtps://)
+    starttls: bool
+    sender: str
+
+
+@dataclass(frozen=True)
+class Settings:
+    mode: Mode
+    database: DatabaseConfig
+    secret_key: str
+    base_url: str
+    smtp: SmtpConfig | None
+    organisation_name: str
+    privacy_notice_version: str
+
+    @property
+    def host(self) -> str:
+        """Host name of the public base URL (used in calendar UIDs)."""
+        return urlsplit(self.base_url).hostname or "localhost"
+
+    @property
+    def secure_cookies(self) -> bool:
+        return self.base_url.startswith("https://")
+
+
+def load_settings(
+    environ: Mapping[str, str] | None = None, *, workdir: Path | None = None
+) -> Settings:
+    """Read and check every setting; raise `SettingsError` naming the first bad one."""
+    env = os.environ if environ is None else environ
+    cwd = workdir or Path.cwd()
+    mode = _parse_mode(env.get("PROGRAMMES_ENV", "development"))
+    return Settings(
+        mode=mode,
+        database=parse_database_url(env.get("PROGRAMMES_DATABASE_URL") or DEFAULT_DATABASE_URL),
+        secret_key=_secret_key(env.get("PROGRAMMES_SECRET_KEY"), mode, cwd),
+        base_url=_parse_base_url(env.get("PROGRAMMES_BASE_URL") or DEFAULT_BASE_URL),
+        smtp=_parse_smtp_url(env.get("PROGRAMMES_SMTP_URL") or None, env),
+        organisation_name=(
+            env.get("PROGRAMMES_ORGANISATION") or "Haus der Kulturen Herten"
+        ).strip(),
+        privacy_notice_version=(env.get("PROGRAMMES_PRIVACY_NOTICE_VERSION") or "2026-09").strip(),
+    )
+
+
+def _parse_mode(value: str) -> Mode:
+    try:
+        return Mode(value.strip().lower())
+    except ValueError:
+        allowed = ", ".join(m.value for m in Mode)
+        raise SettingsError("PROGRAMMES_ENV", f"must be one of {allowed}, not {value!r}") from None
+
+
+def parse_database_url(url: str) -> DatabaseConfig:
+    """Accept `sqlite:///relative.sqlite`, `sqlite:////absolute.sqlite` or `postgresql://…`."""
+    var = "PROGRAMMES_DATABASE_URL"
+    url = url.strip()
+    try:
+        parts = urlsplit(url)
+    except ValueError as exc:
+        raise SettingsError(var, f"is not a valid URL ({exc})") from None
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        return _sqlite_config(url, parts)
+    if scheme in ("postgresql", "postgres"):
+        return _postgres_config(url, parts)
+    raise SettingsError(
+        var, f"must start with sqlite:/// or postgresql://, not {scheme or 'no scheme'!r}"
+    )
+
+
+def _sqlite_config(url: str, parts: SplitResult) -> DatabaseConfig:
+    var = "PROGRAMMES_DATABASE_URL"
+    if parts.netloc:
+        raise SettingsError(var, "a SQLite URL has no host: use sqlite:///file.sqlite")
+    raw_path = parts.path[1:] if parts.path.startswith("/") else parts.path
+    if not raw_path or raw_path.endswith("/"):
+        raise SettingsError(var, "names no SQLite file: use sqlite:///programmes.sqlite")
+    if "\x00" in raw_path:
+        raise SettingsError(var, "contains a NUL byte")
+    return DatabaseConfig(url=url, engine="sqlite", sqlite_path=Path(raw_path))
+
+
+def _postgres_config(url: str, parts: SplitResult) -> DatabaseConfig:
+    var = "PROGRAMMES_DATABASE_URL"
+    try:
+        port = parts.port
+    except ValueError:
+        raise SettingsError(var, "has a port that is not a number") from None
+    if port is not None and not 0 < port < 65536:
+        raise SettingsError(var, "has a port out of range")
+    if not parts.hostname and "host" not in parse_qs(parts.query):
+        raise SettingsError(var, "names no PostgreSQL host: use postgresql://user@host/db")
+    if not parts.path.strip("/"):
+        raise SettingsError(var, "names no database: use postgresql://user@host/dbname")
+    dsn = url if parts.scheme == "postgresql" else "postgresql" + url[len(parts.scheme) :]
+    return DatabaseConfig(url=url, engine="postgres", dsn=dsn)
+
+
+def _secret_key(value: str | None, mode: Mode, cwd: Path) -> str:
+    var = "PROGRAMMES_SECRET_KEY"
+    if value is not None and value.strip():
+        if len(value.strip()) < MIN_SECRET_LENGTH:
+            raise SettingsError(var, f"must be at least {MIN_SECRET_LENGTH} characters long")
+        return value.strip()
+    if mode is Mode.production:
+        raise SettingsError(var, "is required in production (PROGRAMMES_ENV=production)")
+    return _development_secret(cwd / SECRET_FILE_NAME)
+
+
+def _development_secret(path: Path) -> str:
+    """Keep a generated secret in a local file so sessions survive restarts in development."""
+    try:
+        if path.exists():
+            stored = path.read_text(encoding="ascii").strip()
+            if len(stored) >= MIN_SECRET_LENGTH:
+                return stored
+        secret = secrets.token_urlsafe(48)
+        path.write_text(secret + "\n", encoding="ascii")
+        path.chmod(0o600)
+        return secret
+    except OSError as exc:
+        raise SettingsError(
+            "PROGRAMMES_SECRET_KEY", f"is unset and {path} cannot be used ({exc.strerror})"
+        ) from None
+
+
+def _parse_base_url(url: str) -> str:
+    var = "PROGRAMMES_BASE_URL"
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise SettingsError(var, f"must be an http:// or https:// URL with a host, not {url!r}")
+    if parts.query or parts.fragment:
+        raise SettingsError(var, "must not have a query or fragment")
+    try:
+        _ = parts.port
+    except ValueError:
+        raise SettingsError(var, "has a port that is not a number") from None
+    return url.strip().rstrip("/")
+
+
+def _parse_smtp_url(url: str | None, env: Mapping[str, str]) -> SmtpConfig | None:
+    """`smtp://[user:pass@]host[:port][?starttls=1]` or `smtps://…`; unset means no SMTP."""
+    if url is None:
+        return None
+    var = "PROGRAMMES_SMTP_URL"
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("smtp", "smtps"):
+        raise SettingsError(var, f"must start with smtp:// or smtps://, not {url.split(':')[0]!r}")
+    if not parts.hostname:
+        raise SettingsError(var, "names no mail server host")
+    try:
+        port = parts.port
+    except ValueError:
+        raise SettingsError(var, "has a port that is not a number") from None
+    query = parse_qs(parts.query)
+    sender = (env.get("PROGRAMMES_MAIL_FROM") or "programme@hausderkulturen.example").strip()
+    return SmtpConfig(
+        host=parts.hostname,
+        port=port or (465 if parts.scheme == "smtps" else 25),
+        username=parts.username,
+        password=parts.password,
+        use_tls=parts.scheme == "smtps",
+        starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
+        sender=sender,
+    )

@@ -1,0 +1,52 @@
+"""The data model: Piccolo tables, one module per area. Import tables from here."""
+
+from programmes.tables.accounts import Account, ApiToken, FeedToken
+from programmes.tables.catalogue import Cohort, CohortTrainer, Programme, Session
+from programmes.tables.participation import Attendance, Registration
+from programmes.tables.people import Child, Family, Guardian, Person
+from programmes.tables.places import ClosureDay, Kita
+from programmes.tables.records import AuditEvent, Outbox, RateCounter
+
+#: Every table of the service, parents before children (the order migrations create them).
+ALL_TABLES = (
+    Kita,
+    ClosureDay,
+    Account,
+    ApiToken,
+    FeedToken,
+    Programme,
+    Cohort,
+    CohortTrainer,
+    Session,
+    Family,
+    Guardian,
+    Child,
+    Person,
+    Registration,
+    Attendance,
+    AuditEvent,
+    Outbox,
+    RateCounter,
+)
+
+__all__ = [
+    "ALL_TABLES",
+    "Account",
+    "ApiToken",
+    "Attendance",
+    "AuditEvent",
+    "Child",
+    "ClosureDay",
+    "Cohort",
+    "CohortTrainer",
+    "Family",
+    "FeedToken",
+    "Guardian",
+    "Kita",
+    "Outbox",
+    "Person",
+    "Programme",
+    "RateCounter",
+    "Registration",
+    "Session",
+]

@@ -1,0 +1,46 @@
+"""KiTas (partner kindergartens) and the days they are closed."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    Date,
+    ForeignKey,
+    OnDelete,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.columns.column_types import Serial
+from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.constraints import Check, Unique
+from piccolo.table import Table
+
+from programmes.tables.vocabulary import ClosureSource
+
+
+class Kita(Table, tablename="kita"):
+    """A partner kindergarten. Partner staff accounts are bound to exactly one."""
+
+    id: Serial
+
+    name = Varchar(length=200, unique=True)
+    address = Varchar(length=300, default="")
+    closures_ical_url = Varchar(length=2000, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    archived_at = Timestamptz(null=True, default=None)
+
+
+class ClosureDay(Table, tablename="closure_day"):
+    """A day or an inclusive range of days on which a KiTa is closed."""
+
+    id: Serial
+
+    kita = ForeignKey(references=Kita, on_delete=OnDelete.cascade, null=False)
+    first_day = Date()
+    last_day = Date()
+    reason = Varchar(length=200)
+    source = Varchar(length=20, choices=ClosureSource, default=ClosureSource.manual.value)
+    source_uid = Varchar(length=500, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+    closure_day_range = Check("last_day >= first_day")
+    closure_day_import_unique = Unique(["kita", "source_uid"])

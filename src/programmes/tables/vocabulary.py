@@ -1,0 +1,67 @@
+"""The fixed words of the data model, shared by tables, domain and web.
+
+They are `StrEnum`s so that they compare equal to the strings stored in the database and
+serialise as plain strings in JSON.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    coordinator = "coordinator"
+    partner = "partner"
+    trainer = "trainer"
+
+
+class ProgrammeKind(StrEnum):
+    rucksack = "rucksack"
+    training = "training"
+    info_event = "info_event"
+
+
+class PublicationStatus(StrEnum):
+    """Life cycle of a programme or cohort: drafted, published, then archived."""
+
+    draft = "draft"
+    published = "published"
+    cancelled = "cancelled"
+    archived = "archived"
+
+
+class SessionStatus(StrEnum):
+    scheduled = "scheduled"
+    cancelled = "cancelled"
+
+
+class RegistrationStatus(StrEnum):
+    confirmed = "confirmed"
+    waiting = "waiting"
+    cancelled = "cancelled"
+
+
+class ConsentMethod(StrEnum):
+    """How consent to the privacy notice was given."""
+
+    online = "online"
+    paper = "paper"
+    verbal = "verbal"
+
+
+class AttendanceMark(StrEnum):
+    present = "present"
+    excused = "excused"
+    absent = "absent"
+
+
+class ClosureSource(StrEnum):
+    manual = "manual"
+    ical = "ical"
+
+
+class Language(StrEnum):
+    """Languages the service speaks (pages and mails)."""
+
+    de = "de"
+    en = "en"

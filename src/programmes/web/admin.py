@@ -1,0 +1,86 @@
+"""The coordinators' back office: piccolo-admin, built once and mounted at /admin/.
+
+It signs in against the same `Account` table and `SessionsBase` sessions as the staff
+pages, so a coordinator who signed in at /staff/login is signed in here too. Our guard
+lets only coordinators through (others get 403, anonymous visitors the sign-in page);
+piccolo-admin's own check (`admin` flag) is a second line.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+from litestar import asgi
+from litestar.handlers.asgi_handlers import ASGIRouteHandler
+from litestar.types import ASGIApp, Receive, Scope, Send
+from piccolo.table import Table
+from piccolo_admin.endpoints import create_admin
+from piccolo_api.session_auth.tables import SessionsBase
+
+from programmes.settings import Settings
+from programmes.tables import (
+    Account,
+    ApiToken,
+    Attendance,
+    AuditEvent,
+    Child,
+    ClosureDay,
+    Cohort,
+    CohortTrainer,
+    Family,
+    FeedToken,
+    Guardian,
+    Kita,
+    Outbox,
+    Person,
+    Programme,
+    Registration,
+    Session,
+)
+from programmes.web.guards import requires_coordinator
+
+ADMIN_TABLES: list[type[Table]] = [
+    Kita,
+    ClosureDay,
+    Programme,
+    Cohort,
+    CohortTrainer,
+    Session,
+    Family,
+    Guardian,
+    Child,
+    Person,
+    Registration,
+    Attendance,
+    Account,
+    ApiToken,
+    FeedToken,
+    AuditEvent,
+    Outbox,
+]
+
+
+def build_admin(settings: Settings) -> ASGIApp:
+    return _admin(production=settings.secure_cookies, host=settings.host)
+
+
+@lru_cache(maxsize=4)
+def _admin(*, production: bool, host: str) -> ASGIApp:
+    """Building piccolo-admin takes most of a second, so it is built once per process; it
+    reaches the database through the tables, which follow the configured engine."""
+    return create_admin(  # type: ignore[no-any-return]
+        tables=ADMIN_TABLES,
+        auth_table=Account,
+        session_table=SessionsBase,
+        site_name="programmes – Back office",
+        production=production,
+        allowed_hosts=[host],
+    )
+
+
+def admin_route(admin: ASGIApp) -> ASGIRouteHandler:
+    @asgi("/admin", is_mount=True, copy_scope=True, guards=[requires_coordinator])
+    async def back_office(scope: Scope, receive: Receive, send: Send) -> None:
+        await admin(scope, receive, send)
+
+    return back_office

@@ -1,0 +1,176 @@
+"""The one place where errors become HTTP responses.
+
+JSON callers (the API, or anyone asking for JSON) get `{"status_code", "detail", "field",
+"errors": [{"field", "message"}]}`; browsers get an error page in their language. A request
+for a staff page without a session is redirected to the sign-in page instead of a bare 401.
+Unexpected errors are logged with the request id only, never with request data.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+from urllib.parse import quote
+
+from litestar import MediaType, Request, Response
+from litestar.exceptions import (
+    HTTPException,
+    NotAuthorizedException,
+    PermissionDeniedException,
+    ValidationException,
+)
+from litestar.response import Redirect
+from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+    HTTP_502_BAD_GATEWAY,
+)
+
+from programmes.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+    Unavailable,
+)
+from programmes.redaction import redact
+from programmes.web.pages import page, request_language
+
+log = logging.getLogger(__name__)
+
+STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    InvalidInput: HTTP_422_UNPROCESSABLE_ENTITY,
+    NotFound: HTTP_404_NOT_FOUND,
+    Forbidden: HTTP_403_FORBIDDEN,
+    Conflict: HTTP_409_CONFLICT,
+    AuthenticationFailed: HTTP_401_UNAUTHORIZED,
+    TooManyRequests: HTTP_429_TOO_MANY_REQUESTS,
+    Unavailable: HTTP_502_BAD_GATEWAY,
+}
+
+ErrorItem = dict[str, str | None]
+
+
+def status_for(error: DomainError) -> int:
+    for cls in type(error).__mro__:
+        if cls in STATUS_BY_ERROR:
+            return STATUS_BY_ERROR[cls]  # type: ignore[index]
+    return HTTP_422_UNPROCESSABLE_ENTITY
+
+
+def wants_json(request: Request[Any, Any, Any]) -> bool:
+    if request.url.path.startswith(("/api/", "/health", "/feeds/")):
+        return True
+    accept = request.headers.get("accept", "")
+    return "application/json" in accept and "text/html" not in accept
+
+
+def error_response(
+    request: Request[Any, Any, Any],
+    status_code: int,
+    detail: str,
+    errors: list[ErrorItem] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response[Any]:
+    errors = errors or []
+    if wants_json(request):
+        return Response(
+            {
+                "status_code": status_code,
+                "detail": detail,
+                "field": errors[0]["field"] if errors else None,
+                "errors": errors,
+            },
+            status_code=status_code,
+            media_type=MediaType.JSON,
+            headers=headers,
+        )
+    return _error_page(request, status_code, detail, errors, headers)
+
+
+def _error_page(
+    request: Request[Any, Any, Any],
+    status_code: int,
+    detail: str,
+    errors: list[ErrorItem],
+    headers: dict[str, str] | None,
+) -> Response[Any]:
+    template = page(
+        request,
+        "error.html",
+        status_code=status_code,
+        status=status_code,
+        detail=detail,
+        errors=errors,
+    )
+    if headers:
+        template.headers.update(headers)
+    return template  # type: ignore[return-value]
+
+
+def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
+    headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
+    message = exc.translated(request_language(request))
+    return error_response(
+        request,
+        status_for(exc),
+        message,
+        [{"field": exc.field, "message": message}] if exc.field else [],
+        headers,
+    )
+
+
+def handle_validation_error(
+    request: Request[Any, Any, Any], exc: ValidationException
+) -> Response[Any]:
+    errors: list[ErrorItem] = []
+    extra = exc.extra if isinstance(exc.extra, list) else []
+    for item in extra:
+        if isinstance(item, dict):
+            errors.append({"field": item.get("key"), "message": str(item.get("message", ""))})
+    fields = ", ".join(str(e["field"]) for e in errors if e["field"])
+    detail = f"Invalid input: {fields}." if fields else "The request could not be read."
+    return error_response(request, exc.status_code, detail, errors)
+
+
+def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if (
+        isinstance(exc, NotAuthorizedException)
+        and not wants_json(request)
+        and request.method in ("GET", "HEAD")
+    ):
+        raw_path = request.scope.get("raw_path") or request.url.path.encode()
+        target = raw_path.decode("latin-1") + (f"?{request.url.query}" if request.url.query else "")
+        return Redirect(f"/staff/login?next={quote(target, safe='/')}", status_code=303)
+    if isinstance(exc, PermissionDeniedException):
+        return error_response(request, HTTP_403_FORBIDDEN, "Your role may not do this.")
+    return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
+    log.error(
+        "unexpected %s on %s %s",
+        type(exc).__name__,
+        request.method,
+        redact(request.scope["path"]),
+        exc_info=exc,
+    )
+    return error_response(
+        request, HTTP_500_INTERNAL_SERVER_ERROR, "Something went wrong on our side."
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: handle_domain_error,
+    ValidationException: handle_validation_error,
+    HTTPException: handle_http_error,
+    HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected,
+}

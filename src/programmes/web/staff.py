@@ -1,0 +1,107 @@
+"""Staff pages: sign-in, sign-out and the start page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, get, post
+from litestar.datastructures import Cookie
+from litestar.di import NamedDependency
+from litestar.params import FromQuery, URLEncodedBody
+from litestar.response import Redirect, Template
+from msgspec import Struct
+
+from programmes.domain import accounts
+from programmes.domain.errors import AuthenticationFailed, TooManyRequests
+from programmes.web.auth import SESSION_COOKIE, session_cookie
+from programmes.web.guards import PUBLIC, requires_staff
+from programmes.web.pages import page, request_language
+
+
+class SignInForm(Struct):
+    email: str = ""
+    password: str = ""
+    next: str = ""
+
+
+def safe_next(target: str | None) -> str:
+    """Only local paths: never redirect a signed-in person to another site."""
+    if target and target.startswith("/") and not target.startswith(("//", "/\\")):
+        return target
+    return "/staff/"
+
+
+class StaffAuthController(Controller):
+    path = "/staff"
+    tags = ["staff"]
+    include_in_schema = False
+
+    @get("/login", opt=PUBLIC)
+    async def login_page(
+        self, request: Request[Any, Any, Any], next: FromQuery[str] = ""
+    ) -> Template:
+        return page(request, "staff/login.html", next=safe_next(next), error=None, email="")
+
+    @post("/login", opt=PUBLIC, status_code=303)
+    async def login(
+        self,
+        request: Request[Any, Any, Any],
+        data: URLEncodedBody[SignInForm],
+        now: NamedDependency[datetime],
+    ) -> Redirect | Template:
+        address = request.client.host if request.client else "unknown"
+        try:
+            signed_in = await accounts.sign_in(
+                email=data.email, password=data.password, address=address, now=now
+            )
+        except (AuthenticationFailed, TooManyRequests) as exc:
+            status = 429 if isinstance(exc, TooManyRequests) else 401
+            return page(
+                request,
+                "staff/login.html",
+                status_code=status,
+                next=safe_next(data.next),
+                error=exc.translated(request_language(request)),
+                email=data.email[:254],
+            )
+        previous = session_cookie(request.scope)
+        if previous:  # session fixation: a pre-existing id never survives a sign-in
+            await accounts.sign_out(previous)
+        settings = request.app.state.settings
+        return Redirect(
+            safe_next(data.next),
+            status_code=303,
+            cookies=[
+                Cookie(
+                    key=SESSION_COOKIE,
+                    value=signed_in.session_token,
+                    httponly=True,
+                    secure=settings.secure_cookies,
+                    samesite="lax",
+                    path="/",
+                )
+            ],
+        )
+
+    @post("/logout", guards=[requires_staff], status_code=303)
+    async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
+        token = session_cookie(request.scope)
+        if token:
+            await accounts.sign_out(token)
+        return Redirect(
+            "/staff/login",
+            status_code=303,
+            cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True)],
+        )
+
+
+class StaffHomeController(Controller):
+    path = "/staff"
+    guards = [requires_staff]
+    tags = ["staff"]
+    include_in_schema = False
+
+    @get("/")
+    async def home(self, request: Request[Any, Any, Any]) -> Template:
+        return page(request, "staff/home.html")
