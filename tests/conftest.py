@@ -194,4 +194,4 @@ async def client(app: Litestar) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def anyio_backend() -> Iterator[str]:
-    yield "asyncio"
+    return "asyncio"

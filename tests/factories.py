@@ -10,7 +10,6 @@ from programmes.domain import accounts
 from programmes.domain.accounts import Staff
 from programmes.tables import Cohort, CohortTrainer, Kita, Programme, Session
 from programmes.tables.vocabulary import ProgrammeKind, PublicationStatus, Role
-
 from tests.conftest import FROZEN_NOW
 
 _counter = itertools.count(1)

@@ -21,7 +21,7 @@ from piccolo.engine.postgres import PostgresEngine
 from programmes import __version__, db
 from programmes.clock import Clock, system_clock
 from programmes.settings import Settings
-from programmes.web import public, staff, system
+from programmes.web import api, public, staff, system
 from programmes.web.admin import admin_route, build_admin
 from programmes.web.auth import AuthenticationMiddleware
 from programmes.web.errors import EXCEPTION_HANDLERS
@@ -61,6 +61,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             public.home,
             staff.StaffAuthController,
             staff.StaffHomeController,
+            api.api_router(),
             admin_route(build_admin(settings)),
             create_static_files_router(
                 path="/static",

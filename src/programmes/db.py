@@ -14,6 +14,7 @@ import io
 import os
 import re
 import sqlite3
+import warnings
 import weakref
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -107,7 +108,11 @@ def create_engine(config: DatabaseConfig) -> Engine[Any]:
         assert config.sqlite_path is not None
         return DurableSQLiteEngine(path=str(config.sqlite_path))
     assert config.dsn is not None
-    return PostgresEngine(config={"dsn": config.dsn, "timeout": 10})
+    with warnings.catch_warnings():
+        # Piccolo connects once at construction to read the server version and only warns
+        # when it cannot; `check_connection` reports an unreachable database clearly.
+        warnings.simplefilter("ignore")
+        return PostgresEngine(config={"dsn": config.dsn, "timeout": 10})
 
 
 def use_engine(engine: Engine[Any]) -> Engine[Any]:

@@ -16,7 +16,8 @@ async def test_sign_in_opens_a_session_and_shows_the_staff_area(client: httpx.As
     cookie = response.cookies.get("id")
     assert cookie
     set_cookie = response.headers["set-cookie"].lower()
-    assert "httponly" in set_cookie and "samesite=lax" in set_cookie
+    assert "httponly" in set_cookie
+    assert "samesite=lax" in set_cookie
     home = await client.get("/staff/")
     assert home.status_code == 200
     assert "Tara Test" in home.text
@@ -53,9 +54,11 @@ async def test_wrong_password_and_unknown_user_get_the_same_answer(
         {"email": "nobody@staff.example", "password": "nope-nope-nope"},
     )
     assert wrong.status_code == unknown.status_code == 401
-    assert "id" not in wrong.cookies and "id" not in unknown.cookies
+    assert "id" not in wrong.cookies
+    assert "id" not in unknown.cookies
     message = "E-Mail-Adresse oder Passwort ist nicht richtig."
-    assert message in wrong.text and message in unknown.text
+    assert message in wrong.text
+    assert message in unknown.text
 
 
 async def test_sign_out_ends_the_session_on_the_server(client: httpx.AsyncClient) -> None:
@@ -75,9 +78,7 @@ async def test_sign_out_ends_the_session_on_the_server(client: httpx.AsyncClient
 async def test_sign_in_form_without_csrf_token_is_refused(client: httpx.AsyncClient) -> None:
     staff = await make_staff(Role.trainer)
     await client.get("/staff/login")
-    response = await client.post(
-        "/staff/login", data={"email": staff.email, "password": PASSWORD}
-    )
+    response = await client.post("/staff/login", data={"email": staff.email, "password": PASSWORD})
     assert response.status_code == 403
     assert "id" not in response.cookies
 

@@ -608,7 +608,7 @@ class _DemoBuilder:
                 place,
             )
             await self._public_registrations(cohort_id, capacity, person_ids[index::2])
-        for title, title_en, summary, summary_en, weeks, capacity in events:
+        for title, title_en, summary, summary_en, weeks, event_capacity in events:
             programme_id = await self._programme(
                 kind=ProgrammeKind.info_event,
                 title=title,
@@ -626,7 +626,7 @@ class _DemoBuilder:
                 kita_id=None,
                 language="Deutsch",
                 location=place,
-                capacity=capacity,
+                capacity=event_capacity,
                 max_seats=4,
                 trainer="elternbegleiterin@demo.example",
             )
