@@ -24,6 +24,7 @@ from programmes.settings import Settings
 from programmes.web import api, public, staff, system
 from programmes.web.admin import admin_route, build_admin
 from programmes.web.auth import AuthenticationMiddleware
+from programmes.web.deps import provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
 from programmes.web.pages import build_environment
 from programmes.web.security import SecurityHeadersMiddleware
@@ -59,8 +60,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         route_handlers=[
             system.health_check,
             public.home,
-            staff.StaffAuthController,
-            staff.StaffHomeController,
+            *staff.CONTROLLERS,
             api.api_router(),
             admin_route(build_admin(settings)),
             create_static_files_router(
@@ -70,7 +70,10 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
                 include_in_schema=False,
             ),
         ],
-        dependencies={"now": Provide(_now, sync_to_thread=False)},
+        dependencies={
+            "now": Provide(_now, sync_to_thread=False),
+            "staff": Provide(provide_staff, sync_to_thread=False),
+        },
         state=State({"settings": settings, "clock": clock}),
         middleware=[
             SecurityHeadersMiddleware(https=settings.secure_cookies),

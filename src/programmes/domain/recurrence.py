@@ -45,7 +45,7 @@ from zoneinfo import ZoneInfo
 
 from holidays.countries.germany import Germany
 
-from programmes.domain.errors import InvalidInput
+from programmes.domain.errors import N_, InvalidInput
 
 __all__ = [
     "BERLIN",
@@ -155,12 +155,13 @@ def validate_closure(closure: Closure) -> None:
     _check_day(closure.last_day, "last_day")
     if closure.last_day < closure.first_day:
         raise InvalidInput(
-            f"last_day ({closure.last_day.isoformat()}) must not be before first_day "
-            f"({closure.first_day.isoformat()}).",
+            N_("last_day (%(last)s) must not be before first_day (%(first)s)."),
             field="last_day",
+            last=closure.last_day.isoformat(),
+            first=closure.first_day.isoformat(),
         )
     if not isinstance(closure.reason, str) or not closure.reason.strip():
-        raise InvalidInput("reason must say why the KiTa is closed.", field="reason")
+        raise InvalidInput(N_("reason must say why the KiTa is closed."), field="reason")
 
 
 def _is_int(value: object) -> bool:
@@ -170,62 +171,73 @@ def _is_int(value: object) -> bool:
 def _check_weekdays(weekdays: Sequence[int]) -> None:
     days = tuple(weekdays)
     if not days:
-        raise InvalidInput("weekdays must name at least one weekday.", field="weekdays")
+        raise InvalidInput(N_("weekdays must name at least one weekday."), field="weekdays")
     if not all(_is_int(day) and 0 <= day <= 6 for day in days):
         raise InvalidInput(
-            "weekdays must be numbers from 0 (Monday) to 6 (Sunday).", field="weekdays"
+            N_("weekdays must be numbers from 0 (Monday) to 6 (Sunday)."), field="weekdays"
         )
     if len(set(days)) != len(days):
-        raise InvalidInput("weekdays must not repeat a weekday.", field="weekdays")
+        raise InvalidInput(N_("weekdays must not repeat a weekday."), field="weekdays")
     if len(days) > MAX_WEEKDAYS:
         raise InvalidInput(
-            f"weekdays: at most {MAX_WEEKDAYS} weekdays per rule (got {len(days)}).",
+            N_("weekdays: at most %(max)s weekdays per rule (got %(n)s)."),
             field="weekdays",
+            max=MAX_WEEKDAYS,
+            n=len(days),
         )
 
 
 def _check_start_time(start_time: time) -> None:
     if not isinstance(start_time, time):
-        raise InvalidInput("start_time must be a time of day.", field="start_time")
+        raise InvalidInput(N_("start_time must be a time of day."), field="start_time")
     if start_time.tzinfo is not None:
         raise InvalidInput(
-            "start_time must be a local Europe/Berlin wall-clock time without a time zone.",
+            N_("start_time must be a local Europe/Berlin wall-clock time without a time zone."),
             field="start_time",
         )
 
 
 def _check_duration(duration: timedelta) -> None:
     if not isinstance(duration, timedelta) or duration <= timedelta(0):
-        raise InvalidInput("duration must be longer than zero.", field="duration")
+        raise InvalidInput(N_("duration must be longer than zero."), field="duration")
     if duration > MAX_DURATION:
         hours = int(MAX_DURATION.total_seconds() // 3600)
-        raise InvalidInput(f"duration must be at most {hours} hours.", field="duration")
+        raise InvalidInput(
+            N_("duration must be at most %(hours)s hours."), field="duration", hours=hours
+        )
 
 
 def _check_every_weeks(every_weeks: int) -> None:
     if not _is_int(every_weeks) or not 1 <= every_weeks <= MAX_EVERY_WEEKS:
         raise InvalidInput(
-            f"every_weeks must be a whole number from 1 to {MAX_EVERY_WEEKS}.",
+            N_("every_weeks must be a whole number from 1 to %(max)s."),
             field="every_weeks",
+            max=MAX_EVERY_WEEKS,
         )
 
 
 def _check_day(day: date, field: str) -> None:
     if not isinstance(day, date) or isinstance(day, datetime):
-        raise InvalidInput(f"{field} must be a calendar date (without a time).", field=field)
+        raise InvalidInput(
+            N_("%(name)s must be a calendar date (without a time)."), field=field, name=field
+        )
     if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
         raise InvalidInput(
-            f"{field} must lie in the years {EARLIEST_YEAR} to {LATEST_YEAR}.", field=field
+            N_("%(name)s must lie in the years %(first)s to %(last)s."),
+            field=field,
+            name=field,
+            first=EARLIEST_YEAR,
+            last=LATEST_YEAR,
         )
 
 
 def _check_end(rule: WeeklyRule) -> None:
     if rule.last_day is None and rule.count is None:
         raise InvalidInput(
-            "Give either last_day or count (the number of sessions).", field="last_day"
+            N_("Give either last_day or count (the number of sessions)."), field="last_day"
         )
     if rule.last_day is not None and rule.count is not None:
-        raise InvalidInput("Give either last_day or count, not both.", field="count")
+        raise InvalidInput(N_("Give either last_day or count, not both."), field="count")
     if rule.count is not None:
         _check_count(rule.count)
     if rule.last_day is not None:
@@ -235,8 +247,9 @@ def _check_end(rule: WeeklyRule) -> None:
 def _check_count(count: int) -> None:
     if not _is_int(count) or not 1 <= count <= MAX_SESSIONS:
         raise InvalidInput(
-            f"count must be from 1 to {MAX_SESSIONS} (at most {MAX_SESSIONS} sessions per cohort).",
+            N_("count must be from 1 to %(max)s (at most %(max)s sessions per cohort)."),
             field="count",
+            max=MAX_SESSIONS,
         )
 
 
@@ -244,15 +257,20 @@ def _check_last_day(first_day: date, last_day: date) -> None:
     _check_day(last_day, "last_day")
     if last_day < first_day:
         raise InvalidInput(
-            f"last_day ({last_day.isoformat()}) must not be before first_day "
-            f"({first_day.isoformat()}).",
+            N_("last_day (%(last)s) must not be before first_day (%(first)s)."),
             field="last_day",
+            last=last_day.isoformat(),
+            first=first_day.isoformat(),
         )
     if last_day > latest_day(first_day):
         raise InvalidInput(
-            f"last_day must be at most {MAX_SPAN_YEARS} years after first_day "
-            f"(at the latest {latest_day(first_day).isoformat()}).",
+            N_(
+                "last_day must be at most %(years)s years after first_day "
+                "(at the latest %(latest)s)."
+            ),
             field="last_day",
+            years=MAX_SPAN_YEARS,
+            latest=latest_day(first_day).isoformat(),
         )
 
 
@@ -279,14 +297,19 @@ def to_berlin(day: date, wall_time: time, *, field: str = "start_time") -> datet
     occurrence**, still summer time (+02:00, ``fold=0``).
     """
     if wall_time.tzinfo is not None:
-        raise InvalidInput(f"{field} must not carry a time zone.", field=field)
+        raise InvalidInput(N_("%(name)s must not carry a time zone."), field=field, name=field)
     local = datetime.combine(day, wall_time).replace(tzinfo=BERLIN, fold=0)
     if _normalised(local).replace(tzinfo=None) != local.replace(tzinfo=None):
         raise InvalidInput(
-            f"{field} {wall_time:%H:%M} does not exist on {day.isoformat()} in Europe/Berlin: "
-            "the clocks jump forward an hour that night (summer time starts). "
-            "Choose a time outside that hour.",
+            N_(
+                "%(name)s %(time)s does not exist on %(day)s in Europe/Berlin: the clocks "
+                "jump forward an hour that night (summer time starts). Choose a time outside "
+                "that hour."
+            ),
             field=field,
+            name=field,
+            time=f"{wall_time:%H:%M}",
+            day=day.isoformat(),
         )
     return local
 
@@ -360,7 +383,10 @@ def _check_closures(closures: Sequence[Closure]) -> None:
             validate_closure(closure)
         except InvalidInput as error:
             raise InvalidInput(
-                f"closures: closure {index + 1}: {error.message}", field="closures"
+                N_("closures: closure %(n)s: %(problem)s"),
+                field="closures",
+                n=index + 1,
+                problem=error.message,
             ) from error
 
 
@@ -418,17 +444,25 @@ def _skip_reason(
 def _check_session_caps(rule: WeeklyRule, created: int) -> None:
     if rule.count is None and created > MAX_SESSIONS:
         raise InvalidInput(
-            f"last_day: this rule would create more than {MAX_SESSIONS} sessions (at most "
-            f"{MAX_SESSIONS} sessions per cohort). Choose an earlier last_day, fewer weekdays "
-            "or a larger every_weeks.",
+            N_(
+                "last_day: this rule would create more than %(max)s sessions (at most %(max)s "
+                "sessions per cohort). Choose an earlier last_day, fewer weekdays or a larger "
+                "every_weeks."
+            ),
             field="last_day",
+            max=MAX_SESSIONS,
         )
     if rule.count is not None and created < rule.count:
         raise InvalidInput(
-            f"count: only {created} of {rule.count} sessions fit within {MAX_SPAN_YEARS} years "
-            f"of first_day (rules may span at most {MAX_SPAN_YEARS} years) once holidays and "
-            "closure days are skipped. Lower the count or check the closures.",
+            N_(
+                "count: only %(created)s of %(count)s sessions fit within %(years)s years of "
+                "first_day (rules may span at most %(years)s years) once holidays and closure "
+                "days are skipped. Lower the count or check the closures."
+            ),
             field="count",
+            created=created,
+            count=rule.count,
+            years=MAX_SPAN_YEARS,
         )
 
 
@@ -452,15 +486,17 @@ def assign_themes(
     """
     if not _is_int(count) or not 0 <= count <= MAX_SESSIONS:
         raise InvalidInput(
-            f"count must be from 0 to {MAX_SESSIONS} (at most {MAX_SESSIONS} sessions per cohort).",
+            N_("count must be from 0 to %(max)s (at most %(max)s sessions per cohort)."),
             field="count",
+            max=MAX_SESSIONS,
         )
     if not _is_int(sessions_per_theme) or sessions_per_theme < 1:
         raise InvalidInput(
-            "sessions_per_theme must be a whole number of at least 1.", field="sessions_per_theme"
+            N_("sessions_per_theme must be a whole number of at least 1."),
+            field="sessions_per_theme",
         )
     if isinstance(themes, str) or not all(isinstance(t, str) and t.strip() for t in themes):
-        raise InvalidInput("themes must be a list of non-empty theme names.", field="themes")
+        raise InvalidInput(N_("themes must be a list of non-empty theme names."), field="themes")
     return [_theme_at(index, themes, sessions_per_theme) for index in range(count)]
 
 

@@ -1,4 +1,4 @@
-"""Staff pages: sign-in, sign-out and the start page."""
+"""Staff sign-in and sign-out."""
 
 from __future__ import annotations
 
@@ -94,14 +94,3 @@ class StaffAuthController(Controller):
             status_code=303,
             cookies=[Cookie(key=SESSION_COOKIE, value="", max_age=0, path="/", httponly=True)],
         )
-
-
-class StaffHomeController(Controller):
-    path = "/staff"
-    guards = [requires_staff]
-    tags = ["staff"]
-    include_in_schema = False
-
-    @get("/")
-    async def home(self, request: Request[Any, Any, Any]) -> Template:
-        return page(request, "staff/home.html")

@@ -1,0 +1,54 @@
+"""Checking free text from people before it is stored.
+
+Names and places come in every script (Arabic, Cyrillic, Turkish, combining marks) and must
+round-trip exactly, so text is only trimmed, never "normalised". What is refused: NUL and
+other control characters (line breaks only where a field allows several lines), lone
+surrogates (not storable as UTF-8), text made only of spaces, and text over the field's
+limit. Bidirectional controls are kept; pages render names isolated (`<bdi>`).
+"""
+
+from __future__ import annotations
+
+import re
+
+from programmes.domain.errors import N_, InvalidInput
+
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_LINE_BREAK = re.compile(r"[\r\n]")
+_SURROGATE = re.compile(r"[\ud800-\udfff]")
+
+
+def clean_text(
+    value: str | None,
+    *,
+    field: str,
+    max_length: int,
+    required: bool = True,
+    multiline: bool = False,
+) -> str:
+    """The trimmed text, or `InvalidInput` naming `field`."""
+    text = (value or "").strip()
+    if multiline:
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if _CONTROL.search(text) or (not multiline and _LINE_BREAK.search(text)):
+        raise InvalidInput(N_("Contains characters that are not allowed."), field=field)
+    if _SURROGATE.search(text):
+        raise InvalidInput(N_("Contains characters that are not allowed."), field=field)
+    if required and not text:
+        raise InvalidInput(N_("Please fill in this field."), field=field)
+    if len(text) > max_length:
+        raise InvalidInput(N_("At most %(max)s characters, please."), field=field, max=max_length)
+    return text
+
+
+def clean_list(
+    values: list[str] | None, *, field: str, max_items: int, max_length: int
+) -> list[str]:
+    """A list of short texts (themes, languages): each checked, empty entries dropped."""
+    items = [
+        clean_text(v, field=field, max_length=max_length, required=False) for v in values or []
+    ]
+    items = [item for item in items if item]
+    if len(items) > max_items:
+        raise InvalidInput(N_("At most %(max)s entries, please."), field=field, max=max_items)
+    return items

@@ -1,0 +1,24 @@
+"""Dependencies shared by controllers: the signed-in staff member and typed path ids."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request
+from litestar.exceptions import NotAuthorizedException
+from litestar.params import PathParameter
+
+from programmes.domain.accounts import Staff
+from programmes.domain.types import MAX_ID
+from programmes.web.guards import current_staff
+
+#: An id in a path: positive and within the database's range (larger ones are a 400, not
+#: a database overflow).
+PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+
+
+def provide_staff(request: Request[Any, Any, Any]) -> Staff:
+    staff = current_staff(request)
+    if staff is None:
+        raise NotAuthorizedException("Please sign in.")
+    return staff

@@ -1,0 +1,10 @@
+"""Staff pages under /staff/: one module per area, collected here."""
+
+from __future__ import annotations
+
+from litestar.types import ControllerRouterHandler
+
+from programmes.web.staff.home import StaffHomeController
+from programmes.web.staff.sign_in import StaffAuthController
+
+CONTROLLERS: list[ControllerRouterHandler] = [StaffAuthController, StaffHomeController]
