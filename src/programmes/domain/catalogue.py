@@ -91,6 +91,22 @@ class CohortView(msgspec.Struct, frozen=True):
     last_session_at: datetime | None
 
 
+# --------------------------------------------------------------------------- trainers
+
+
+async def list_trainers(*, staff: Staff) -> list[TrainerRef]:
+    """Active trainer accounts, for choosing a cohort's facilitators (coordinators only)."""
+    require_coordinator(staff)
+    rows = (
+        await Account.select(Account.id, Account.first_name)
+        .where(
+            (Account.role == Role.trainer.value) & (Account.active == True)  # noqa: E712
+        )
+        .order_by(Account.first_name)
+    )
+    return [TrainerRef(id=row["id"], name=row["first_name"] or "") for row in rows]
+
+
 # --------------------------------------------------------------------------- KiTas
 
 

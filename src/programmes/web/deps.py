@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from litestar import Request
 from litestar.exceptions import NotAuthorizedException
-from litestar.params import PathParameter
+from litestar.params import PathParameter, QueryParameter
 
 from programmes.domain.accounts import Staff
 from programmes.domain.types import MAX_ID
@@ -15,6 +15,7 @@ from programmes.web.guards import current_staff
 #: An id in a path: positive and within the database's range (larger ones are a 400, not
 #: a database overflow).
 PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
+QueryId = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
 
 
 def provide_staff(request: Request[Any, Any, Any]) -> Staff:

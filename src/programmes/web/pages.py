@@ -7,10 +7,13 @@ through the render context, so concurrent requests in different languages never 
 
 from __future__ import annotations
 
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
+from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
 from jinja2.runtime import Context
 from litestar import Request
@@ -21,6 +24,7 @@ from programmes import i18n
 from programmes.web.guards import current_staff
 
 LANGUAGE_COOKIE = "lang"
+BERLIN = ZoneInfo("Europe/Berlin")
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 
 
@@ -35,6 +39,35 @@ def _ngettext(context: Context, singular: str, plural: str, n: int) -> str:
     return i18n.translations(language).ngettext(singular, plural, n)
 
 
+@pass_context
+def _local_datetime(
+    context: Context, value: datetime | None, pattern: str = "EEE d. MMM y, HH:mm"
+) -> str:
+    """A datetime in Berlin time, written the way the page's language writes it."""
+    if value is None:
+        return ""
+    language = context.get("lang", i18n.DEFAULT_LANGUAGE)
+    return format_datetime(value, pattern, tzinfo=BERLIN, locale=language)
+
+
+@pass_context
+def _local_date(context: Context, value: date | None, pattern: str = "EEE d. MMM y") -> str:
+    if value is None:
+        return ""
+    return format_date(value, pattern, locale=context.get("lang", i18n.DEFAULT_LANGUAGE))
+
+
+def _clock(value: datetime | None) -> str:
+    return "" if value is None else value.astimezone(BERLIN).strftime("%H:%M")
+
+
+def _form_value(form: Any, name: str, default: Any = "") -> Any:
+    """The value a person entered (after an error), else the stored default."""
+    if form is not None and name in form:
+        return form.get(name)
+    return "" if default is None else default
+
+
 def build_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env = Environment(
         loader=FileSystemLoader(templates_dir),
@@ -47,6 +80,10 @@ def build_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.install_gettext_callables(  # type: ignore[attr-defined]
         gettext=_gettext, ngettext=_ngettext, newstyle=True
     )
+    env.filters["local_datetime"] = _local_datetime
+    env.filters["local_date"] = _local_date
+    env.filters["clock"] = _clock
+    env.globals["form_value"] = _form_value
     return env
 
 
@@ -94,6 +131,9 @@ def page(
             "switch_language_url": lambda code: switch_language_url(request, code),
             "staff": current_staff(request),
             "path": request.url.path,
+            "errors": [],
+            "error": None,
+            "form": None,
             **context,
         },
     )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from programmes.web.staff import catalogue, schedules
 from programmes.web.staff.home import StaffHomeController
 from programmes.web.staff.sign_in import StaffAuthController
 
-CONTROLLERS: list[ControllerRouterHandler] = [StaffAuthController, StaffHomeController]
+CONTROLLERS: list[ControllerRouterHandler] = [
+    StaffAuthController,
+    StaffHomeController,
+    catalogue.KitaPages,
+    catalogue.ProgrammePages,
+    catalogue.CohortPages,
+    schedules.SchedulePages,
+    schedules.SessionPages,
+]

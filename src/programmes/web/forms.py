@@ -1,0 +1,118 @@
+"""Reading HTML forms into domain inputs, and showing a form again with its errors.
+
+Browsers send every field as text; these helpers turn text into the types the domain
+expects and raise `InvalidInput` naming the field when they cannot, so a form error looks
+exactly like any other domain error to the person filling it in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import date
+from typing import Any
+
+from litestar import Request, Response
+from litestar.datastructures import FormMultiDict
+from litestar.response import Redirect
+
+from programmes.domain.errors import N_, DomainError, InvalidInput
+from programmes.domain.types import MAX_ID
+from programmes.web.errors import status_for
+from programmes.web.pages import page, request_language
+
+Form = FormMultiDict
+
+
+async def read_form(request: Request[Any, Any, Any]) -> Form:
+    return await request.form()
+
+
+def text(form: Form, name: str) -> str:
+    value = form.get(name, "")
+    return value if isinstance(value, str) else ""
+
+
+def optional_int(form: Form, name: str, *, low: int = 0, high: int = MAX_ID) -> int | None:
+    raw = text(form, name).strip()
+    if not raw:
+        return None
+    try:
+        number = int(raw)
+    except ValueError:
+        raise InvalidInput(N_("Please enter a whole number."), field=name) from None
+    if not low <= number <= high:
+        raise InvalidInput(
+            N_("Please enter a number from %(low)s to %(high)s."), field=name, low=low, high=high
+        )
+    return number
+
+
+def required_int(form: Form, name: str, *, low: int = 0, high: int = MAX_ID) -> int:
+    number = optional_int(form, name, low=low, high=high)
+    if number is None:
+        raise InvalidInput(N_("Please fill in this field."), field=name)
+    return number
+
+
+def int_list(form: Form, name: str, *, low: int = 0, high: int = MAX_ID) -> list[int]:
+    numbers = []
+    for raw in form.getall(name, []):
+        try:
+            number = int(str(raw))
+        except ValueError:
+            raise InvalidInput(N_("Please enter a whole number."), field=name) from None
+        if not low <= number <= high:
+            raise InvalidInput(
+                N_("Please enter a number from %(low)s to %(high)s."),
+                field=name,
+                low=low,
+                high=high,
+            )
+        numbers.append(number)
+    return numbers
+
+
+def optional_date(form: Form, name: str) -> date | None:
+    raw = text(form, name).strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise InvalidInput(N_("Please enter a date like 2027-03-01."), field=name) from None
+
+
+def required_date(form: Form, name: str) -> date:
+    day = optional_date(form, name)
+    if day is None:
+        raise InvalidInput(N_("Please fill in this field."), field=name)
+    return day
+
+
+def checkbox(form: Form, name: str) -> bool:
+    return text(form, name) in ("on", "1", "true", "yes")
+
+
+async def submit(
+    request: Request[Any, Any, Any],
+    template: str,
+    action: Callable[[Form], Awaitable[str]],
+    **context: Any,
+) -> Response[Any]:
+    """Run `action` with the posted form; on success redirect (303) to the URL it returns,
+    on a domain error show `template` again with the error and the entered values."""
+    form = await read_form(request)
+    try:
+        target = await action(form)
+    except DomainError as error:
+        message = error.translated(request_language(request))
+        return page(  # type: ignore[return-value]
+            request,
+            template,
+            status_code=status_for(error),
+            errors=[{"field": error.field, "message": message}],
+            error=message,
+            form=form,
+            **context,
+        )
+    return Redirect(target, status_code=303)

@@ -1,0 +1,370 @@
+"""Staff pages for KiTas, programmes and cohorts. Everyone on staff reads what is theirs;
+coordinators get the forms."""
+
+from __future__ import annotations
+
+from datetime import datetime, time
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.response import Template
+
+from programmes.domain import catalogue, sessions
+from programmes.domain.accounts import Staff
+from programmes.domain.catalogue import CohortInput, ProgrammeInput
+from programmes.domain.errors import N_
+from programmes.domain.recurrence import to_berlin
+from programmes.web.deps import PathId, QueryId
+from programmes.web.forms import (
+    Form,
+    checkbox,
+    int_list,
+    optional_date,
+    optional_int,
+    required_int,
+    submit,
+    text,
+)
+from programmes.web.guards import requires_coordinator, requires_staff
+from programmes.web.pages import page
+
+_MIDNIGHT = time(0, 0)
+_LAST_MINUTE = time(23, 59)
+#: Monday first, as `date.weekday()` counts (translated in templates).
+WEEKDAYS = (
+    N_("Monday"),
+    N_("Tuesday"),
+    N_("Wednesday"),
+    N_("Thursday"),
+    N_("Friday"),
+    N_("Saturday"),
+    N_("Sunday"),
+)
+
+
+class KitaPages(Controller):
+    path = "/staff/kitas"
+    guards = [requires_staff]
+    include_in_schema = False
+
+    @get("/")
+    async def list_page(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff]
+    ) -> Template:
+        return page(request, "staff/kitas.html", kitas=await catalogue.list_kitas(staff=staff))
+
+    @post("/", guards=[requires_coordinator])
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            kita = await catalogue.create_kita(
+                staff=staff, name=text(form, "name"), address=text(form, "address"), now=now
+            )
+            return f"/staff/kitas/{kita.id}"
+
+        return await submit(
+            request, "staff/kitas.html", action, kitas=await catalogue.list_kitas(staff=staff)
+        )
+
+    @get("/{kita_id:int}")
+    async def detail(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff], kita_id: PathId
+    ) -> Template:
+        return page(request, "staff/kita.html", **await _kita_context(staff, kita_id))
+
+    @post("/{kita_id:int}", guards=[requires_coordinator])
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        kita_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            await catalogue.update_kita(
+                staff=staff,
+                kita_id=kita_id,
+                name=text(form, "name"),
+                address=text(form, "address"),
+                now=now,
+            )
+            return f"/staff/kitas/{kita_id}"
+
+        return await submit(
+            request, "staff/kita.html", action, **await _kita_context(staff, kita_id)
+        )
+
+    @post("/{kita_id:int}/archive", guards=[requires_coordinator])
+    async def archive(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        kita_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            await catalogue.archive_kita(staff=staff, kita_id=kita_id, now=now)
+            return "/staff/kitas"
+
+        return await submit(
+            request, "staff/kita.html", action, **await _kita_context(staff, kita_id)
+        )
+
+
+async def _kita_context(staff: Staff, kita_id: int) -> dict[str, Any]:
+    return {
+        "kita": await catalogue.get_kita(staff=staff, kita_id=kita_id),
+        "cohorts": await catalogue.list_cohorts(staff=staff, kita_id=kita_id),
+    }
+
+
+def _programme_input(form: Form) -> ProgrammeInput:
+    return ProgrammeInput(
+        kind=text(form, "kind"),
+        title=text(form, "title"),
+        title_en=text(form, "title_en"),
+        summary=text(form, "summary"),
+        summary_en=text(form, "summary_en"),
+        is_public=checkbox(form, "is_public"),
+        min_age_years=optional_int(form, "min_age_years", high=120),
+        max_age_years=optional_int(form, "max_age_years", high=120),
+        certificate_threshold_percent=required_int(
+            form, "certificate_threshold_percent", low=1, high=100
+        ),
+        themes=text(form, "themes").splitlines() if text(form, "themes").strip() else None,
+    )
+
+
+class ProgrammePages(Controller):
+    path = "/staff/programmes"
+    guards = [requires_staff]
+    include_in_schema = False
+
+    @get("/")
+    async def list_page(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff]
+    ) -> Template:
+        return page(
+            request,
+            "staff/programmes.html",
+            programmes=await catalogue.list_programmes(staff=staff),
+        )
+
+    @post("/", guards=[requires_coordinator])
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            programme = await catalogue.create_programme(
+                staff=staff, data=_programme_input(form), now=now
+            )
+            return f"/staff/programmes/{programme.id}"
+
+        return await submit(
+            request,
+            "staff/programmes.html",
+            action,
+            programmes=await catalogue.list_programmes(staff=staff),
+        )
+
+    @get("/{programme_id:int}")
+    async def detail(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff], programme_id: PathId
+    ) -> Template:
+        return page(
+            request, "staff/programme.html", **await _programme_context(staff, programme_id)
+        )
+
+    @post("/{programme_id:int}", guards=[requires_coordinator])
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        programme_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            await catalogue.update_programme(
+                staff=staff, programme_id=programme_id, data=_programme_input(form), now=now
+            )
+            return f"/staff/programmes/{programme_id}"
+
+        return await submit(
+            request, "staff/programme.html", action, **await _programme_context(staff, programme_id)
+        )
+
+    @post("/{programme_id:int}/status", guards=[requires_coordinator])
+    async def change_status(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        programme_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            await catalogue.change_programme_status(
+                staff=staff, programme_id=programme_id, action=text(form, "action"), now=now
+            )
+            return f"/staff/programmes/{programme_id}"
+
+        return await submit(
+            request, "staff/programme.html", action, **await _programme_context(staff, programme_id)
+        )
+
+
+async def _programme_context(staff: Staff, programme_id: int) -> dict[str, Any]:
+    return {
+        "programme": await catalogue.get_programme(staff=staff, programme_id=programme_id),
+        "cohorts": await catalogue.list_cohorts(staff=staff, programme_id=programme_id),
+    }
+
+
+def _cohort_input(form: Form, programme_id: int) -> CohortInput:
+    opens = optional_date(form, "registration_opens_on")
+    closes = optional_date(form, "registration_closes_on")
+    return CohortInput(
+        programme_id=programme_id,
+        title=text(form, "title"),
+        kita_id=optional_int(form, "kita_id", low=1),
+        language=text(form, "language"),
+        location=text(form, "location"),
+        capacity=optional_int(form, "capacity"),
+        max_seats_per_registration=optional_int(form, "max_seats_per_registration", low=1, high=50)
+        or 1,
+        registration_opens_at=to_berlin(opens, _MIDNIGHT) if opens else None,
+        registration_closes_at=to_berlin(closes, _LAST_MINUTE) if closes else None,
+        trainer_ids=int_list(form, "trainer_ids", low=1),
+    )
+
+
+class CohortPages(Controller):
+    path = "/staff/cohorts"
+    guards = [requires_staff]
+    include_in_schema = False
+
+    @get("/")
+    async def list_page(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff]
+    ) -> Template:
+        return page(
+            request, "staff/cohorts.html", cohorts=await catalogue.list_cohorts(staff=staff)
+        )
+
+    @get("/new", guards=[requires_coordinator])
+    async def new(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff], programme_id: QueryId
+    ) -> Template:
+        return page(
+            request, "staff/cohort_form.html", **await _cohort_form_context(staff, programme_id)
+        )
+
+    @post("/new", guards=[requires_coordinator])
+    async def create(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        programme_id: QueryId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            cohort = await catalogue.create_cohort(
+                staff=staff, data=_cohort_input(form, programme_id), now=now
+            )
+            return f"/staff/cohorts/{cohort.id}"
+
+        return await submit(
+            request,
+            "staff/cohort_form.html",
+            action,
+            **await _cohort_form_context(staff, programme_id),
+        )
+
+    @get("/{cohort_id:int}")
+    async def detail(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff], cohort_id: PathId
+    ) -> Template:
+        return page(request, "staff/cohort.html", **await _cohort_context(staff, cohort_id))
+
+    @get("/{cohort_id:int}/edit", guards=[requires_coordinator])
+    async def edit(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff], cohort_id: PathId
+    ) -> Template:
+        cohort = await catalogue.get_cohort(staff=staff, cohort_id=cohort_id)
+        return page(
+            request,
+            "staff/cohort_form.html",
+            cohort=cohort,
+            **await _cohort_form_context(staff, cohort.programme_id),
+        )
+
+    @post("/{cohort_id:int}/edit", guards=[requires_coordinator])
+    async def update(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        cohort_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        cohort = await catalogue.get_cohort(staff=staff, cohort_id=cohort_id)
+
+        async def action(form: Form) -> str:
+            await catalogue.update_cohort(
+                staff=staff,
+                cohort_id=cohort_id,
+                data=_cohort_input(form, cohort.programme_id),
+                now=now,
+            )
+            return f"/staff/cohorts/{cohort_id}"
+
+        return await submit(
+            request,
+            "staff/cohort_form.html",
+            action,
+            cohort=cohort,
+            **await _cohort_form_context(staff, cohort.programme_id),
+        )
+
+    @post("/{cohort_id:int}/status", guards=[requires_coordinator])
+    async def change_status(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        cohort_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            await catalogue.change_cohort_status(
+                staff=staff, cohort_id=cohort_id, action=text(form, "action"), now=now
+            )
+            return f"/staff/cohorts/{cohort_id}"
+
+        return await submit(
+            request, "staff/cohort.html", action, **await _cohort_context(staff, cohort_id)
+        )
+
+
+async def _cohort_form_context(staff: Staff, programme_id: int) -> dict[str, Any]:
+    return {
+        "programme": await catalogue.get_programme(staff=staff, programme_id=programme_id),
+        "kitas": await catalogue.list_kitas(staff=staff),
+        "trainers": await catalogue.list_trainers(staff=staff),
+        "cohort": None,
+    }
+
+
+async def _cohort_context(staff: Staff, cohort_id: int) -> dict[str, Any]:
+    cohort = await catalogue.get_cohort(staff=staff, cohort_id=cohort_id)
+    return {
+        "cohort": cohort,
+        "sessions": await sessions.list_sessions(staff=staff, cohort_id=cohort_id),
+        "weekday_names": WEEKDAYS,
+        "plan": None,
+    }

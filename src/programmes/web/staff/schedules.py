@@ -1,0 +1,202 @@
+"""Staff pages for planning a cohort's sessions and changing single sessions."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.response import Template
+
+from programmes.domain import catalogue, schedules, sessions
+from programmes.domain.accounts import Staff
+from programmes.domain.errors import DomainError
+from programmes.domain.schedules import RuleInput
+from programmes.tables.vocabulary import Role
+from programmes.web.deps import PathId
+from programmes.web.errors import status_for
+from programmes.web.forms import (
+    Form,
+    int_list,
+    optional_date,
+    optional_int,
+    read_form,
+    required_date,
+    required_int,
+    submit,
+    text,
+)
+from programmes.web.guards import requires_coordinator, requires_role, requires_staff
+from programmes.web.pages import page, request_language
+from programmes.web.staff.catalogue import WEEKDAYS
+
+
+def _rule(form: Form) -> RuleInput:
+    return RuleInput(
+        weekdays=int_list(form, "weekdays", high=6),
+        start_time=text(form, "start_time"),
+        duration_minutes=required_int(form, "duration_minutes", low=0, high=24 * 60),
+        first_day=required_date(form, "first_day"),
+        last_day=optional_date(form, "last_day"),
+        count=optional_int(form, "count", high=1000),
+        every_weeks=optional_int(form, "every_weeks", high=100) or 1,
+    )
+
+
+class SchedulePages(Controller):
+    path = "/staff/cohorts/{cohort_id:int}/schedule"
+    guards = [requires_coordinator]
+    include_in_schema = False
+
+    @post("/")
+    async def preview_or_save(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        cohort_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        """ "Preview" shows what would happen; "Save" stores it. Errors show the form again."""
+        form = await read_form(request)
+        context: dict[str, Any] = {
+            "cohort": await catalogue.get_cohort(staff=staff, cohort_id=cohort_id),
+            "weekday_names": WEEKDAYS,
+            "form": form,
+        }
+        try:
+            rule = _rule(form)
+            if text(form, "step") == "save":
+                plan = await schedules.save_schedule(
+                    staff=staff, cohort_id=cohort_id, rule=rule, now=now
+                )
+            else:
+                plan = await schedules.preview_schedule(
+                    staff=staff, cohort_id=cohort_id, rule=rule, now=now
+                )
+        except DomainError as error:
+            message = error.translated(request_language(request))
+            return page(  # type: ignore[return-value]
+                request,
+                "staff/cohort.html",
+                status_code=status_for(error),
+                errors=[{"field": error.field, "message": message}],
+                error=message,
+                sessions=await sessions.list_sessions(staff=staff, cohort_id=cohort_id),
+                plan=None,
+                **context,
+            )
+        return page(  # type: ignore[return-value]
+            request,
+            "staff/cohort.html",
+            plan=plan,
+            sessions=await sessions.list_sessions(staff=staff, cohort_id=cohort_id),
+            **context,
+        )
+
+
+class SessionPages(Controller):
+    path = "/staff/sessions/{session_id:int}"
+    guards = [requires_staff]
+    include_in_schema = False
+
+    @get("/")
+    async def detail(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff], session_id: PathId
+    ) -> Template:
+        return page(request, "staff/session.html", **await _context(staff, session_id))
+
+    @post("/move", guards=[requires_coordinator])
+    async def move(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        session_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            starts_at, ends_at = sessions.local_times(
+                required_date(form, "day"), text(form, "start_time"), text(form, "end_time")
+            )
+            await sessions.move_session(
+                staff=staff,
+                session_id=session_id,
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=text(form, "location") or None,
+                now=now,
+            )
+            return f"/staff/sessions/{session_id}"
+
+        return await submit(
+            request, "staff/session.html", action, **await _context(staff, session_id)
+        )
+
+    @post("/cancel", guards=[requires_coordinator])
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        session_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            await sessions.cancel_session(
+                staff=staff, session_id=session_id, reason=text(form, "reason"), now=now
+            )
+            return f"/staff/sessions/{session_id}"
+
+        return await submit(
+            request, "staff/session.html", action, **await _context(staff, session_id)
+        )
+
+    @post("/theme", guards=[requires_role(Role.coordinator, Role.trainer)])
+    async def theme(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        session_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            await sessions.change_theme(
+                staff=staff, session_id=session_id, theme=text(form, "theme"), now=now
+            )
+            return f"/staff/sessions/{session_id}"
+
+        return await submit(
+            request, "staff/session.html", action, **await _context(staff, session_id)
+        )
+
+    @post("/substitute", guards=[requires_coordinator])
+    async def substitute(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        session_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        async def action(form: Form) -> str:
+            await sessions.set_substitute(
+                staff=staff,
+                session_id=session_id,
+                trainer_id=optional_int(form, "trainer_id", low=1),
+                now=now,
+            )
+            return f"/staff/sessions/{session_id}"
+
+        return await submit(
+            request, "staff/session.html", action, **await _context(staff, session_id)
+        )
+
+
+async def _context(staff: Staff, session_id: int) -> dict[str, Any]:
+    session = await sessions.get_session(staff=staff, session_id=session_id)
+    cohort = await catalogue.get_cohort(staff=staff, cohort_id=session.cohort_id)
+    programme = await catalogue.get_programme(staff=staff, programme_id=cohort.programme_id)
+    return {
+        "session": session,
+        "cohort": cohort,
+        "themes": programme.themes,
+        "trainers": await catalogue.list_trainers(staff=staff) if staff.is_coordinator else [],
+    }
