@@ -13,7 +13,7 @@ import asyncio
 import statistics
 import tempfile
 import time
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from programmes import db
@@ -24,8 +24,13 @@ from programmes.settings import parse_database_url
 from programmes.tables import Cohort, Kita, Programme, Session
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)
-RULE = RuleInput(weekdays=[0, 2, 4], start_time="18:00", duration_minutes=120,
-                 first_day=date(2027, 1, 4), count=60)
+RULE = RuleInput(
+    weekdays=[0, 2, 4],
+    start_time="18:00",
+    duration_minutes=120,
+    first_day=date(2027, 1, 4),
+    count=60,
+)
 RUNS = 15
 
 
@@ -54,7 +59,11 @@ async def new_cohort(kita: int, programme: int) -> int:
 async def measure(url: str) -> dict[str, float]:
     await setup_database(url)
     coordinator = await accounts.create_account(
-        email="bench@example.org", password="bench-password-1", role="coordinator", name="B", now=NOW
+        email="bench@example.org",
+        password="bench-password-1",
+        role="coordinator",
+        name="B",
+        now=NOW,
     )
     kita = (await Kita.insert(Kita(name="Bench KiTa")))[0]["id"]
     programme = (await Programme.insert(Programme(kind="rucksack", title="R", themes=[])))[0]["id"]
@@ -73,24 +82,30 @@ async def measure(url: str) -> dict[str, float]:
         timings["save"].append(time.perf_counter() - t)
         other = await new_cohort(kita, programme)
         t = time.perf_counter()
-        await Session.insert(*(
-            Session(cohort=other, starts_at=p.starts_at, ends_at=p.ends_at, theme=p.theme)
-            for p in plan.sessions
-        ))
+        await Session.insert(
+            *(
+                Session(cohort=other, starts_at=p.starts_at, ends_at=p.ends_at, theme=p.theme)
+                for p in plan.sessions
+            )
+        )
         timings["bulk insert"].append(time.perf_counter() - t)
     return {name: statistics.median(values) * 1000 for name, values in timings.items()}
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--postgres", help="also measure on this PostgreSQL URL (name must contain 'bench')")
+    parser.add_argument(
+        "--postgres", help="also measure on this PostgreSQL URL (name must contain 'bench')"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         targets = [("SQLite", f"sqlite:///{Path(tmp) / 'bench.sqlite'}")]
         if args.postgres:
             targets.append(("PostgreSQL", args.postgres))
         print(f"Largest allowed rule: 3 weekdays, 60 sessions; median of {RUNS} runs (ms)")
-        print(f"{'engine':<12}{'expand':>10}{'preview':>10}{'save':>10}{'bulk insert':>14}{'save/bulk':>11}")
+        print(
+            f"{'engine':<12}{'expand':>10}{'preview':>10}{'save':>10}{'bulk insert':>14}{'save/bulk':>11}"
+        )
         for label, url in targets:
             result = asyncio.run(measure(url))
             print(

@@ -127,7 +127,7 @@ class Session(Table, tablename="cohort_session", schema=None):
 
 ID = "2026-11-25T12:08:24:221743"
 VERSION = "1.38.0"
-DESCRIPTION = "True"
+DESCRIPTION = "initial data model"
 
 
 async def forwards():

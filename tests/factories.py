@@ -106,3 +106,35 @@ async def make_session(
         )
     )
     return int(rows[0]["id"])
+
+
+async def make_public_run(
+    *,
+    capacity: int | None = 10,
+    max_seats: int = 3,
+    kind: ProgrammeKind = ProgrammeKind.training,
+    dates: int = 2,
+    start: datetime | None = None,
+    status: PublicationStatus = PublicationStatus.published,
+    is_public: bool = True,
+) -> int:
+    """A published public run with `dates` future sessions, ready for registrations."""
+    programme = await make_programme(kind, is_public=is_public)
+    cohort = await make_cohort(programme, capacity=capacity, max_seats=max_seats, status=status)
+    first = start or FROZEN_NOW + timedelta(days=14)
+    for index in range(dates):
+        await make_session(cohort, starts_at=first + timedelta(days=7 * index))
+    return cohort
+
+
+async def make_rucksack_group(
+    *, kita_id: int | None = None, capacity: int = 12, first: datetime | None = None
+) -> tuple[int, int]:
+    """(kita id, cohort id) of a Rucksack group for children aged 4 to 6 with sessions."""
+    kita = kita_id or await make_kita()
+    programme = await make_programme(ProgrammeKind.rucksack, is_public=False)
+    cohort = await make_cohort(programme, kita_id=kita, capacity=capacity, max_seats=1)
+    start = first or FROZEN_NOW + timedelta(days=14)
+    for index in range(4):
+        await make_session(cohort, starts_at=start + timedelta(days=7 * index))
+    return kita, cohort

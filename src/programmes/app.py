@@ -21,10 +21,10 @@ from piccolo.engine.postgres import PostgresEngine
 from programmes import __version__, db
 from programmes.clock import Clock, system_clock
 from programmes.settings import Settings
-from programmes.web import api, public, staff, system
+from programmes.web import api, events, public, staff, system
 from programmes.web.admin import admin_route, build_admin
 from programmes.web.auth import AuthenticationMiddleware
-from programmes.web.deps import provide_staff
+from programmes.web.deps import provide_mail, provide_settings, provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
 from programmes.web.pages import build_environment
 from programmes.web.security import SecurityHeadersMiddleware
@@ -32,6 +32,8 @@ from programmes.web.security import SecurityHeadersMiddleware
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 POOL_MIN_SIZE = 2
 POOL_MAX_SIZE = 10
+#: No form or JSON body of this service comes near this; larger ones are refused (413).
+MAX_BODY_BYTES = 256 * 1024
 
 
 def _now(state: State) -> datetime:
@@ -60,6 +62,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         route_handlers=[
             system.health_check,
             public.home,
+            events.EventPages,
             *staff.CONTROLLERS,
             api.api_router(),
             admin_route(build_admin(settings)),
@@ -73,6 +76,8 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         dependencies={
             "now": Provide(_now, sync_to_thread=False),
             "staff": Provide(provide_staff, sync_to_thread=False),
+            "mail": Provide(provide_mail, sync_to_thread=False),
+            "settings": Provide(provide_settings, sync_to_thread=False),
         },
         state=State({"settings": settings, "clock": clock}),
         middleware=[
@@ -96,4 +101,5 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
         exception_handlers=EXCEPTION_HANDLERS,
         lifespan=[database_pool],
         debug=False,
+        request_max_body_size=MAX_BODY_BYTES,
     )

@@ -160,6 +160,13 @@ def _reason(exc: BaseException) -> str:
     return text[:200]
 
 
+def is_unique_violation(error: BaseException) -> bool:
+    """Whether a database error is a UNIQUE conflict, on either engine."""
+    if isinstance(error, sqlite3.IntegrityError):
+        return "UNIQUE" in str(error)
+    return type(error).__name__ == "UniqueViolationError"
+
+
 class MigrationFailed(Exception):
     pass
 

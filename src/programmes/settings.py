@@ -70,6 +70,14 @@ class SmtpConfig:
 
 
 @dataclass(frozen=True)
+class RateLimit:
+    """At most `hits` within `minutes`, per client address."""
+
+    hits: int
+    minutes: int
+
+
+@dataclass(frozen=True)
 class Settings:
     mode: Mode
     database: DatabaseConfig
@@ -78,6 +86,10 @@ class Settings:
     smtp: SmtpConfig | None
     organisation_name: str
     privacy_notice_version: str
+    registration_limit: RateLimit | None
+    #: Test-only: take seats with a racy read-then-write, to prove the harness can see
+    #: overbooking. Refused unless PROGRAMMES_ENV=test.
+    unsafe_seats: bool = False
 
     @property
     def host(self) -> str:
@@ -106,7 +118,39 @@ def load_settings(
             env.get("PROGRAMMES_ORGANISATION") or "Haus der Kulturen Herten"
         ).strip(),
         privacy_notice_version=(env.get("PROGRAMMES_PRIVACY_NOTICE_VERSION") or "2026-09").strip(),
+        registration_limit=_parse_rate_limit(
+            env.get("PROGRAMMES_REGISTRATION_LIMIT", "30/10"), "PROGRAMMES_REGISTRATION_LIMIT"
+        ),
+        unsafe_seats=_unsafe_seats(env.get("PROGRAMMES_TEST_UNSAFE_SEATS", ""), mode),
     )
+
+
+def _parse_rate_limit(value: str, var: str) -> RateLimit | None:
+    """ "30/10" = 30 per 10 minutes; "off" or "0" disables the limit."""
+    value = value.strip().lower()
+    if value in ("off", "0", ""):
+        return None
+    hits, _, minutes = value.partition("/")
+    try:
+        limit = RateLimit(hits=int(hits), minutes=int(minutes or "1"))
+    except ValueError:
+        raise SettingsError(
+            var, f"must look like 30/10 (hits per minutes) or off, not {value!r}"
+        ) from None
+    if limit.hits < 1 or not 1 <= limit.minutes <= 24 * 60:
+        raise SettingsError(var, "needs at least 1 hit per 1 to 1440 minutes")
+    return limit
+
+
+def _unsafe_seats(value: str, mode: Mode) -> bool:
+    if value.strip().lower() not in ("1", "true", "yes"):
+        return False
+    if mode is not Mode.test:
+        raise SettingsError(
+            "PROGRAMMES_TEST_UNSAFE_SEATS",
+            "is a test-only switch; refused unless PROGRAMMES_ENV=test",
+        )
+    return True
 
 
 def _parse_mode(value: str) -> Mode:

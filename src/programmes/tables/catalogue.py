@@ -69,6 +69,8 @@ class Cohort(Table, tablename="cohort"):
     location = Varchar(length=300, default="")
     capacity = Integer(null=True, default=None)
     seats_taken = Integer(default=0)
+    #: Last waiting-list position handed out; incremented under the cohort's row lock.
+    waiting_counter = Integer(default=0)
     max_seats_per_registration = Integer(default=1)
     registration_opens_at = Timestamptz(null=True, default=None)
     registration_closes_at = Timestamptz(null=True, default=None)

@@ -45,6 +45,9 @@ class Registration(Table, tablename="registration"):
     needs = Varchar(length=1000, default="")
     language = Varchar(length=2, choices=Language, default=Language.de.value)
     cancel_token_hash = Varchar(length=64, null=True, default=None, unique=True)
+    #: Makes a repeated submission find the first one: "email:<sha256 of the address>" for
+    #: public registrations, "form:<token>" for an enrolment form. Cleared on erasure.
+    dedupe_key = Varchar(length=100, null=True, default=None)
     consent_notice_version = Varchar(length=50)
     consent_method = Varchar(length=20, choices=ConsentMethod)
     consent_given_on = Date()
@@ -57,6 +60,7 @@ class Registration(Table, tablename="registration"):
 
     registration_one_per_family = Unique(["cohort", "family"])
     registration_one_per_person = Unique(["cohort", "person"])
+    registration_one_per_submission = Unique(["cohort", "dedupe_key"])
     registration_family_or_person = Check("(family IS NULL) <> (person IS NULL)")
     registration_seats_positive = Check("seats >= 1")
     registration_waiting_has_position = Check(

@@ -9,7 +9,7 @@ from litestar import Request, get
 from litestar.router import Router
 from litestar.types import ControllerRouterHandler
 
-from programmes.web.api import catalogue, schedules
+from programmes.web.api import catalogue, registrations, schedules
 from programmes.web.guards import current_staff, requires_staff
 from programmes.web.schemas import StaffOut
 
@@ -19,6 +19,9 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     catalogue.CohortController,
     schedules.ScheduleController,
     schedules.SessionController,
+    registrations.PublicRegistrationController,
+    registrations.CoordinatorRegistrationController,
+    registrations.FamilyController,
 ]
 
 

@@ -1,0 +1,115 @@
+"""Public event pages: details, the registration form, and the cancel link."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.params import FromPath
+from litestar.response import Template
+
+from programmes.domain import events, registrations
+from programmes.domain.errors import DomainError
+from programmes.domain.registration_mail import MailContext
+from programmes.domain.registrations import PersonInput
+from programmes.settings import Settings
+from programmes.web.deps import PathId
+from programmes.web.errors import status_for
+from programmes.web.forms import checkbox, optional_int, read_form, text
+from programmes.web.guards import PUBLIC
+from programmes.web.pages import page, request_language
+from programmes.web.registration_limit import check_registration_limit
+
+
+class EventPages(Controller):
+    path = "/events"
+    include_in_schema = False
+    opt = PUBLIC
+
+    @get("/{cohort_id:int}")
+    async def detail(
+        self, request: Request[Any, Any, Any], cohort_id: PathId, mail: NamedDependency[MailContext]
+    ) -> Template:
+        event = await events.public_event(cohort_id)
+        return page(
+            request,
+            "public/event.html",
+            event=event,
+            state=event.registration_state(mail.now),
+            outcome=None,
+        )
+
+    @post("/{cohort_id:int}/register")
+    async def register(
+        self,
+        request: Request[Any, Any, Any],
+        cohort_id: PathId,
+        mail: NamedDependency[MailContext],
+        settings: NamedDependency[Settings],
+    ) -> Response[Any]:
+        event = await events.public_event(cohort_id)
+        form = await read_form(request)
+        try:
+            await check_registration_limit(request, settings, mail.now)
+            outcome = await registrations.register_person(
+                cohort_id=cohort_id,
+                data=PersonInput(
+                    name=text(form, "name"),
+                    email=text(form, "email"),
+                    phone=text(form, "phone"),
+                    seats=optional_int(form, "seats", low=0, high=1000) or 1,
+                    language=text(form, "language") or request_language(request),
+                    needs=text(form, "needs"),
+                    consent=checkbox(form, "consent"),
+                ),
+                notice_version=settings.privacy_notice_version,
+                mail=mail,
+                unsafe=settings.unsafe_seats,
+            )
+        except DomainError as error:
+            message = error.translated(request_language(request))
+            return page(  # type: ignore[return-value]
+                request,
+                "public/event.html",
+                status_code=status_for(error),
+                event=event,
+                state=event.registration_state(mail.now),
+                outcome=None,
+                form=form,
+                errors=[{"field": error.field, "message": message}],
+                error=message,
+            )
+        event = await events.public_event(cohort_id)  # places left, after this registration
+        return page(  # type: ignore[return-value]
+            request,
+            "public/event.html",
+            event=event,
+            state=event.registration_state(mail.now),
+            outcome=outcome,
+        )
+
+    @get("/cancel/{token:str}")
+    async def cancel_page(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
+        registration = await registrations.registration_for_token(token)
+        response = page(
+            request, "public/cancel.html", registration=registration, token=token, done=False
+        )
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @post("/cancel/{token:str}")
+    async def cancel(
+        self,
+        request: Request[Any, Any, Any],
+        token: FromPath[str],
+        mail: NamedDependency[MailContext],
+    ) -> Template:
+        registration = await registrations.cancel_by_token(token=token, mail=mail)
+        response = page(
+            request, "public/cancel.html", registration=registration, token="", done=True
+        )
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        return response
