@@ -22,7 +22,6 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 from litestar import Litestar
-from piccolo.engine.postgres import PostgresEngine
 
 from programmes import db
 from programmes.app import create_app
@@ -140,14 +139,8 @@ def fast_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 async def database(settings: Settings) -> AsyncIterator[None]:
     """Bind every table to the test's database (with a pool on PostgreSQL)."""
-    engine = db.configure(settings.database)
-    if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=1, max_size=4)
-        try:
-            yield
-        finally:
-            await engine.close_connection_pool()
-    else:
+    db.configure(settings.database)
+    async with db.connection_pool(min_size=1, max_size=4):
         yield
 
 

@@ -16,7 +16,6 @@ from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
-from piccolo.engine.postgres import PostgresEngine
 
 from programmes import __version__, db
 from programmes.clock import Clock, system_clock
@@ -43,16 +42,8 @@ def _now(state: State) -> datetime:
 
 @asynccontextmanager
 async def database_pool(app: Litestar) -> AsyncIterator[None]:
-    """PostgreSQL gets a connection pool for the life of the app (Piccolo otherwise opens
-    a connection per query); SQLite needs none."""
-    engine = db.engine()
-    if isinstance(engine, PostgresEngine):
-        await engine.start_connection_pool(min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE)
-        try:
-            yield
-        finally:
-            await engine.close_connection_pool()
-    else:
+    """Connections are reused for the life of the app (see `db.connection_pool`)."""
+    async with db.connection_pool(min_size=POOL_MIN_SIZE, max_size=POOL_MAX_SIZE):
         yield
 
 

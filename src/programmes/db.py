@@ -12,7 +12,6 @@ import asyncio
 import contextlib
 import io
 import os
-import re
 import sqlite3
 import warnings
 import weakref
@@ -29,74 +28,34 @@ from piccolo.table import Table
 from piccolo_api.session_auth.tables import SessionsBase
 
 from programmes.settings import DatabaseConfig, SettingsError
+from programmes.sqlite_engine import DurableSQLiteEngine
 from programmes.tables import ALL_TABLES
 
-#: Seconds a SQLite connection waits for another process's write lock before failing.
-SQLITE_BUSY_TIMEOUT = 30.0
-
 APP_REGISTRY = AppRegistry(apps=["programmes.piccolo_app", "piccolo_api.session_auth.piccolo_app"])
-
-_ADD_CONSTRAINT = re.compile(
-    r'^ALTER TABLE "?(?P<table>\w+)"? ADD CONSTRAINT "?(?P<name>\w+)"? (?P<body>(CHECK|UNIQUE).*)$',
-    re.IGNORECASE | re.DOTALL,
-)
 
 #: The active engine; Piccolo's `engine_finder()` reads it through PICCOLO_CONF.
 DB: Engine[Any] | None = None
 
 
-class _DurableConnection(sqlite3.Connection):
-    """A SQLite connection that always syncs fully and enforces foreign keys."""
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.execute("PRAGMA synchronous = FULL")
-        self.execute("PRAGMA foreign_keys = ON")
-
-
-class DurableSQLiteEngine(SQLiteEngine):
-    """Piccolo's SQLite engine with this service's durability and locking settings."""
-
-    def __init__(self, path: str) -> None:
-        super().__init__(path=path, timeout=SQLITE_BUSY_TIMEOUT, factory=_DurableConnection)
-
-    async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
-        """Run DDL, translating what SQLite cannot do (see `_sqlite_constraint`)."""
-        match = _ADD_CONSTRAINT.match(ddl.strip())
-        if match is None:
-            return await super().run_ddl(ddl, in_pool=in_pool)
-        return await self._add_constraint(*match.group("table", "name", "body"))
-
-    async def _add_constraint(self, table: str, name: str, body: str) -> Any:
-        """SQLite has no ALTER TABLE … ADD CONSTRAINT, and Piccolo's migrations emit one
-        right after each CREATE TABLE. A UNIQUE constraint becomes a unique index (same
-        guarantee, same error); a CHECK is folded into the CREATE TABLE statement, which is
-        only safe while the table is still empty, so a populated table is refused."""
-        if body.upper().startswith("UNIQUE"):
-            columns = body[len("UNIQUE") :].strip()
-            return await super().run_ddl(f'CREATE UNIQUE INDEX "{name}" ON "{table}" {columns}')
-        probe = f'SELECT 1 AS x FROM "{table}" LIMIT 1'  # noqa: S608 (a name from Piccolo's DDL)
-        if await super().run_ddl(probe):
-            raise RuntimeError(
-                f"SQLite cannot add CHECK constraint {name} to {table}, which has rows: "
-                "write a table-rebuild migration instead"
-            )
-        schema = (
-            "SELECT type, sql FROM sqlite_master WHERE tbl_name = "  # noqa: S608
-            f"'{table}' AND sql IS NOT NULL ORDER BY type = 'table' DESC"
-        )
-        rows = await super().run_ddl(schema)
-        create, *indexes = (row["sql"] for row in rows)
-        create = create[: create.rindex(")")] + f', CONSTRAINT "{name}" {body})'
-        await super().run_ddl(f'DROP TABLE "{table}"')
-        for statement in (create, *indexes):
-            await super().run_ddl(statement)
-        return []
-
-    def enable_wal(self) -> None:
-        """Switch the file to write-ahead logging (persistent; readers never block writers)."""
-        with sqlite3.connect(self.path, timeout=SQLITE_BUSY_TIMEOUT) as conn:
-            conn.execute("PRAGMA journal_mode = WAL")
+@asynccontextmanager
+async def connection_pool(min_size: int = 2, max_size: int = 10) -> AsyncIterator[None]:
+    """Reuse connections while the block runs: a pool on PostgreSQL (Piccolo otherwise opens
+    a connection per query), shared and idle connections on SQLite."""
+    db = engine()
+    if isinstance(db, PostgresEngine):
+        await db.start_connection_pool(min_size=min_size, max_size=max_size)
+        try:
+            yield
+        finally:
+            await db.close_connection_pool()
+    elif isinstance(db, DurableSQLiteEngine):
+        await db.start_connection_pool()
+        try:
+            yield
+        finally:
+            await db.close_connection_pool()
+    else:
+        yield
 
 
 def all_tables() -> tuple[type[Table], ...]:
@@ -215,8 +174,12 @@ async def write_transaction() -> AsyncIterator[None]:
     if db.current_transaction.get() is not None:
         yield
         return
-    if isinstance(db, SQLiteEngine):
-        async with _write_lock(), db.transaction(transaction_type=TransactionType.immediate):
+    if isinstance(db, DurableSQLiteEngine):
+        async with (
+            _write_lock(),
+            db.write_lock(),
+            db.transaction(transaction_type=TransactionType.immediate),
+        ):
             yield
     else:
         async with db.transaction():

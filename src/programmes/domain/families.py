@@ -242,6 +242,7 @@ async def enrol_family(
     key = "form:" + clean_text(form_key, field="form_key", max_length=90)
     if (existing := await _family_by_key(staff, cohort_id, key)) is not None:
         return existing
+    run = await registration_mail.run_info(cohort_id, base_url=mail.base_url)
     try:
         async with write_transaction():
             placement = await seats.place(cohort_id, 1)
@@ -287,7 +288,10 @@ async def enrol_family(
                 else "registration_waiting.txt",
                 registration_id,
                 mail,
-                cohort_title=group["title"],
+                run,
+                to=registration_mail.Recipient(
+                    [g["email"] for g in checked["guardians"] if g["email"]], checked["language"], 1
+                ),
                 waiting_rank=(
                     await seats.waiting_rank(cohort_id, placement.waiting_position)
                     if placement.waiting_position is not None
@@ -446,7 +450,7 @@ async def withdraw_family(*, staff: Staff, family_id: int, mail: MailContext) ->
     if current.registration_id is None or current.status == RegistrationStatus.cancelled.value:
         raise Conflict(N_("This family is not enrolled any more."), field="family")
     assert current.cohort_id is not None
-    group = await _group_for(staff, current.cohort_id)
+    await _group_for(staff, current.cohort_id)
     async with write_transaction():
         await seats.lock_cohort(current.cohort_id)
         reg = (
@@ -473,5 +477,6 @@ async def withdraw_family(*, staff: Staff, family_id: int, mail: MailContext) ->
             now=mail.now,
             detail={"cohort": current.cohort_id},
         )
-        await promote_and_tell(current.cohort_id, group["title"], mail, actor_id=staff.id)
+        run = await registration_mail.run_info(current.cohort_id, base_url=mail.base_url)
+        await promote_and_tell(current.cohort_id, run, mail, actor_id=staff.id)
     return await get_family(staff=staff, family_id=family_id)

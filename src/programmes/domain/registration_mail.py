@@ -1,16 +1,21 @@
 """Mails about a registration: received (confirmed or waiting), promoted, cancelled, moved
 back to the waiting list. Queued in the outbox inside the caller's transaction, one per
-address, in the registrant's language; confirmations carry the run's dates as .ics."""
+address, in the registrant's language; confirmations carry the run's dates as .ics.
+
+What does not change during a registration (the run's title, dates and calendar file) is
+read once, before the write transaction, as `RunInfo`, so the transaction stays short.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from programmes.domain.event_calendar import run_calendar
 from programmes.domain.mail_text import render_mail
 from programmes.domain.outbox import OutgoingMail, enqueue
-from programmes.tables import Guardian, Registration, Session
+from programmes.tables import Cohort, Guardian, Registration, Session
 from programmes.tables.vocabulary import SessionStatus
 
 
@@ -20,10 +25,36 @@ class MailContext:
     now: datetime
 
 
-async def _addresses(registration_id: int) -> tuple[list[str], str, int, int]:
+@dataclass(frozen=True)
+class RunInfo:
+    cohort_id: int
+    title: str
+    dates: list[dict[str, Any]]
+    calendar: bytes
+
+
+async def run_info(cohort_id: int, *, base_url: str) -> RunInfo:
+    title = await Cohort.select(Cohort.title).where(Cohort.id == cohort_id).first()
+    assert title is not None
+    dates = (
+        await Session.select(Session.starts_at, Session.ends_at, Session.location)
+        .where((Session.cohort == cohort_id) & (Session.status == SessionStatus.scheduled.value))
+        .order_by(Session.starts_at)
+    )
+    calendar = await run_calendar(cohort_id, base_url=base_url)
+    return RunInfo(cohort_id, title["title"], list(dates), calendar)
+
+
+@dataclass(frozen=True)
+class Recipient:
+    addresses: list[str]
+    language: str
+    seats: int
+
+
+async def recipient(registration_id: int) -> Recipient:
     row = (
         await Registration.select(
-            Registration.cohort,
             Registration.family,
             Registration.language,
             Registration.seats,
@@ -41,58 +72,48 @@ async def _addresses(registration_id: int) -> tuple[list[str], str, int, int]:
                 (Guardian.family == row["family"]) & (Guardian.email != "")
             )
         ]
-    return addresses, row["language"], row["cohort"], row["seats"]
-
-
-async def _dates(cohort_id: int) -> list[dict[str, object]]:
-    return list(
-        await Session.select(Session.starts_at, Session.ends_at, Session.location)
-        .where((Session.cohort == cohort_id) & (Session.status == SessionStatus.scheduled.value))
-        .order_by(Session.starts_at)
-    )
+    return Recipient(addresses, row["language"], row["seats"])
 
 
 async def send(
     template: str,
     registration_id: int,
     context: MailContext,
+    run: RunInfo,
     *,
-    cohort_title: str,
+    to: Recipient | None = None,
     cancel_token: str | None = None,
     waiting_rank: int | None = None,
     reason: str = "",
     attach_calendar: bool = False,
 ) -> int:
     """Queue `template` for every address of the registration; returns how many."""
-    addresses, language, cohort_id, seats = await _addresses(registration_id)
-    if not addresses:
+    to = to or await recipient(registration_id)
+    if not to.addresses:
         return 0
     subject, body = render_mail(
         template,
-        language,
-        title=cohort_title,
-        seats=seats,
-        dates=await _dates(cohort_id),
+        to.language,
+        title=run.title,
+        seats=to.seats,
+        dates=run.dates,
         rank=waiting_rank,
         reason=reason,
         cancel_url=f"{context.base_url}/events/cancel/{cancel_token}" if cancel_token else "",
-        event_url=f"{context.base_url}/events/{cohort_id}",
+        event_url=f"{context.base_url}/events/{run.cohort_id}",
     )
-    attachment = (
-        await run_calendar(cohort_id, base_url=context.base_url) if attach_calendar else b""
-    )
-    for address in addresses:
+    for address in to.addresses:
         await enqueue(
             OutgoingMail(
                 to_address=address,
                 subject=subject,
                 body_text=body,
-                language=language,
-                attachment_name="termine.ics" if attachment else "",
-                attachment=attachment,
+                language=to.language,
+                attachment_name="termine.ics" if attach_calendar else "",
+                attachment=run.calendar if attach_calendar else b"",
                 related_type="registration",
                 related_id=registration_id,
             ),
             now=context.now,
         )
-    return len(addresses)
+    return len(to.addresses)

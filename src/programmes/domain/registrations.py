@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Any
 
@@ -21,7 +22,7 @@ from programmes.domain import audit, registration_mail, seats
 from programmes.domain.access import require_coordinator
 from programmes.domain.accounts import Staff, normalise_email
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
-from programmes.domain.registration_mail import MailContext
+from programmes.domain.registration_mail import MailContext, RunInfo
 from programmes.domain.text import clean_text
 from programmes.domain.tokens import hash_token, looks_like_token, new_token
 from programmes.domain.types import Id
@@ -174,8 +175,11 @@ async def register_person(
     if existing is not None:
         return existing
     token = new_token()
+    run_mail = await registration_mail.run_info(cohort_id, base_url=mail.base_url)
+    to = registration_mail.Recipient([person["email"]], person["language"], data.seats)
     try:
-        async with write_transaction():
+        # the control run of the concurrency tests must race, so it gets no transaction
+        async with nullcontext() if unsafe else write_transaction():
             if (existing := await _by_key(cohort_id, key)) is not None:
                 return existing
             placement = await (seats.place_unsafely if unsafe else seats.place)(
@@ -229,7 +233,8 @@ async def register_person(
                 else "registration_waiting.txt",
                 registration_id,
                 mail,
-                cohort_title=run["title"],
+                run_mail,
+                to=to,
                 cancel_token=token,
                 waiting_rank=rank,
                 attach_calendar=placement.status is RegistrationStatus.confirmed,
@@ -379,19 +384,20 @@ async def _cancel(
                 "by": "coordinator" if actor_id else "link",
             },
         )
+        run = await registration_mail.run_info(row["cohort"], base_url=mail.base_url)
         await registration_mail.send(
             "registration_cancelled.txt",
             registration_id,
             mail,
-            cohort_title=row["cohort_title"],
+            run,
             reason=reason,
         )
-        await promote_and_tell(row["cohort"], row["cohort_title"], mail, actor_id=actor_id)
+        await promote_and_tell(row["cohort"], run, mail, actor_id=actor_id)
 
 
 async def promote_and_tell(
     cohort_id: int,
-    cohort_title: str,
+    run: RunInfo,
     mail: MailContext,
     *,
     actor_id: int | None,
@@ -411,7 +417,7 @@ async def promote_and_tell(
             "registration_promoted.txt",
             registration_id,
             mail,
-            cohort_title=cohort_title,
+            run,
             attach_calendar=True,
         )
     return promoted
@@ -437,8 +443,7 @@ async def change_capacity(
     reason = clean_text(change.reason, field="reason", max_length=300, required=False)
     async with write_transaction():
         cohort = await seats.lock_cohort(cohort_id)
-        title_row = await Cohort.select(Cohort.title).where(Cohort.id == cohort_id).first()
-        assert title_row is not None
+        run = await registration_mail.run_info(cohort_id, base_url=mail.base_url)
         demote = await _confirmed(cohort_id, change.move_to_waiting)
         freed = sum(r["seats"] for r in demote)
         if change.capacity is not None and cohort["seats_taken"] - freed > change.capacity:
@@ -459,7 +464,7 @@ async def change_capacity(
             await _demote(
                 cohort_id,
                 demote,
-                cohort_title=title_row["title"],
+                run=run,
                 reason=reason,
                 mail=mail,
                 actor_id=staff.id,
@@ -477,7 +482,7 @@ async def change_capacity(
         )
         return await promote_and_tell(
             cohort_id,
-            title_row["title"],
+            run,
             mail,
             actor_id=staff.id,
             exclude=frozenset(r["id"] for r in demote),
@@ -509,7 +514,7 @@ async def _demote(
     cohort_id: int,
     rows: list[dict[str, Any]],
     *,
-    cohort_title: str,
+    run: RunInfo,
     reason: str,
     mail: MailContext,
     actor_id: int,
@@ -545,7 +550,7 @@ async def _demote(
             "registration_demoted.txt",
             row["id"],
             mail,
-            cohort_title=cohort_title,
+            run,
             waiting_rank=offset + 1,
             reason=reason,
         )
@@ -582,6 +587,7 @@ async def move_registration(
         if row["status"] == to:
             raise Conflict(N_("The registration is on that list already."), field="to")
         cohort = await seats.lock_cohort(row["cohort"])
+        run = await registration_mail.run_info(row["cohort"], base_url=mail.base_url)
         if to == RegistrationStatus.confirmed.value:
             if (
                 cohort["capacity"] is not None
@@ -615,21 +621,21 @@ async def move_registration(
                 "registration_promoted.txt",
                 registration_id,
                 mail,
-                cohort_title=row["cohort_title"],
+                run,
                 attach_calendar=True,
             )
         else:
             await _demote(
                 row["cohort"],
                 [{"id": registration_id, "seats": row["seats"]}],
-                cohort_title=row["cohort_title"],
+                run=run,
                 reason=reason,
                 mail=mail,
                 actor_id=staff.id,
             )
             await promote_and_tell(
                 row["cohort"],
-                row["cohort_title"],
+                run,
                 mail,
                 actor_id=staff.id,
                 exclude=frozenset({registration_id}),

@@ -9,6 +9,7 @@ Unexpected errors are logged with the request id only, never with request data.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -135,10 +136,29 @@ def handle_validation_error(
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         if isinstance(item, dict):
-            errors.append({"field": item.get("key"), "message": str(item.get("message", ""))})
+            message = str(item.get("message", ""))
+            errors.append({"field": _field_of(message, item.get("key")), "message": message})
     fields = ", ".join(str(e["field"]) for e in errors if e["field"])
     detail = f"Invalid input: {fields}." if fields else "The request could not be read."
     return error_response(request, exc.status_code, detail, errors)
+
+
+_AT_PATH = re.compile(r"at `\$\.([^`]+)`")
+_MISSING = re.compile(r"missing required field `([^`]+)`")
+
+
+def _field_of(message: str, key: object) -> str | None:
+    """The field a decoding error is about: msgspec names it in its message ("... - at
+    `$.seats`", "Object missing required field `name`"); Litestar's key says "data"."""
+    path = _AT_PATH.search(message)
+    missing = _MISSING.search(message)
+    if path and missing:
+        return f"{path.group(1)}.{missing.group(1)}"
+    if path:
+        return path.group(1)
+    if missing:
+        return missing.group(1)
+    return str(key) if key else None
 
 
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
