@@ -51,9 +51,22 @@ def live_server(
     }
     with log_path.open("w", encoding="utf-8") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "programmes.cli", "serve", "--port", str(port),
-             "--workers", str(workers), "--no-access-log"],
-            env=environment, cwd=workdir, stdout=log, stderr=subprocess.STDOUT, text=True,
+            [
+                sys.executable,
+                "-m",
+                "programmes.cli",
+                "serve",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+                "--no-access-log",
+            ],
+            env=environment,
+            cwd=workdir,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     try:

@@ -35,13 +35,17 @@ def shared_database_url(migrated_template: str, tmp_path_factory: pytest.TempPat
 
 
 @pytest.fixture(scope="module")
-def server(shared_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def server(
+    shared_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     with live_server(shared_database_url, tmp_path_factory.mktemp("server")) as running:
         yield running
 
 
 @pytest.fixture(scope="module")
-def racy_server(shared_database_url: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
+def racy_server(
+    shared_database_url: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LiveServer]:
     with live_server(
         shared_database_url, tmp_path_factory.mktemp("racy"), PROGRAMMES_TEST_UNSAFE_SEATS="1"
     ) as running:

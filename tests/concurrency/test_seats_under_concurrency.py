@@ -38,38 +38,57 @@ async def fire(url: str, bodies: list[dict[str, Any]]) -> list[httpx.Response]:
 
 
 def registration(cohort: int, n: int, **extra: Any) -> dict[str, Any]:
-    return {"_path": f"/api/v1/events/{cohort}/registrations", "name": f"Person {n}",
-            "email": f"c{cohort}p{n}@example.org", "seats": 1, "consent": True, **extra}
+    return {
+        "_path": f"/api/v1/events/{cohort}/registrations",
+        "name": f"Person {n}",
+        "email": f"c{cohort}p{n}@example.org",
+        "seats": 1,
+        "consent": True,
+        **extra,
+    }
 
 
 async def stored(cohort: int) -> list[dict[str, Any]]:
     return list(await Registration.select().where(Registration.cohort == cohort))
 
 
-async def test_200_at_once_for_10_seats_never_overbook(shared_database: None, server: LiveServer) -> None:
+async def test_200_at_once_for_10_seats_never_overbook(
+    shared_database: None, server: LiveServer
+) -> None:
     cohort = await make_public_run(capacity=CAPACITY, max_seats=1)
     responses = await fire(server.url, [registration(cohort, n) for n in range(BURST)])
     log = server.log()
     assert [r.status_code for r in responses if r.status_code != 201] == []
     bodies = [r.json() for r in responses]
     assert sum(b["status"] == "confirmed" for b in bodies) == CAPACITY
-    assert sorted(b["waiting_position"] for b in bodies if b["status"] == "waiting") == list(range(1, BURST - CAPACITY + 1))
+    assert sorted(b["waiting_position"] for b in bodies if b["status"] == "waiting") == list(
+        range(1, BURST - CAPACITY + 1)
+    )
     rows = {r["id"]: r for r in await stored(cohort)}
     assert len(rows) == BURST
     assert sum(r["status"] == "confirmed" for r in rows.values()) == CAPACITY
-    assert sorted(r["waiting_position"] for r in rows.values() if r["status"] == "waiting") == list(range(1, BURST - CAPACITY + 1))
+    assert sorted(r["waiting_position"] for r in rows.values() if r["status"] == "waiting") == list(
+        range(1, BURST - CAPACITY + 1)
+    )
     for body in bodies:  # every answer matches exactly one stored row
         row = rows[body["registration_id"]]
-        assert (row["status"], row["waiting_position"]) == (body["status"], body["waiting_position"])
+        assert (row["status"], row["waiting_position"]) == (
+            body["status"],
+            body["waiting_position"],
+        )
     seats = await Cohort.select(Cohort.seats_taken).where(Cohort.id == cohort).first()
     assert seats == {"seats_taken": CAPACITY}
     assert "database is locked" not in log and "Traceback" not in log
 
 
-async def test_control_without_the_atomic_step_overbooks(shared_database: None, racy_server: LiveServer) -> None:
+async def test_control_without_the_atomic_step_overbooks(
+    shared_database: None, racy_server: LiveServer
+) -> None:
     cohort = await make_public_run(capacity=CAPACITY, max_seats=1)
     responses = await fire(racy_server.url, [registration(cohort, n) for n in range(BURST)])
-    confirmed = sum(r.json().get("status") == "confirmed" for r in responses if r.status_code == 201)
+    confirmed = sum(
+        r.json().get("status") == "confirmed" for r in responses if r.status_code == 201
+    )
     stored_confirmed = sum(r["status"] == "confirmed" for r in await stored(cohort))
     assert stored_confirmed > CAPACITY, "the control did not overbook: the harness cannot see races"
     assert confirmed == stored_confirmed
@@ -92,20 +111,32 @@ async def test_cancellations_racing_new_registrations_promote_in_order(
 ) -> None:
     cohort = await make_public_run(capacity=CAPACITY, max_seats=1)
     if True:
-        first = await fire(server.url, [registration(cohort, n, email=f"race{n}@example.org") for n in range(30)])
+        first = await fire(
+            server.url, [registration(cohort, n, email=f"race{n}@example.org") for n in range(30)]
+        )
         assert {r.status_code for r in first} == {201}
         by_email = {}
         for mail in await Outbox.select(Outbox.to_address, Outbox.body_text):
             if "/events/cancel/" in mail["body_text"]:
-                by_email[mail["to_address"]] = mail["body_text"].split("/events/cancel/")[1].split()[0]
+                by_email[mail["to_address"]] = (
+                    mail["body_text"].split("/events/cancel/")[1].split()[0]
+                )
         confirmed = [r.json() for r in first if r.json()["status"] == "confirmed"]
-        confirmed_emails = [f"race{n}@example.org" for n in range(30)
-                            if first[n].json()["status"] == "confirmed"][:5]
+        confirmed_emails = [
+            f"race{n}@example.org" for n in range(30) if first[n].json()["status"] == "confirmed"
+        ][:5]
         waiting_before = sorted(
-            (r["waiting_position"], r["id"]) for r in await stored(cohort) if r["status"] == "waiting"
+            (r["waiting_position"], r["id"])
+            for r in await stored(cohort)
+            if r["status"] == "waiting"
         )
-        await Outbox.delete().where(Outbox.related_id.is_in([r['id'] for r in await stored(cohort)]))
-        race = [{"_path": "/api/v1/events/registrations/cancel", "token": by_email[e]} for e in confirmed_emails]
+        await Outbox.delete().where(
+            Outbox.related_id.is_in([r["id"] for r in await stored(cohort)])
+        )
+        race = [
+            {"_path": "/api/v1/events/registrations/cancel", "token": by_email[e]}
+            for e in confirmed_emails
+        ]
         race += [registration(cohort, n, email=f"late{n}@example.org") for n in range(100, 120)]
         responses = await fire(server.url, race)
     assert [r.status_code for r in responses if r.status_code >= 500] == []
@@ -118,7 +149,8 @@ async def test_cancellations_racing_new_registrations_promote_in_order(
     assert all(rows[rid]["status"] == "waiting" for rid in newcomers)  # nobody jumps the queue
     assert sum(r["status"] == "confirmed" for r in rows.values()) == CAPACITY
     promoted_mails = [
-        m for m in await Outbox.select().where(Outbox.related_id.is_in(list(rows)))
+        m
+        for m in await Outbox.select().where(Outbox.related_id.is_in(list(rows)))
         if m["subject"].startswith("Sie haben einen Platz")
     ]
     assert sorted(m["related_id"] for m in promoted_mails) == sorted(promoted)

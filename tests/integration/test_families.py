@@ -29,7 +29,11 @@ def family(
     return FamilyInput(
         guardians=guardians
         if guardians is not None
-        else [GuardianInput(name="Amina Haddad", languages=["Arabisch", "Deutsch"], phone="0151 1234567")],
+        else [
+            GuardianInput(
+                name="Amina Haddad", languages=["Arabisch", "Deutsch"], phone="0151 1234567"
+            )
+        ],
         children=children
         if children is not None
         else [ChildInput(first_name="Yasmin", date_of_birth=date(2021, 6, 1))],
@@ -47,15 +51,28 @@ async def enrol(staff, cohort: int, data: FamilyInput, key: str = "k1"):  # type
 async def test_partner_enrols_a_family_with_consent_recorded() -> None:
     kita, cohort = await make_rucksack_group(capacity=1)
     partner = await make_staff(Role.partner, kita_id=kita)
-    view = await enrol(partner, cohort, family(guardians=[
-        GuardianInput(name="فاطمة الحسن", languages=["Arabisch"], email="fatima@example.org"),
-        GuardianInput(name="Omar Al-Hassan", reach_via_kita=True),
-    ]))
+    view = await enrol(
+        partner,
+        cohort,
+        family(
+            guardians=[
+                GuardianInput(
+                    name="فاطمة الحسن", languages=["Arabisch"], email="fatima@example.org"
+                ),
+                GuardianInput(name="Omar Al-Hassan", reach_via_kita=True),
+            ]
+        ),
+    )
     assert view.status == "confirmed"
     assert [g.name for g in view.guardians] == ["فاطمة الحسن", "Omar Al-Hassan"]
-    registration = await Registration.select().where(Registration.id == view.registration_id).first()
+    registration = (
+        await Registration.select().where(Registration.id == view.registration_id).first()
+    )
     assert registration is not None
-    assert (registration["consent_method"], registration["consent_given_on"]) == ("paper", date(2026, 11, 20))
+    assert (registration["consent_method"], registration["consent_given_on"]) == (
+        "paper",
+        date(2026, 11, 20),
+    )
     assert registration["consent_recorded_by"] == partner.id
     assert registration["consent_notice_version"] == "2026-09"
     mails = await Outbox.select(Outbox.to_address)
@@ -77,15 +94,39 @@ async def test_the_same_form_sent_twice_enrols_once() -> None:
 @pytest.mark.parametrize(
     ("data", "field", "words"),
     [
-        (family(children=[ChildInput("Lina", date(2023, 1, 10))]), "children[0].date_of_birth", "Lina wäre"),
-        (family(children=[ChildInput("Adam", date(2019, 11, 1))]), "children[0].date_of_birth", "7 Jahre"),
-        (family(children=[ChildInput("Noah", date(2027, 1, 1))]), "children[0].date_of_birth", "Zukunft"),
+        (
+            family(children=[ChildInput("Lina", date(2023, 1, 10))]),
+            "children[0].date_of_birth",
+            "Lina wäre",
+        ),
+        (
+            family(children=[ChildInput("Adam", date(2019, 11, 1))]),
+            "children[0].date_of_birth",
+            "7 Jahre",
+        ),
+        (
+            family(children=[ChildInput("Noah", date(2027, 1, 1))]),
+            "children[0].date_of_birth",
+            "Zukunft",
+        ),
         (family(guardians=[]), "guardians", "mindestens einen"),
         (family(children=[]), "children", "mindestens ein Kind"),
         (family(guardians=[GuardianInput(name="Ohne Kontakt")]), "guardians[0].phone", "KiTa"),
-        (family(guardians=[GuardianInput(name="   ", phone="0151")]), "guardians[0].name", "füllen Sie"),
-        (family(guardians=[GuardianInput(name="x" * 10_000, phone="0151")]), "guardians[0].name", "200"),
-        (family(guardians=[GuardianInput(name="A", email="a@b.example\r\nBcc: c@d.example")]), "guardians[0].email", "E-Mail"),
+        (
+            family(guardians=[GuardianInput(name="   ", phone="0151")]),
+            "guardians[0].name",
+            "füllen Sie",
+        ),
+        (
+            family(guardians=[GuardianInput(name="x" * 10_000, phone="0151")]),
+            "guardians[0].name",
+            "200",
+        ),
+        (
+            family(guardians=[GuardianInput(name="A", email="a@b.example\r\nBcc: c@d.example")]),
+            "guardians[0].email",
+            "E-Mail",
+        ),
         (family(method="online"), "consent_method", "schriftlich"),
         (family(method="telepathy"), "consent_method", "schriftlich"),
         (family(given_on=date(2027, 1, 1)), "consent_given_on", "Zukunft"),
@@ -130,22 +171,30 @@ async def test_partners_reach_only_their_own_kitas_families() -> None:
     with pytest.raises(NotFound):
         await families.withdraw_family(staff=partner, family_id=view.id, mail=MAIL)
     with pytest.raises(NotFound):
-        await families.update_family(staff=partner, family_id=view.id, data=family(), now=FROZEN_NOW)
+        await families.update_family(
+            staff=partner, family_id=view.id, data=family(), now=FROZEN_NOW
+        )
     with pytest.raises(NotFound):
         await families.list_families(staff=partner, cohort_id=other_cohort)
     assert await families.list_families(staff=partner, cohort_id=cohort) == []
     with pytest.raises(Forbidden):
         await families.list_families(staff=await make_staff(Role.trainer), cohort_id=cohort)
     coordinator = await make_staff(Role.coordinator)
-    assert [f.id for f in await families.list_families(staff=coordinator, cohort_id=other_cohort)] == [view.id]
+    assert [
+        f.id for f in await families.list_families(staff=coordinator, cohort_id=other_cohort)
+    ] == [view.id]
 
 
 async def test_withdrawing_frees_the_place_for_the_next_family() -> None:
     kita, cohort = await make_rucksack_group(capacity=1)
     partner = await make_staff(Role.partner, kita_id=kita)
     first = await enrol(partner, cohort, family(), key="a")
-    second = await enrol(partner, cohort, family(guardians=[
-        GuardianInput(name="Ayşe Yılmaz", email="ayse@example.org")]), key="b")
+    second = await enrol(
+        partner,
+        cohort,
+        family(guardians=[GuardianInput(name="Ayşe Yılmaz", email="ayse@example.org")]),
+        key="b",
+    )
     assert second.status == "waiting"
     await Outbox.delete(force=True)
     withdrawn = await families.withdraw_family(staff=partner, family_id=first.id, mail=MAIL)
@@ -163,14 +212,21 @@ async def test_editing_a_family_checks_ages_again() -> None:
     partner = await make_staff(Role.partner, kita_id=kita)
     view = await enrol(partner, cohort, family())
     changed = await families.update_family(
-        staff=partner, family_id=view.id,
-        data=family(children=[ChildInput("Yasmin", date(2021, 6, 1)), ChildInput("Karim", date(2022, 2, 2))]),
+        staff=partner,
+        family_id=view.id,
+        data=family(
+            children=[ChildInput("Yasmin", date(2021, 6, 1)), ChildInput("Karim", date(2022, 2, 2))]
+        ),
         now=FROZEN_NOW,
     )
     assert [c.first_name for c in changed.children] == ["Yasmin", "Karim"]
     with pytest.raises(InvalidInput):
         await families.update_family(
-            staff=partner, family_id=view.id,
-            data=family(children=[ChildInput("Baby", date(2025, 1, 1))]), now=FROZEN_NOW,
+            staff=partner,
+            family_id=view.id,
+            data=family(children=[ChildInput("Baby", date(2025, 1, 1))]),
+            now=FROZEN_NOW,
         )
-    assert [c.first_name for c in (await families.get_family(staff=partner, family_id=view.id)).children] == ["Yasmin", "Karim"]
+    assert [
+        c.first_name for c in (await families.get_family(staff=partner, family_id=view.id)).children
+    ] == ["Yasmin", "Karim"]

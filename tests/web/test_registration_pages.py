@@ -22,8 +22,12 @@ async def test_register_on_the_event_page(client: httpx.AsyncClient) -> None:
     assert "Sie sind angemeldet." in response.text
     assert "2 Plätze sind für Sie reserviert." in response.text
     assert await Registration.count() == 1
-    full = await post_form(client, f"/events/{cohort}", f"/events/{cohort}/register",
-                           {**FORM, "email": "second@example.org", "seats": "1"})
+    full = await post_form(
+        client,
+        f"/events/{cohort}",
+        f"/events/{cohort}/register",
+        {**FORM, "email": "second@example.org", "seats": "1"},
+    )
     assert "Warteliste, auf Platz 1" in full.text
 
 
@@ -38,7 +42,9 @@ async def test_the_form_without_a_csrf_token_is_refused(client: httpx.AsyncClien
 async def test_a_bad_form_shows_the_error_and_keeps_the_input(client: httpx.AsyncClient) -> None:
     cohort = await make_public_run(max_seats=2)
     response = await post_form(
-        client, f"/events/{cohort}", f"/events/{cohort}/register",
+        client,
+        f"/events/{cohort}",
+        f"/events/{cohort}/register",
         {**FORM, "seats": "3", "name": "Jana <script>alert(1)</script>"},
     )
     assert response.status_code == 422
@@ -52,8 +58,16 @@ async def test_json_registration_ignores_fields_the_public_may_not_set(
     client: httpx.AsyncClient,
 ) -> None:
     cohort = await make_public_run(capacity=1)
-    body = {"name": "Sam Taylor", "email": "sam@example.org", "seats": 1, "consent": True,
-            "status": "confirmed", "waiting_position": 0, "kita": 3, "language": "en"}
+    body = {
+        "name": "Sam Taylor",
+        "email": "sam@example.org",
+        "seats": 1,
+        "consent": True,
+        "status": "confirmed",
+        "waiting_position": 0,
+        "kita": 3,
+        "language": "en",
+    }
     first = await client.post(f"/api/v1/events/{cohort}/registrations", json=body)
     assert first.status_code == 201, first.text
     assert first.json()["status"] == "confirmed"
@@ -79,11 +93,14 @@ async def test_bad_json_names_the_field(client: httpx.AsyncClient) -> None:
         assert response.status_code in (400, 422)
         assert response.json()["errors"][0]["field"] == field
     wrong_type = await client.post(
-        f"/api/v1/events/{cohort}/registrations", content=b"name=A", headers={"content-type": "text/plain"}
+        f"/api/v1/events/{cohort}/registrations",
+        content=b"name=A",
+        headers={"content-type": "text/plain"},
     )
     assert 400 <= wrong_type.status_code < 500
     huge = await client.post(
-        f"/api/v1/events/{cohort}/registrations", content=b"{" + b" " * 300_000 + b"}",
+        f"/api/v1/events/{cohort}/registrations",
+        content=b"{" + b" " * 300_000 + b"}",
         headers={"content-type": "application/json"},
     )
     assert huge.status_code == 413
@@ -94,7 +111,9 @@ async def test_cancel_link_shows_then_cancels_in_one_confirmed_step(
     client: httpx.AsyncClient,
 ) -> None:
     cohort = await make_public_run(capacity=1)
-    await post_form(client, f"/events/{cohort}", f"/events/{cohort}/register", {**FORM, "seats": "1"})
+    await post_form(
+        client, f"/events/{cohort}", f"/events/{cohort}/register", {**FORM, "seats": "1"}
+    )
     body = (await Outbox.select(Outbox.body_text).first())["body_text"]  # type: ignore[index]
     link = body.split("http://testserver")[1].split()[0]
     page = await client.get(link)
@@ -109,9 +128,15 @@ async def test_cancel_link_shows_then_cancels_in_one_confirmed_step(
 
 async def test_event_pages_carry_no_personal_data(client: httpx.AsyncClient) -> None:
     cohort = await make_public_run(capacity=5)
-    await client.post(f"/api/v1/events/{cohort}/registrations",
-                      json={"name": "Hatice Kaya", "email": "hatice@example.org", "phone": "0170 555",
-                            "consent": True})
+    await client.post(
+        f"/api/v1/events/{cohort}/registrations",
+        json={
+            "name": "Hatice Kaya",
+            "email": "hatice@example.org",
+            "phone": "0170 555",
+            "consent": True,
+        },
+    )
     for path in (f"/events/{cohort}", "/", f"/api/v1/events/{cohort}", "/api/v1/events"):
         text = (await client.get(path)).text
         for secret in ("Hatice", "hatice@example.org", "0170 555"):
@@ -123,12 +148,16 @@ async def test_internal_rucksack_groups_are_not_public_events(client: httpx.Asyn
     _, cohort = await make_rucksack_group()
     assert (await client.get(f"/events/{cohort}")).status_code == 404
     assert (await client.get(f"/api/v1/events/{cohort}")).status_code == 404
-    response = await client.post(f"/api/v1/events/{cohort}/registrations",
-                                 json={"name": "A", "email": "a@example.org", "consent": True})
+    response = await client.post(
+        f"/api/v1/events/{cohort}/registrations",
+        json={"name": "A", "email": "a@example.org", "consent": True},
+    )
     assert response.status_code == 404
 
 
-async def test_partner_api_answers_404_for_another_kitas_families(client: httpx.AsyncClient) -> None:
+async def test_partner_api_answers_404_for_another_kitas_families(
+    client: httpx.AsyncClient,
+) -> None:
     from programmes.domain import accounts
     from tests.conftest import FROZEN_NOW
 
@@ -137,13 +166,28 @@ async def test_partner_api_answers_404_for_another_kitas_families(client: httpx.
     partner = await make_staff(Role.partner, kita_id=kita)
     token = await accounts.create_api_token(account_id=partner.id, name="t", now=FROZEN_NOW)
     auth = {"authorization": f"Bearer {token}"}
-    family = {"guardians": [{"name": "Dilan Aydın", "languages": ["Kurmandschi"], "reach_via_kita": True}],
-              "children": [{"first_name": "Rojin", "date_of_birth": "2021-05-05"}],
-              "consent_method": "verbal", "consent_given_on": "2026-11-20"}
-    own = await client.post(f"/api/v1/cohorts/{cohort}/families", json={"family": family, "form_key": "1"}, headers=auth)
+    family = {
+        "guardians": [
+            {"name": "Dilan Aydın", "languages": ["Kurmandschi"], "reach_via_kita": True}
+        ],
+        "children": [{"first_name": "Rojin", "date_of_birth": "2021-05-05"}],
+        "consent_method": "verbal",
+        "consent_given_on": "2026-11-20",
+    }
+    own = await client.post(
+        f"/api/v1/cohorts/{cohort}/families", json={"family": family, "form_key": "1"}, headers=auth
+    )
     assert own.status_code == 201, own.text
-    foreign = await client.post(f"/api/v1/cohorts/{other_cohort}/families", json={"family": family, "form_key": "2"}, headers=auth)
+    foreign = await client.post(
+        f"/api/v1/cohorts/{other_cohort}/families",
+        json={"family": family, "form_key": "2"},
+        headers=auth,
+    )
     assert foreign.status_code == 404
-    assert (await client.get(f"/api/v1/families/{own.json()['id'] + 1000}", headers=auth)).status_code == 404
-    assert (await client.get(f"/api/v1/cohorts/{other_cohort}/families", headers=auth)).status_code == 404
+    assert (
+        await client.get(f"/api/v1/families/{own.json()['id'] + 1000}", headers=auth)
+    ).status_code == 404
+    assert (
+        await client.get(f"/api/v1/cohorts/{other_cohort}/families", headers=auth)
+    ).status_code == 404
     del other_kita

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from programmes.web.staff import catalogue, schedules
+from programmes.web.staff import catalogue, registrations, schedules
 from programmes.web.staff.home import StaffHomeController
 from programmes.web.staff.sign_in import StaffAuthController
 
@@ -16,4 +16,6 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     catalogue.CohortPages,
     schedules.SchedulePages,
     schedules.SessionPages,
+    registrations.RegistrationPages,
+    registrations.FamilyPages,
 ]
