@@ -78,6 +78,10 @@ class Settings:
     smtp: SmtpConfig | None
     organisation_name: str
     privacy_notice_version: str
+    #: Whether closure calendars may be imported from loopback, private or link-local
+    #: addresses. Off by default: coordinators type these addresses, and the server must
+    #: not become a way to read the office network (SSRF). Tests turn it on for 127.0.0.1.
+    allow_private_calendar_hosts: bool = False
 
     @property
     def host(self) -> str:
@@ -106,7 +110,26 @@ def load_settings(
             env.get("PROGRAMMES_ORGANISATION") or "Haus der Kulturen Herten"
         ).strip(),
         privacy_notice_version=(env.get("PROGRAMMES_PRIVACY_NOTICE_VERSION") or "2026-09").strip(),
+        allow_private_calendar_hosts=_parse_flag(
+            "PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS",
+            env.get("PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS"),
+        ),
     )
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def _parse_flag(variable: str, value: str | None) -> bool:
+    """`true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off` (unset: false); anything else is an
+    error, so that a typo never silently means "off"."""
+    text = (value or "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SettingsError(variable, f"must be true or false, not {value!r}")
 
 
 def _parse_mode(value: str) -> Mode:
