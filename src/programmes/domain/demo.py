@@ -292,7 +292,7 @@ class _DemoBuilder:
                 count=36,
             )
             closures = [
-                Closure(c["first_day"], c["last_day"], "KiTa closed: " + c["reason"])
+                Closure(c["first_day"], c["last_day"], c["reason"])
                 for c in await ClosureDay.select().where(ClosureDay.kita == kita_id)
             ]
             preview = expand_rule(rule, closures=closures, themes=RUCKSACK_THEMES)

@@ -192,7 +192,7 @@ async def _expand(cohort: dict[str, Any], rule: WeeklyRule) -> SchedulePreview:
     closures: list[Closure] = []
     if cohort["kita"] is not None:
         closures = [
-            Closure(row["first_day"], row["last_day"], f"KiTa geschlossen: {row['reason']}")
+            Closure(row["first_day"], row["last_day"], row["reason"])
             for row in await ClosureDay.select(
                 ClosureDay.first_day, ClosureDay.last_day, ClosureDay.reason
             ).where(ClosureDay.kita == cohort["kita"])
