@@ -9,6 +9,7 @@ Unexpected errors are logged with the request id only, never with request data.
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 from urllib.parse import quote
 
@@ -135,10 +136,23 @@ def handle_validation_error(
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         if isinstance(item, dict):
-            errors.append({"field": item.get("key"), "message": str(item.get("message", ""))})
+            message = str(item.get("message", ""))
+            errors.append({"field": _field_of(item.get("key"), message), "message": message})
     fields = ", ".join(str(e["field"]) for e in errors if e["field"])
     detail = f"Invalid input: {fields}." if fields else "The request could not be read."
     return error_response(request, exc.status_code, detail, errors)
+
+
+#: msgspec reports a missing field of a body at the body itself ("data").
+_MISSING_FIELD = re.compile(r"missing required field `([^`]+)`")
+
+
+def _field_of(key: object, message: str) -> str | None:
+    """The field an input error is about; for a missing body field, the field's name."""
+    missing = _MISSING_FIELD.search(message)
+    if key in (None, "data") and missing:
+        return missing.group(1)
+    return None if key is None else str(key)
 
 
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
