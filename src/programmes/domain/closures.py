@@ -199,11 +199,14 @@ def _view(row: dict[str, Any]) -> ClosureView:
 # --------------------------------------------------------------------------- by hand
 
 
-def parse_day(text: str | None, *, field: str) -> date | None:
+def parse_day(text: str | None, *, field: str, required: bool = False) -> date | None:
     """A day typed into a form: ``2026-12-24`` (what date inputs send) or ``24.12.2026``
-    (what people type where the browser shows a plain text box); blank -> None."""
+    (what people type where the browser shows a plain text box); blank -> None, or
+    refused when ``required``."""
     value = (text or "").strip()
     if not value:
+        if required:
+            raise InvalidInput(N_("Please fill in this field."), field=field)
         return None
     iso = _ISO_DAY.fullmatch(value)
     german = _GERMAN_DAY.fullmatch(value)

@@ -15,8 +15,7 @@ from msgspec import Struct
 from programmes.domain import closures
 from programmes.domain.accounts import Staff
 from programmes.domain.closures import ClosureView, ImportResult
-from programmes.settings import Settings
-from programmes.web.deps import PathId
+from programmes.web.deps import PathId, allow_private_calendar_hosts
 from programmes.web.guards import requires_coordinator, requires_staff
 
 
@@ -28,11 +27,6 @@ class ClosureInput(Struct, frozen=True):
 
 class ImportInput(Struct, frozen=True):
     url: str
-
-
-def allow_private_calendar_hosts(request: Request[Any, Any, Any]) -> bool:
-    settings: Settings = request.app.state.settings
-    return settings.allow_private_calendar_hosts
 
 
 class KitaClosureController(Controller):

@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
+from programmes.web.staff.closures import StaffClosureController
 from programmes.web.staff.home import StaffHomeController
 from programmes.web.staff.sign_in import StaffAuthController
 
-CONTROLLERS: list[ControllerRouterHandler] = [StaffAuthController, StaffHomeController]
+CONTROLLERS: list[ControllerRouterHandler] = [
+    StaffAuthController,
+    StaffHomeController,
+    StaffClosureController,
+]
