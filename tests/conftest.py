@@ -53,6 +53,8 @@ def test_environment(database_url: str, **extra: str) -> dict[str, str]:
         "PROGRAMMES_DATABASE_URL": database_url,
         "PROGRAMMES_SECRET_KEY": TEST_SECRET,
         "PROGRAMMES_BASE_URL": "http://testserver",
+        # The closure-import tests serve calendars from a real server on 127.0.0.1.
+        "PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS": "true",
         **extra,
     }
 

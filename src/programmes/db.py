@@ -100,8 +100,15 @@ def is_sqlite() -> bool:
 
 async def check_connection(config: DatabaseConfig) -> None:
     """Run one query; raise `SettingsError` naming the URL variable when it fails."""
+    db = engine()
     try:
-        await engine().run_ddl("SELECT 1")
+        if isinstance(db, DurableSQLiteEngine):
+            # plain sqlite3: a failed aiosqlite connect leaves a thread that later reports
+            # "Event loop is closed" on stderr after the one-line error
+            with contextlib.closing(sqlite3.connect(db.path, timeout=1)) as connection:
+                connection.execute("SELECT 1")
+            return
+        await db.run_ddl("SELECT 1")
     except (TimeoutError, OSError, sqlite3.Error) as exc:
         raise SettingsError(
             "PROGRAMMES_DATABASE_URL", f"cannot reach {config.display} ({_reason(exc)})"

@@ -90,6 +90,10 @@ class Settings:
     #: Test-only: take seats with a racy read-then-write, to prove the harness can see
     #: overbooking. Refused unless PROGRAMMES_ENV=test.
     unsafe_seats: bool = False
+    #: Whether closure calendars may be imported from loopback, private or link-local
+    #: addresses. Off by default: coordinators type these addresses, and the server must
+    #: not become a way to read the office network (SSRF). Tests turn it on for 127.0.0.1.
+    allow_private_calendar_hosts: bool = False
 
     @property
     def host(self) -> str:
@@ -122,6 +126,10 @@ def load_settings(
             env.get("PROGRAMMES_REGISTRATION_LIMIT", "30/10"), "PROGRAMMES_REGISTRATION_LIMIT"
         ),
         unsafe_seats=_unsafe_seats(env.get("PROGRAMMES_TEST_UNSAFE_SEATS", ""), mode),
+        allow_private_calendar_hosts=_parse_flag(
+            "PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS",
+            env.get("PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS"),
+        ),
     )
 
 
@@ -143,7 +151,7 @@ def _parse_rate_limit(value: str, var: str) -> RateLimit | None:
 
 
 def _unsafe_seats(value: str, mode: Mode) -> bool:
-    if value.strip().lower() not in ("1", "true", "yes"):
+    if not _parse_flag("PROGRAMMES_TEST_UNSAFE_SEATS", value):
         return False
     if mode is not Mode.test:
         raise SettingsError(
@@ -151,6 +159,21 @@ def _unsafe_seats(value: str, mode: Mode) -> bool:
             "is a test-only switch; refused unless PROGRAMMES_ENV=test",
         )
     return True
+
+
+_TRUE = frozenset({"1", "true", "yes", "on"})
+_FALSE = frozenset({"", "0", "false", "no", "off"})
+
+
+def _parse_flag(variable: str, value: str | None) -> bool:
+    """`true`/`1`/`yes`/`on` or `false`/`0`/`no`/`off` (unset: false); anything else is an
+    error, so that a typo never silently means "off"."""
+    text = (value or "").strip().lower()
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise SettingsError(variable, f"must be true or false, not {value!r}")
 
 
 def _parse_mode(value: str) -> Mode:

@@ -82,8 +82,8 @@ async def test_a_kita_year_comes_out_right_in_one_step() -> None:
     )
     assert await Session.count() == 0  # a preview stores nothing
     reasons = {s.day: s.reason for s in preview.skipped}
-    assert reasons[date(2026, 12, 22)] == "KiTa closed: Weihnachtsschließung"
-    assert reasons[date(2027, 2, 2)] == "KiTa closed: Betriebsausflug"
+    assert reasons[date(2026, 12, 22)] == "KiTa geschlossen: Weihnachtsschließung"
+    assert reasons[date(2027, 2, 2)] == "KiTa geschlossen: Betriebsausflug"
     saved = await schedules.save_schedule(
         staff=coordinator, cohort_id=cohort_id, rule=rule, now=NOW
     )

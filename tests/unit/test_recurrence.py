@@ -152,9 +152,9 @@ def test_a_rucksack_kita_year_of_36_tuesdays() -> None:
     public = nrw_holidays(2026, 2027)
     assert all(d.weekday() == TUE and d not in public for d in start_days(preview))
     assert [(s.day, s.reason) for s in preview.skipped] == [
-        (date(2026, 12, 22), "KiTa closed: Weihnachtsschließung"),
-        (date(2026, 12, 29), "KiTa closed: Weihnachtsschließung"),
-        (date(2027, 2, 16), "KiTa closed: Betriebsausflug"),
+        (date(2026, 12, 22), "KiTa geschlossen: Weihnachtsschließung"),
+        (date(2026, 12, 29), "KiTa geschlossen: Weihnachtsschließung"),
+        (date(2027, 2, 16), "KiTa geschlossen: Betriebsausflug"),
     ]
     # 36 sessions + 3 skipped Tuesdays = 39 Tuesdays from 1 September.
     assert start_days(preview)[-1] == date(2027, 5, 25)
@@ -190,8 +190,8 @@ def test_closures_push_the_year_into_fronleichnam_which_is_skipped_too() -> None
     )
 
     assert [(s.day, s.reason) for s in preview.skipped] == [
-        (date(2026, 12, 24), "KiTa closed: Weihnachtsschließung"),
-        (date(2026, 12, 31), "KiTa closed: Weihnachtsschließung"),
+        (date(2026, 12, 24), "KiTa geschlossen: Weihnachtsschließung"),
+        (date(2026, 12, 31), "KiTa geschlossen: Weihnachtsschließung"),
         (date(2027, 5, 6), "Christi Himmelfahrt"),
         (date(2027, 5, 27), "Fronleichnam"),
     ]
@@ -214,7 +214,7 @@ def test_a_day_that_is_both_holiday_and_closure_is_reported_once_as_the_holiday(
     )
 
     assert [(s.day, s.reason) for s in preview.skipped] == [
-        (date(2027, 10, 25), "KiTa closed: Herbstschließung"),
+        (date(2027, 10, 25), "KiTa geschlossen: Herbstschließung"),
         (date(2027, 11, 1), "Allerheiligen"),
     ]
     assert start_days(preview) == [date(2027, 11, 8), date(2027, 11, 15)]
@@ -601,7 +601,7 @@ def reference_expansion(
             if day in public:
                 skipped.append((day, public[day]))
             elif closed:
-                skipped.append((day, f"KiTa closed: {closed[0]}"))
+                skipped.append((day, f"KiTa geschlossen: {closed[0]}"))
             else:
                 created.append(day)
         day += timedelta(days=1)

@@ -18,6 +18,7 @@ def test_defaults_need_nothing_installed(tmp_path: Path) -> None:
     assert str(settings.database.sqlite_path) == "programmes.sqlite"
     assert settings.base_url == "http://127.0.0.1:8000"
     assert settings.smtp is None
+    assert settings.allow_private_calendar_hosts is False
 
 
 def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
@@ -66,6 +67,7 @@ def test_postgres_url_selects_postgres(tmp_path: Path) -> None:
         ("PROGRAMMES_SMTP_URL", "http://mail.example.org", "smtp:// or smtps://"),
         ("PROGRAMMES_SMTP_URL", "smtp://:25", "no mail server host"),
         ("PROGRAMMES_ENV", "staging", "must be one of"),
+        ("PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS", "ja", "must be true or false"),
     ],
 )
 def test_bad_values_name_the_variable(
@@ -92,3 +94,12 @@ def test_smtp_url_is_parsed(tmp_path: Path) -> None:
     )
     assert settings.smtp.starttls
     assert not settings.smtp.use_tls
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [("true", True), ("1", True), (" YES ", True), ("on", True), ("false", False), ("0", False)],
+)
+def test_private_calendar_hosts_flag(tmp_path: Path, value: str, expected: bool) -> None:
+    settings = load_settings({"PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS": value}, workdir=tmp_path)
+    assert settings.allow_private_calendar_hosts is expected

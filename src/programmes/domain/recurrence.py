@@ -49,6 +49,7 @@ from programmes.domain.errors import N_, InvalidInput
 
 __all__ = [
     "BERLIN",
+    "CLOSED_PREFIX",
     "MAX_DURATION",
     "MAX_EVERY_WEEKS",
     "MAX_SESSIONS",
@@ -74,6 +75,8 @@ MAX_WEEKDAYS: Final = 3
 MAX_EVERY_WEEKS: Final = 4
 MAX_DURATION: Final = timedelta(hours=12)
 MAX_SPAN_YEARS: Final = 2
+#: How a skipped closure day is explained, in German like the holidays' names.
+CLOSED_PREFIX: Final = "KiTa geschlossen: "
 # The holiday calendar and common sense only cover so much; outside this a date is a typo.
 EARLIEST_YEAR: Final = 2000
 LATEST_YEAR: Final = 2100
@@ -119,7 +122,7 @@ class SkippedDate:
     """A date the rule matched but left out: a public holiday or a KiTa closure day."""
 
     day: date
-    reason: str  # the holiday's German name, e.g. "Fronleichnam", or "KiTa closed: <reason>"
+    reason: str  # the holiday's German name, e.g. "Fronleichnam", or "KiTa geschlossen: <reason>"
 
 
 @dataclass(frozen=True)
@@ -437,7 +440,7 @@ def _skip_reason(
         return holiday
     for closure in closures:
         if closure.first_day <= day <= closure.last_day:
-            return f"KiTa closed: {closure.reason.strip()}"
+            return f"{CLOSED_PREFIX}{closure.reason.strip()}"
     return None
 
 

@@ -1,4 +1,5 @@
-"""Dependencies shared by controllers: the signed-in staff member and typed path ids."""
+"""Dependencies shared by controllers: the signed-in staff member, typed path ids and
+settings the domain needs as arguments."""
 
 from __future__ import annotations
 
@@ -38,3 +39,9 @@ def provide_staff(request: Request[Any, Any, Any]) -> Staff:
     if staff is None:
         raise NotAuthorizedException("Please sign in.")
     return staff
+
+
+def allow_private_calendar_hosts(request: Request[Any, Any, Any]) -> bool:
+    """PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS, passed to the closure import."""
+    settings: Settings = request.app.state.settings
+    return settings.allow_private_calendar_hosts

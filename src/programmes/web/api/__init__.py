@@ -9,7 +9,7 @@ from litestar import Request, get
 from litestar.router import Router
 from litestar.types import ControllerRouterHandler
 
-from programmes.web.api import catalogue, registrations, schedules
+from programmes.web.api import catalogue, closures, registrations, schedules
 from programmes.web.guards import current_staff, requires_staff
 from programmes.web.schemas import StaffOut
 
@@ -17,6 +17,8 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     catalogue.KitaController,
     catalogue.ProgrammeController,
     catalogue.CohortController,
+    closures.KitaClosureController,
+    closures.ClosureController,
     schedules.ScheduleController,
     schedules.SessionController,
     registrations.PublicRegistrationController,

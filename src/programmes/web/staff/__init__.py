@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from programmes.web.staff import catalogue, registrations, schedules
+from programmes.web.staff.closures import StaffClosureController
 from programmes.web.staff.home import StaffHomeController
 from programmes.web.staff.sign_in import StaffAuthController
 
@@ -18,4 +19,5 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     schedules.SessionPages,
     registrations.RegistrationPages,
     registrations.FamilyPages,
+    StaffClosureController,
 ]
