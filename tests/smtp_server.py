@@ -50,7 +50,8 @@ class RecordingHandler:
     rcpt_replies: dict[str, list[str]] = field(default_factory=dict)
     #: Hold the first message with this subject until `release` is set ...
     hold_subject: str | None = None
-    #: ... then answer with this (a 250 means accepted and recorded).
+    #: ... then answer with this. With a 250 the message counts as accepted the moment it
+    #: arrives (stored before the answer), even if the sender never sees the answer.
     hold_reply: str = "250 OK: queued"
     holding: threading.Event = field(default_factory=threading.Event)
     release: threading.Event = field(default_factory=threading.Event)
@@ -85,19 +86,23 @@ class RecordingHandler:
                 self._together.set()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._together.wait(), PATIENCE)
-        subject = email.message_from_bytes(data, policy=default_policy)["Subject"]
+        received = Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), bytes(data))
+        subject = received.message["Subject"]
         if self.hold_subject is not None and subject == self.hold_subject:
             self.hold_subject = None
+            accept = self.hold_reply.startswith("250")
+            if accept:  # stored before answering, like a real server: the reply may get lost
+                self._record(received)
             self.holding.set()
             await asyncio.get_running_loop().run_in_executor(None, self.release.wait, PATIENCE)
-            if not self.hold_reply.startswith("250"):
-                return self.hold_reply
-        with self._lock:
-            self.received.append(
-                Received(str(envelope.mail_from), tuple(envelope.rcpt_tos), bytes(data))
-            )
-            self._lock.notify_all()
+            return self.hold_reply
+        self._record(received)
         return "250 OK: queued"
+
+    def _record(self, received: Received) -> None:
+        with self._lock:
+            self.received.append(received)
+            self._lock.notify_all()
 
     def wait_for(self, count: int) -> list[Received]:
         """Wait until `count` messages have arrived (or PATIENCE runs out)."""

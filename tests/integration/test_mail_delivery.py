@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import dataclasses
 import logging
 import smtplib
 import socket
@@ -120,6 +121,19 @@ async def test_a_mail_without_attachment_is_a_single_text_part(
     assert arrived.message.get_content_type() == "text/plain"
     assert arrived.message["Content-Language"] == "en"
     assert arrived.message["Auto-Submitted"] == "auto-generated"
+
+
+async def test_a_sender_with_a_name_keeps_the_bare_address_in_the_envelope(
+    mail_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    smtp = dataclasses.replace(
+        smtp_of(mail_settings), sender=f"Haus der Kulturen Herten <{MAIL_FROM}>"
+    )
+    await add_mail()
+    await deliver_due(smtp, now=FROZEN_NOW)
+    [arrived] = smtp_server.handler.received
+    assert arrived.mail_from == MAIL_FROM
+    assert arrived.message["From"].addresses[0].display_name == "Haus der Kulturen Herten"
 
 
 async def test_a_rolled_back_mail_is_never_sent(

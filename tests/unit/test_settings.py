@@ -92,3 +92,23 @@ def test_smtp_url_is_parsed(tmp_path: Path) -> None:
     )
     assert settings.smtp.starttls
     assert not settings.smtp.use_tls
+
+
+@pytest.mark.parametrize(
+    "sender", ["no-address", "a@b.example\r\nBcc: c@d.example", "a@b.example, c@d.example"]
+)
+def test_a_bad_sender_address_names_the_variable(tmp_path: Path, sender: str) -> None:
+    env = {"PROGRAMMES_SMTP_URL": "smtp://127.0.0.1", "PROGRAMMES_MAIL_FROM": sender}
+    with pytest.raises(SettingsError) as error:
+        load_settings(env, workdir=tmp_path)
+    assert error.value.variable == "PROGRAMMES_MAIL_FROM"
+
+
+def test_the_sender_may_carry_a_name(tmp_path: Path) -> None:
+    env = {
+        "PROGRAMMES_SMTP_URL": "smtp://127.0.0.1",
+        "PROGRAMMES_MAIL_FROM": "Haus der Kulturen <programme@hdk.example>",
+    }
+    settings = load_settings(env, workdir=tmp_path)
+    assert settings.smtp is not None
+    assert settings.smtp.sender == "Haus der Kulturen <programme@hdk.example>"

@@ -389,7 +389,16 @@ async def _record_failure(
 
 async def _give_up_interrupted(now: datetime) -> list[int]:
     """A message whose last allowed attempt was interrupted (its lease ran out without a
-    result) is given up rather than left pending forever."""
+    result) is given up rather than left pending forever. Looked for with a read first,
+    so an idle round takes no write lock."""
+    abandoned = (
+        _unsent()
+        & (Outbox.attempts >= MAX_ATTEMPTS)
+        & Outbox.claimed_until.is_not_null()
+        & (Outbox.claimed_until <= now)
+    )
+    if not await Outbox.exists().where(abandoned):
+        return []
     async with write_transaction():
         rows = (
             await Outbox.update(
@@ -402,12 +411,7 @@ async def _give_up_interrupted(now: datetime) -> list[int]:
                     ),
                 }
             )
-            .where(
-                _unsent()
-                & (Outbox.attempts >= MAX_ATTEMPTS)
-                & Outbox.claimed_until.is_not_null()
-                & (Outbox.claimed_until <= now)
-            )
+            .where(abandoned)
             .returning(Outbox.id)
         )
     ids = [int(row["id"]) for row in rows]

@@ -47,7 +47,9 @@ class MailSender:
         self.clock = clock
         self.interval = mail_delivery.POLL_SECONDS if interval is None else interval
         self.batch = batch
+        #: Rounds finished so far (with or without errors).
         self.rounds = 0
+        self._round_finished = asyncio.Condition()
         self._wake = asyncio.Event()
         self._stopping = False
         self._task: asyncio.Task[None] | None = None
@@ -101,14 +103,21 @@ class MailSender:
                 failures += 1
                 log.error("mail sender: a round failed (%s)", describe_error(exc))
             else:
-                self.rounds += 1
                 failures = failures + 1 if report.unreachable else 0
                 full_batch = report.attempted >= self.batch
+            async with self._round_finished:
+                self.rounds += 1
+                self._round_finished.notify_all()
             if self._stopping:
                 break
             if full_batch:
                 continue
             await self._sleep(self.interval * min(2**failures, MAX_BACKOFF_FACTOR))
+
+    async def wait_for_rounds(self, count: int) -> None:
+        """Wait until `count` rounds have finished (for tests and diagnostics)."""
+        async with self._round_finished:
+            await self._round_finished.wait_for(lambda: self.rounds >= count)
 
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):

@@ -89,11 +89,9 @@ def set_message_id_host(host: str) -> None:
     """Use `host` (the public base URL's host) on the right of every new Message-ID.
 
     Called once by `create_app()` and the CLI; tests and tools that never call it get
-    `localhost`."""
+    `localhost`, and so does a host that is no plain name (an IPv6 address)."""
     global _message_id_host
-    if not re.fullmatch(rf"{_LABEL}(?:\.{_LABEL})*", host):
-        raise ValueError(f"not a host name for Message-IDs: {host!r}")
-    _message_id_host = host
+    _message_id_host = host if re.fullmatch(rf"{_LABEL}(?:\.{_LABEL})*", host) else "localhost"
 
 
 def message_id_host() -> str:
