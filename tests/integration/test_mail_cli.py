@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -167,3 +168,26 @@ async def test_a_killed_sender_loses_nothing_and_repeats_at_most_the_message_in_
         assert counts[by_outbox_id[outbox_id]] == expected, outbox_id
     assert sum(counts.values()) == 6 + server_accepted
     assert await Outbox.count().where(Outbox.sent_at.is_null()) == 0
+
+
+async def test_an_unreachable_mail_server_is_one_line_and_exit_1(
+    database_url: str, tmp_path: Path
+) -> None:
+    with socket.socket() as probe:  # nobody listens here
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    await add_mails(1)
+
+    code, out, err = finish(
+        start(database_url=database_url, smtp_url=f"smtp://127.0.0.1:{port}", cwd=tmp_path)
+    )
+
+    assert code == 1
+    assert "1 message(s) wait in the outbox" in out
+    assert (
+        err.strip()
+        .splitlines()[-1]
+        .startswith("programmes: error: PROGRAMMES_SMTP_URL: the mail server cannot be used")
+    )
+    assert "Traceback" not in err
+    assert (await Outbox.select(Outbox.attempts).first()) == {"attempts": 0}

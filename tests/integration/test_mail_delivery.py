@@ -22,9 +22,9 @@ from programmes.domain.mail_delivery import (
     MAX_ATTEMPTS,
     DeliveryReport,
     deliver_due,
-    describe_error,
     retry_delay,
 )
+from programmes.domain.mail_wire import build_message, describe_error
 from programmes.domain.outbox import OutgoingMail, enqueue
 from programmes.settings import Settings, SmtpConfig
 from programmes.tables import Outbox
@@ -403,7 +403,7 @@ def test_a_retry_is_the_same_mail_byte_for_byte() -> None:
         "attachment_name": "invite.ics",
         "attachment_type": "text/calendar",
     }
-    first = mail_delivery.build_message(stored, sender=MAIL_FROM)
-    second = mail_delivery.build_message(dict(stored), sender=MAIL_FROM)
+    first = build_message(stored, sender=MAIL_FROM)
+    second = build_message(dict(stored), sender=MAIL_FROM)
     assert first["Date"] == format_datetime(FROZEN_NOW)
     assert first.as_bytes() == second.as_bytes()

@@ -13,23 +13,28 @@ How a message travels
        of its own, before the next message is touched.
 
 The guarantee
-    A committed mail is delivered to the mail server at least once and, apart from the
-    one window below, exactly once, also across crashes and restarts. A rolled-back
-    mail is never sent.
+    A rolled-back mail is never sent. A committed mail is handed to the mail server
+    exactly once, with any number of senders and across crashes and restarts, with two
+    exceptions: it is given up, visibly, if the server keeps refusing it (see Failures),
+    and it may be handed over twice if it falls into the window below.
 
-    The unavoidable window: if the process dies (or the database cannot be written)
-    after the server accepted the message but before `sent_at` is committed, nobody can
-    know whether the server has it. When the lease expires the message is claimed and
-    sent again. The same holds if the connection drops while waiting for the server's
-    answer to the message data. To make this harmless the retry is byte-for-byte the same
-    mail: same Message-ID, same Date (the enqueue time), so the recipients' servers and
-    mail clients can recognise the duplicate. The window is kept as small as it can be:
-    one short UPDATE, committed immediately after acceptance, with a few quick retries if
-    the database hiccups. A graceful shutdown never opens it: a message in flight is
-    finished and marked before the sender stops. A sender never holds a message longer
-    than `LEASE` (10 minutes); every SMTP operation times out after `SMTP_TIMEOUT`
-    (30 seconds), far below the lease, and a long batch takes a fresh lease per message.
-    Several hosts must have clocks within a small part of the lease of each other.
+    The unavoidable window: if the sender dies (or the database cannot be written) after
+    the server accepted the message but before `sent_at` is committed, nobody can know
+    whether the server has it. When the lease runs out, the message is claimed and sent
+    again: at most one extra copy per sender that died in the window. Likewise, if the
+    connection breaks while waiting for the server's answer to the message data, the
+    attempt counts as failed and is retried after the backoff. To make such a repeat
+    harmless it is byte for byte the same mail: same Message-ID, same Date (the enqueue
+    time), same MIME boundary, so the recipients' servers and mail clients can recognise
+    the duplicate; the log says when a message is sent again after an interrupted
+    attempt. The window is as small as it can be: one short UPDATE in its own
+    transaction, committed immediately after acceptance (a few quick retries if the
+    database hiccups). A graceful shutdown never opens it: the message in flight is
+    finished and marked before the sender stops, even if the sender is cancelled.
+    A claim lasts `LEASE` (10 minutes); every SMTP operation times out after
+    `mail_wire.SMTP_TIMEOUT` (30 seconds), far below the lease, and a long batch takes a fresh
+    lease per message, so a live sender never loses its claim mid-message. Senders on
+    several hosts need clocks that agree to well within the lease.
 
 Failures
     A failed attempt (server refuses the recipient or the data, connection lost while
@@ -53,26 +58,20 @@ with every address in it masked; never the recipient, the text or the attachment
 from __future__ import annotations
 
 import asyncio
-import base64
-import hashlib
 import logging
-import re
 import smtplib
-import ssl
 import time
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.policy import SMTP as SMTP_POLICY
-from email.utils import format_datetime
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
 from programmes.clock import Clock
 from programmes.db import write_transaction
-from programmes.domain import outbox
+from programmes.domain import mail_wire
+from programmes.domain.mail_wire import build_message, clip, describe_error
 from programmes.settings import SmtpConfig
 from programmes.tables import Outbox
 
@@ -80,8 +79,6 @@ log = logging.getLogger(__name__)
 
 #: How long a claim keeps other senders away from a message.
 LEASE = timedelta(minutes=10)
-#: Seconds any one SMTP operation (connect, command, data) may take.
-SMTP_TIMEOUT = 30.0
 #: After this many attempts the sender gives up on a message.
 MAX_ATTEMPTS = 10
 FIRST_RETRY = timedelta(minutes=1)
@@ -94,8 +91,6 @@ HELD_NOTE = "not sent: no mail server configured (PROGRAMMES_SMTP_URL is unset)"
 #: Pauses before retrying to mark an accepted message sent (database hiccups).
 _MARK_RETRY_PAUSES = (0.0, 0.2, 1.0, 3.0)
 
-_ADDRESS_LIKE = re.compile(r"[^\s<>()\[\]\"',;:@]+@[^\s<>()\[\]\"',;:@]+")
-_BLANKS = re.compile(r"\s+")
 
 T = TypeVar("T")
 
@@ -195,7 +190,7 @@ async def deliver_due(
     if not due:
         return result.report()
     try:
-        connection = await anyio.to_thread.run_sync(_connect, smtp)
+        connection = await anyio.to_thread.run_sync(mail_wire.connect, smtp)
     except (smtplib.SMTPException, OSError, ValueError) as exc:
         reason = describe_error(exc)
         log.warning(
@@ -224,7 +219,7 @@ async def deliver_due(
             if not usable:
                 break
     finally:
-        await anyio.to_thread.run_sync(_close, connection)
+        await anyio.to_thread.run_sync(mail_wire.close, connection)
     return result.report()
 
 
@@ -307,26 +302,17 @@ async def _attempt(
     try:
         message = build_message(row, sender=smtp.sender)
         await anyio.to_thread.run_sync(
-            _send, connection, message, smtp.sender, str(row["to_address"])
+            mail_wire.send, connection, message, smtp.sender, str(row["to_address"])
         )
     except (smtplib.SMTPException, OSError, ValueError, LookupError) as exc:
         await _record_failure(row, exc, current(), result)
-        return not _connection_broken(exc)
+        return not mail_wire.connection_broken(exc)
     if await _mark_sent(outbox_id, current()):
         result.sent.append(outbox_id)
         log.info("outbox %d sent (attempt %d)", outbox_id, row["attempts"])
         return True
     result.unconfirmed.append(outbox_id)
     return False
-
-
-def _connection_broken(exc: BaseException) -> bool:
-    """Whether the SMTP connection is unusable after `exc`. A refusal (a 4xx/5xx reply)
-    leaves it usable (smtplib resets the transaction); a disconnect or a socket error
-    does not. Note `SMTPException` is itself an `OSError`."""
-    if isinstance(exc, smtplib.SMTPServerDisconnected):
-        return True
-    return isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException)
 
 
 async def _mark_sent(outbox_id: int, at: datetime) -> bool:
@@ -366,13 +352,13 @@ async def _record_failure(
     if attempts >= MAX_ATTEMPTS:
         values: dict[Any, Any] = {
             Outbox.failed_at: at,
-            Outbox.last_error: _clip(f"gave up after {attempts} attempts: {reason}"),
+            Outbox.last_error: clip(f"gave up after {attempts} attempts: {reason}"),
         }
         log.error("outbox %d: gave up after %d attempts (%s)", outbox_id, attempts, reason)
         result.gave_up.append(outbox_id)
     else:
         retry_at = at + retry_delay(attempts)
-        values = {Outbox.next_attempt_at: retry_at, Outbox.last_error: _clip(reason)}
+        values = {Outbox.next_attempt_at: retry_at, Outbox.last_error: clip(reason)}
         log.warning(
             "outbox %d: attempt %d failed (%s); next attempt at %s",
             outbox_id,
@@ -469,113 +455,3 @@ async def _uninterrupted(coroutine: Coroutine[Any, Any, T]) -> T:
     if cancelled:
         raise asyncio.CancelledError
     return result
-
-
-# --- SMTP -------------------------------------------------------------------------------
-
-
-def build_message(row: dict[str, Any], *, sender: str) -> EmailMessage:
-    """The mail as it goes on the wire. Everything comes from the stored row, so a retry
-    is the same mail: same Message-ID and same Date (the time it was enqueued)."""
-    message = EmailMessage(policy=SMTP_POLICY.clone(cte_type="7bit"))
-    message["From"] = sender
-    message["To"] = str(row["to_address"])
-    message["Subject"] = str(row["subject"])
-    created_at: datetime = row["created_at"]
-    message["Date"] = format_datetime(created_at.astimezone(UTC))
-    message["Message-ID"] = str(row["message_id"])
-    message["Auto-Submitted"] = "auto-generated"
-    message.set_content(str(row["body_text"]), charset="utf-8")
-    attachment = base64.b64decode(str(row["attachment"] or ""), validate=True)
-    if attachment:
-        maintype, subtype, params = _content_type(str(row["attachment_type"]))
-        message.add_attachment(
-            attachment,
-            maintype=maintype,
-            subtype=subtype,
-            filename=str(row["attachment_name"]),
-            params=params,
-        )
-        # A boundary derived from the Message-ID instead of a random one: a retry is then
-        # the same bytes. "=_" cannot occur in base64 or quoted-printable text.
-        digest = hashlib.sha256(str(row["message_id"]).encode()).hexdigest()[:40]
-        message.set_boundary(f"=_{digest}")
-    # Set last: turning the message into multipart/mixed moves Content-* headers into the
-    # text part.
-    message["Content-Language"] = str(row["language"])
-    return message
-
-
-def _content_type(value: str) -> tuple[str, str, dict[str, str]]:
-    """'text/calendar' -> ('text', 'calendar', {'method': 'PUBLISH', 'charset': 'utf-8'})."""
-    kind, *raw_params = (part.strip() for part in (value or "application/octet-stream").split(";"))
-    maintype, _, subtype = kind.lower().partition("/")
-    params: dict[str, str] = {}
-    for raw in raw_params:
-        key, _, val = raw.partition("=")
-        if key:
-            params[key.strip().lower()] = val.strip().strip('"')
-    if (maintype, subtype) == ("text", "calendar"):
-        params.setdefault("method", "PUBLISH")
-        params.setdefault("charset", "utf-8")
-    return maintype, subtype, params
-
-
-def _connect(smtp: SmtpConfig) -> smtplib.SMTP:
-    """Open, greet, secure and log in (blocking; runs in a worker thread)."""
-    context = ssl.create_default_context()
-    host = outbox.message_id_host()
-    connection: smtplib.SMTP
-    if smtp.use_tls:
-        connection = smtplib.SMTP_SSL(
-            smtp.host, smtp.port, local_hostname=host, timeout=SMTP_TIMEOUT, context=context
-        )
-    else:
-        connection = smtplib.SMTP(smtp.host, smtp.port, local_hostname=host, timeout=SMTP_TIMEOUT)
-    try:
-        connection.ehlo()
-        if smtp.starttls and not smtp.use_tls:
-            connection.starttls(context=context)
-            connection.ehlo()
-        if smtp.username:
-            connection.login(smtp.username, smtp.password or "")
-    except BaseException:
-        connection.close()
-        raise
-    return connection
-
-
-def _send(connection: smtplib.SMTP, message: EmailMessage, sender: str, recipient: str) -> None:
-    """One SMTP transaction; returns once the server has accepted the message."""
-    connection.send_message(message, from_addr=sender, to_addrs=[recipient])
-
-
-def _close(connection: smtplib.SMTP) -> None:
-    try:
-        connection.quit()
-    except (smtplib.SMTPException, OSError):
-        connection.close()
-
-
-def describe_error(exc: BaseException, *, recipient: str = "") -> str:
-    """A one-line reason without personal data: the SMTP code and the server's text with
-    the recipient and anything that looks like an address masked."""
-    if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        code, reply = next(iter(exc.recipients.values()), (0, b""))
-        text = f"recipient refused: {code} {_decode(reply)}"
-    elif isinstance(exc, smtplib.SMTPResponseException):
-        text = f"{type(exc).__name__}: {exc.smtp_code} {_decode(exc.smtp_error)}"
-    else:
-        text = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
-    if recipient:
-        text = re.sub(re.escape(recipient), "<recipient>", text, flags=re.IGNORECASE)
-    text = _ADDRESS_LIKE.sub("<address>", text)
-    return _clip(_BLANKS.sub(" ", text).strip())
-
-
-def _decode(reply: bytes | str) -> str:
-    return reply.decode("utf-8", "replace") if isinstance(reply, bytes) else str(reply)
-
-
-def _clip(text: str) -> str:
-    return text if len(text) <= 500 else text[:497] + "..."

@@ -16,12 +16,8 @@ import logging
 
 from programmes.clock import Clock
 from programmes.domain import mail_delivery, outbox
-from programmes.domain.mail_delivery import (
-    DEFAULT_BATCH,
-    SMTP_TIMEOUT,
-    deliver_due,
-    describe_error,
-)
+from programmes.domain.mail_delivery import DEFAULT_BATCH, deliver_due
+from programmes.domain.mail_wire import SMTP_TIMEOUT, describe_error
 from programmes.settings import SmtpConfig
 
 log = logging.getLogger(__name__)
