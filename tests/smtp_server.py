@@ -135,9 +135,10 @@ class SmtpServer:
 
 
 @contextmanager
-def running_smtp_server() -> Iterator[SmtpServer]:
+def running_smtp_server(**smtp_options: Any) -> Iterator[SmtpServer]:
+    """Start the server; `smtp_options` go to aiosmtpd's SMTP (e.g. an authenticator)."""
     handler = RecordingHandler()
-    controller = _AnyPortController(handler, hostname="127.0.0.1", port=0)
+    controller = _AnyPortController(handler, hostname="127.0.0.1", port=0, **smtp_options)
     controller.start()
     try:
         yield SmtpServer(handler, controller.port)

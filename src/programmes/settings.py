@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import SplitResult, parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///programmes.sqlite"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
@@ -208,7 +208,8 @@ def _parse_base_url(url: str) -> str:
 
 
 def _parse_smtp_url(url: str | None, env: Mapping[str, str]) -> SmtpConfig | None:
-    """`smtp://[user:pass@]host[:port][?starttls=1]` or `smtps://…`; unset means no SMTP."""
+    """`smtp://[user:pass@]host[:port][?starttls=1]` or `smtps://…`; unset means no SMTP.
+    User and password are percent-decoded (`%40` for `@`, `%3A` for `:`, `%2F` for `/`)."""
     if url is None:
         return None
     var = "PROGRAMMES_SMTP_URL"
@@ -226,8 +227,8 @@ def _parse_smtp_url(url: str | None, env: Mapping[str, str]) -> SmtpConfig | Non
     return SmtpConfig(
         host=parts.hostname,
         port=port or (465 if parts.scheme == "smtps" else 25),
-        username=parts.username,
-        password=parts.password,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
         use_tls=parts.scheme == "smtps",
         starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
         sender=sender,

@@ -10,8 +10,11 @@ import smtplib
 import socket
 from datetime import timedelta
 from email.utils import format_datetime, parsedate_to_datetime
+from pathlib import Path
+from typing import Any
 
 import pytest
+from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from programmes.clock import FrozenClock
 from programmes.db import write_transaction
@@ -26,11 +29,12 @@ from programmes.domain.mail_delivery import (
 )
 from programmes.domain.mail_wire import build_message, describe_error
 from programmes.domain.outbox import OutgoingMail, enqueue
-from programmes.settings import Settings, SmtpConfig
+from programmes.settings import Settings, SmtpConfig, load_settings
 from programmes.tables import Outbox
+from tests import conftest as shared
 from tests.conftest import FROZEN_NOW
 from tests.integration.conftest import MAIL_FROM
-from tests.smtp_server import SmtpServer
+from tests.smtp_server import SmtpServer, running_smtp_server
 
 ICS = (
     "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//programmes//DE\r\nMETHOD:PUBLISH\r\n"
@@ -407,3 +411,37 @@ def test_a_retry_is_the_same_mail_byte_for_byte() -> None:
     second = build_message(dict(stored), sender=MAIL_FROM)
     assert first["Date"] == format_datetime(FROZEN_NOW)
     assert first.as_bytes() == second.as_bytes()
+
+
+def _accept_only(login: bytes, password: bytes) -> Any:
+    def authenticator(
+        server: object, session: object, envelope: object, mechanism: str, auth_data: object
+    ) -> AuthResult:
+        given = (
+            (auth_data.login, auth_data.password) if isinstance(auth_data, LoginPassword) else ()
+        )
+        return AuthResult(success=given == (login, password), handled=False)
+
+    return authenticator
+
+
+@pytest.mark.parametrize("password", ["p%40ss%3Aw%2Frd", "wrong"])
+async def test_the_login_from_the_smtp_url_is_used(
+    database_url: str, tmp_path: Path, password: str
+) -> None:
+    with running_smtp_server(
+        authenticator=_accept_only(b"versand@hdk.example", b"p@ss:w/rd"), auth_require_tls=False
+    ) as server:
+        url = f"smtp://versand%40hdk.example:{password}@127.0.0.1:{server.port}"
+        settings = load_settings(
+            shared.test_environment(database_url, PROGRAMMES_SMTP_URL=url), workdir=tmp_path
+        )
+        outbox_id = await add_mail()
+        report = await deliver_due(smtp_of(settings), now=FROZEN_NOW)
+        if password == "wrong":
+            assert report.unreachable.startswith("SMTPAuthenticationError: 535")
+            assert server.handler.received == []
+            assert (await row(outbox_id))["attempts"] == 0
+        else:
+            assert report.sent == (outbox_id,)
+            assert len(server.handler.received) == 1

@@ -112,3 +112,13 @@ def test_the_sender_may_carry_a_name(tmp_path: Path) -> None:
     settings = load_settings(env, workdir=tmp_path)
     assert settings.smtp is not None
     assert settings.smtp.sender == "Haus der Kulturen <programme@hdk.example>"
+
+
+def test_smtp_credentials_are_percent_decoded(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"PROGRAMMES_SMTP_URL": "smtps://versand%40hdk.example:p%40ss%3Aw%2Frd@mail.example"},
+        workdir=tmp_path,
+    )
+    assert settings.smtp is not None
+    assert (settings.smtp.username, settings.smtp.password) == ("versand@hdk.example", "p@ss:w/rd")
+    assert (settings.smtp.port, settings.smtp.use_tls) == (465, True)
