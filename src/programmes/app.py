@@ -3,8 +3,8 @@ mapping, security middleware and database lifespan."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
@@ -19,6 +19,8 @@ from litestar.template import TemplateConfig
 
 from programmes import __version__, db
 from programmes.clock import Clock, system_clock
+from programmes.domain import outbox
+from programmes.domain.mail_sender import MailSender
 from programmes.settings import Settings
 from programmes.web import api, events, public, staff, system
 from programmes.web.admin import admin_route, build_admin
@@ -47,8 +49,33 @@ async def database_pool(app: Litestar) -> AsyncIterator[None]:
         yield
 
 
-def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
+def mail_sender(
+    settings: Settings, clock: Clock
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """The background mail sender, running while the app runs (after the pool starts,
+    stopped before it closes: Litestar leaves lifespans in reverse order)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        sender = MailSender(settings.smtp, clock=clock)
+        app.state.mail_sender = sender
+        sender.start()
+        try:
+            yield
+        finally:
+            await sender.stop()
+
+    return lifespan
+
+
+def create_app(
+    settings: Settings, *, clock: Clock = system_clock, send_mail: bool = True
+) -> Litestar:
+    """The application. `send_mail=False` leaves out the background mail sender (mail
+    then waits in the outbox for `programmes mail send`)."""
     db.configure(settings.database)
+    outbox.set_message_id_host(settings.host)
+    lifespans = [database_pool] + ([mail_sender(settings, clock)] if send_mail else [])
     return Litestar(
         route_handlers=[
             system.health_check,
@@ -90,7 +117,7 @@ def create_app(settings: Settings, *, clock: Clock = system_clock) -> Litestar:
             title="programmes", version=__version__, path="/schema", use_handler_docstrings=True
         ),
         exception_handlers=EXCEPTION_HANDLERS,
-        lifespan=[database_pool],
+        lifespan=lifespans,
         debug=False,
         request_max_body_size=MAX_BODY_BYTES,
     )

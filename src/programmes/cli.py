@@ -1,4 +1,4 @@
-"""The `programmes` command: serve, migrate, demo, user create, token create.
+"""The `programmes` command: serve, migrate, demo, user create, token create, mail send.
 
 Every command first reads the settings and reaches the database; a bad or unreachable value
 ends the command with one line naming the variable and exit status 2, never a traceback.
@@ -16,7 +16,7 @@ from typing import Any, NoReturn
 
 from programmes import db
 from programmes.clock import system_clock
-from programmes.domain import accounts, demo, kitas
+from programmes.domain import accounts, demo, kitas, mail_delivery, outbox
 from programmes.domain.errors import DomainError
 from programmes.settings import Settings, SettingsError, load_settings
 from programmes.tables.vocabulary import Role
@@ -34,6 +34,7 @@ def prepare(*, migrate: bool = True) -> Settings:
     try:
         settings = load_settings()
         db.configure(settings.database)
+        outbox.set_message_id_host(settings.host)
         asyncio.run(_prepare_database(settings, migrate=migrate))
     except SettingsError as exc:
         fail(str(exc))
@@ -115,6 +116,35 @@ def cmd_token_create(args: argparse.Namespace) -> None:
     print(token)
 
 
+def cmd_mail_send(args: argparse.Namespace) -> None:
+    settings = prepare()
+    report, waiting = run(_send_mail(settings, once=args.once, limit=args.limit))
+    if settings.smtp is None:
+        print(
+            "No mail server configured (PROGRAMMES_SMTP_URL is unset): "
+            f"{waiting} message(s) wait in the outbox."
+        )
+        return
+    print(f"{report.summary()} {waiting} message(s) wait in the outbox.")
+    if report.unreachable:
+        print(
+            f"programmes: error: PROGRAMMES_SMTP_URL: the mail server cannot be used "
+            f"({report.unreachable})",
+            file=sys.stderr,
+        )
+        raise SystemExit(1)
+
+
+async def _send_mail(
+    settings: Settings, *, once: bool, limit: int
+) -> tuple[mail_delivery.DeliveryReport, int]:
+    if once:
+        report = await mail_delivery.deliver_due(settings.smtp, now=system_clock(), limit=limit)
+    else:
+        report = await mail_delivery.deliver_all(settings.smtp, clock=system_clock, limit=limit)
+    return report, await mail_delivery.waiting_count()
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin or not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
@@ -184,6 +214,28 @@ def build_parser() -> argparse.ArgumentParser:
     token_create.add_argument("--email", required=True, help="the account's e-mail address")
     token_create.add_argument("--name", required=True, help="what the token is for")
     token_create.set_defaults(handler=cmd_token_create)
+
+    mail = commands.add_parser("mail", help="the outgoing mail", description="Outgoing mail.")
+    mail_commands = mail.add_subparsers(dest="mail_command", required=True, metavar="action")
+    mail_send = mail_commands.add_parser(
+        "send",
+        help="deliver due mail from the outbox and exit",
+        description="Deliver the mail that is due from the outbox over PROGRAMMES_SMTP_URL, "
+        "then exit (the web server also does this in the background). Safe to run while "
+        "the server or other senders run: each message is sent once. Without a mail server "
+        "configured, nothing is sent and the messages stay in the outbox. Exit status 1 "
+        "when the mail server cannot be reached.",
+    )
+    mail_send.add_argument(
+        "--once", action="store_true", help="one round of at most --limit messages, then exit"
+    )
+    mail_send.add_argument(
+        "--limit",
+        type=_batch_size,
+        default=mail_delivery.DEFAULT_BATCH,
+        help=f"messages per round (default {mail_delivery.DEFAULT_BATCH})",
+    )
+    mail_send.set_defaults(handler=cmd_mail_send)
     return parser
 
 
@@ -194,6 +246,16 @@ def _positive(value: str) -> int:
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
     if not 1 <= number <= 64:
         raise argparse.ArgumentTypeError("must be between 1 and 64")
+    return number
+
+
+def _batch_size(value: str) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number") from None
+    if not 1 <= number <= 1000:
+        raise argparse.ArgumentTypeError("must be between 1 and 1000")
     return number
 
 

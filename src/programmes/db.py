@@ -11,12 +11,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import io
+import logging
 import os
 import sqlite3
 import warnings
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any
 
 from piccolo.apps.migrations.tables import Migration
@@ -30,6 +32,8 @@ from piccolo_api.session_auth.tables import SessionsBase
 from programmes.settings import DatabaseConfig, SettingsError
 from programmes.sqlite_engine import DurableSQLiteEngine
 from programmes.tables import ALL_TABLES
+
+log = logging.getLogger(__name__)
 
 APP_REGISTRY = AppRegistry(apps=["programmes.piccolo_app", "piccolo_api.session_auth.piccolo_app"])
 
@@ -167,6 +171,39 @@ def _write_lock() -> asyncio.Lock:
     return lock
 
 
+#: Callbacks to run once the outermost `write_transaction()` has committed.
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "programmes_after_commit", default=None
+)
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Run `callback` once the current `write_transaction()` has committed; forget it if
+    the transaction rolls back. Outside a write transaction it runs at once.
+
+    For cheap, synchronous nudges only (e.g. waking the mail sender): they must not
+    touch the database, and an error in one is logged, never raised, because the data
+    is already committed. The same callback registered twice runs once."""
+    pending = _after_commit.get()
+    if pending is None:
+        _run_callbacks([callback])
+    elif callback not in pending:
+        pending.append(callback)
+
+
+def in_write_transaction() -> bool:
+    """Whether the caller runs inside `write_transaction()` (and so can use `after_commit`)."""
+    return _after_commit.get() is not None
+
+
+def _run_callbacks(callbacks: list[Callable[[], None]]) -> None:
+    for callback in callbacks:
+        try:
+            callback()
+        except Exception:
+            log.exception("after-commit callback %s failed", getattr(callback, "__name__", "?"))
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[None]:
     """A transaction for a use case that writes.
@@ -175,22 +212,29 @@ async def write_transaction() -> AsyncIterator[None]:
     and then writes fails with "database is locked" under load), and a per-process lock
     queues this process's writers in memory instead of in SQLite's busy loop. PostgreSQL:
     READ COMMITTED; scarce resources are taken with conditional UPDATEs. Nested calls join
-    the outer transaction.
+    the outer transaction. Callbacks given to `after_commit()` run after the outermost one
+    commits.
     """
     db = engine()
     if db.current_transaction.get() is not None:
         yield
         return
-    if isinstance(db, DurableSQLiteEngine):
-        async with (
-            _write_lock(),
-            db.write_lock(),
-            db.transaction(transaction_type=TransactionType.immediate),
-        ):
-            yield
-    else:
-        async with db.transaction():
-            yield
+    callbacks: list[Callable[[], None]] = []
+    token = _after_commit.set(callbacks)
+    try:
+        if isinstance(db, DurableSQLiteEngine):
+            async with (
+                _write_lock(),
+                db.write_lock(),
+                db.transaction(transaction_type=TransactionType.immediate),
+            ):
+                yield
+        else:
+            async with db.transaction():
+                yield
+    finally:
+        _after_commit.reset(token)
+    _run_callbacks(callbacks)
 
 
 @asynccontextmanager

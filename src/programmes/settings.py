@@ -11,12 +11,14 @@ import os
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from enum import StrEnum
 from pathlib import Path
-from urllib.parse import SplitResult, parse_qs, urlsplit
+from urllib.parse import SplitResult, parse_qs, unquote, urlsplit
 
 DEFAULT_DATABASE_URL = "sqlite:///programmes.sqlite"
 DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_MAIL_FROM = "programme@hausderkulturen.example"
 SECRET_FILE_NAME = ".programmes-secret"  # noqa: S105 (a file name, not a secret)
 MIN_SECRET_LENGTH = 32
 
@@ -273,7 +275,8 @@ def _parse_base_url(url: str) -> str:
 
 
 def _parse_smtp_url(url: str | None, env: Mapping[str, str]) -> SmtpConfig | None:
-    """`smtp://[user:pass@]host[:port][?starttls=1]` or `smtps://…`; unset means no SMTP."""
+    """`smtp://[user:pass@]host[:port][?starttls=1]` or `smtps://…`; unset means no SMTP.
+    User and password are percent-decoded (`%40` for `@`, `%3A` for `:`, `%2F` for `/`)."""
     if url is None:
         return None
     var = "PROGRAMMES_SMTP_URL"
@@ -287,13 +290,26 @@ def _parse_smtp_url(url: str | None, env: Mapping[str, str]) -> SmtpConfig | Non
     except ValueError:
         raise SettingsError(var, "has a port that is not a number") from None
     query = parse_qs(parts.query)
-    sender = (env.get("PROGRAMMES_MAIL_FROM") or "programme@hausderkulturen.example").strip()
+    sender = _parse_mail_from(env.get("PROGRAMMES_MAIL_FROM"))
     return SmtpConfig(
         host=parts.hostname,
         port=port or (465 if parts.scheme == "smtps" else 25),
-        username=parts.username,
-        password=parts.password,
+        username=unquote(parts.username) if parts.username else None,
+        password=unquote(parts.password) if parts.password is not None else None,
         use_tls=parts.scheme == "smtps",
         starttls=query.get("starttls", ["0"])[0] in ("1", "true", "yes"),
         sender=sender,
     )
+
+
+def _parse_mail_from(value: str | None) -> str:
+    """`address@example.org` or `Name <address@example.org>`: one address, one line (it
+    goes into every mail's From header and SMTP envelope)."""
+    sender = (value or DEFAULT_MAIL_FROM).strip()
+    _, address = parseaddr(sender)
+    if any(char in sender for char in "\r\n\x00") or "@" not in address or "," in sender:
+        raise SettingsError(
+            "PROGRAMMES_MAIL_FROM",
+            "must be one e-mail address, optionally with a name: Name <address@example.org>",
+        )
+    return sender

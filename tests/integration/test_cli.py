@@ -76,7 +76,9 @@ def test_unknown_option_is_refused_with_usage(tmp_path: Path, database_url: str)
     assert "unrecognized arguments: --colour" in result.stderr
 
 
-@pytest.mark.parametrize("command", [[], ["serve"], ["migrate"], ["demo"], ["user", "create"]])
+@pytest.mark.parametrize(
+    "command", [[], ["serve"], ["migrate"], ["demo"], ["user", "create"], ["mail", "send"]]
+)
 def test_every_command_has_help(tmp_path: Path, command: list[str]) -> None:
     result = run(*command, "--help", database_url="sqlite:///x.sqlite", cwd=tmp_path)
     assert result.returncode == 0

@@ -18,7 +18,6 @@ def test_defaults_need_nothing_installed(tmp_path: Path) -> None:
     assert str(settings.database.sqlite_path) == "programmes.sqlite"
     assert settings.base_url == "http://127.0.0.1:8000"
     assert settings.smtp is None
-    assert settings.allow_private_calendar_hosts is False
 
 
 def test_development_secret_is_generated_once_and_kept(tmp_path: Path) -> None:
@@ -94,6 +93,36 @@ def test_smtp_url_is_parsed(tmp_path: Path) -> None:
     )
     assert settings.smtp.starttls
     assert not settings.smtp.use_tls
+
+
+@pytest.mark.parametrize(
+    "sender", ["no-address", "a@b.example\r\nBcc: c@d.example", "a@b.example, c@d.example"]
+)
+def test_a_bad_sender_address_names_the_variable(tmp_path: Path, sender: str) -> None:
+    env = {"PROGRAMMES_SMTP_URL": "smtp://127.0.0.1", "PROGRAMMES_MAIL_FROM": sender}
+    with pytest.raises(SettingsError) as error:
+        load_settings(env, workdir=tmp_path)
+    assert error.value.variable == "PROGRAMMES_MAIL_FROM"
+
+
+def test_the_sender_may_carry_a_name(tmp_path: Path) -> None:
+    env = {
+        "PROGRAMMES_SMTP_URL": "smtp://127.0.0.1",
+        "PROGRAMMES_MAIL_FROM": "Haus der Kulturen <programme@hdk.example>",
+    }
+    settings = load_settings(env, workdir=tmp_path)
+    assert settings.smtp is not None
+    assert settings.smtp.sender == "Haus der Kulturen <programme@hdk.example>"
+
+
+def test_smtp_credentials_are_percent_decoded(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"PROGRAMMES_SMTP_URL": "smtps://versand%40hdk.example:p%40ss%3Aw%2Frd@mail.example"},
+        workdir=tmp_path,
+    )
+    assert settings.smtp is not None
+    assert (settings.smtp.username, settings.smtp.password) == ("versand@hdk.example", "p@ss:w/rd")
+    assert (settings.smtp.port, settings.smtp.use_tls) == (465, True)
 
 
 @pytest.mark.parametrize(

@@ -227,18 +227,20 @@ async def register_person(
                 now=now,
                 detail={"cohort": cohort_id, "seats": data.seats, "method": consent_method.value},
             )
-            await registration_mail.send(
-                "registration_confirmed.txt"
-                if placement.status is RegistrationStatus.confirmed
-                else "registration_waiting.txt",
-                registration_id,
-                mail,
-                run_mail,
-                to=to,
-                cancel_token=token,
-                waiting_rank=rank,
-                attach_calendar=placement.status is RegistrationStatus.confirmed,
-            )
+            # the outbox needs a write transaction; the racy control run has none around it
+            async with nullcontext() if not unsafe else write_transaction():
+                await registration_mail.send(
+                    "registration_confirmed.txt"
+                    if placement.status is RegistrationStatus.confirmed
+                    else "registration_waiting.txt",
+                    registration_id,
+                    mail,
+                    run_mail,
+                    to=to,
+                    cancel_token=token,
+                    waiting_rank=rank,
+                    attach_calendar=placement.status is RegistrationStatus.confirmed,
+                )
     except Exception as error:
         if not is_unique_violation(error):
             raise

@@ -36,7 +36,10 @@ class Outbox(Table, tablename="outbox"):
     """A mail to send, written in the same transaction as the change that causes it.
 
     The sender claims a message, sends it with `message_id` as its Message-ID, and marks
-    it sent; a crash between sending and marking is resolved by the claim's lease.
+    it sent; a crash between sending and marking is resolved by the claim's lease (see
+    `programmes.domain.mail_delivery`). `attachment` holds the attachment's bytes in
+    base64 (attachments are small calendar files; text keeps both engines alike).
+    `failed_at` is set when the sender gives up; the row stays for people to see.
     """
 
     id: Serial
@@ -48,6 +51,7 @@ class Outbox(Table, tablename="outbox"):
     body_text = Text()
     attachment_name = Varchar(length=100, default="")
     attachment = Text(default="")
+    attachment_type = Varchar(length=100, default="")
     related_type = Varchar(length=50, default="")
     related_id = Integer(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
@@ -56,6 +60,7 @@ class Outbox(Table, tablename="outbox"):
     last_error = Varchar(length=500, default="")
     claimed_until = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
+    failed_at = Timestamptz(null=True, default=None)
 
 
 class RateCounter(Table, tablename="rate_counter"):
