@@ -47,7 +47,7 @@ if ENGINE == "postgres" and "test" not in urlsplit(POSTGRES_URL).path:
     )
 
 
-def test_environment(database_url: str, **extra: str) -> dict[str, str]:
+def environment_for_tests(database_url: str, **extra: str) -> dict[str, str]:
     return {
         "PROGRAMMES_ENV": "test",
         "PROGRAMMES_DATABASE_URL": database_url,
@@ -68,7 +68,7 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     else:
         url = POSTGRES_URL
         _recreate_postgres_database(url)
-    settings = load_settings(test_environment(url))
+    settings = load_settings(environment_for_tests(url))
     db.configure(settings.database)
     asyncio.run(db.migrate())
     if ENGINE == "sqlite":
@@ -125,7 +125,7 @@ async def _truncate_postgres(url: str) -> None:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    return load_settings(test_environment(database_url), workdir=tmp_path)
+    return load_settings(environment_for_tests(database_url), workdir=tmp_path)
 
 
 @pytest.fixture

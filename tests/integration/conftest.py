@@ -7,7 +7,7 @@ import pytest
 
 from programmes.domain import outbox
 from programmes.settings import Settings, load_settings
-from tests.conftest import test_environment
+from tests.conftest import environment_for_tests
 from tests.smtp_server import SmtpServer, running_smtp_server
 
 MAIL_FROM = "programme@hdk.example"
@@ -29,7 +29,7 @@ def smtp_server() -> Iterator[SmtpServer]:
 def mail_settings(database_url: str, smtp_server: SmtpServer, tmp_path: Path) -> Settings:
     """The test settings with PROGRAMMES_SMTP_URL pointing at `smtp_server`."""
     return load_settings(
-        test_environment(
+        environment_for_tests(
             database_url, PROGRAMMES_SMTP_URL=smtp_server.url, PROGRAMMES_MAIL_FROM=MAIL_FROM
         ),
         workdir=tmp_path,

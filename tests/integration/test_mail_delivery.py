@@ -434,7 +434,7 @@ async def test_the_login_from_the_smtp_url_is_used(
     ) as server:
         url = f"smtp://versand%40hdk.example:{password}@127.0.0.1:{server.port}"
         settings = load_settings(
-            shared.test_environment(database_url, PROGRAMMES_SMTP_URL=url), workdir=tmp_path
+            shared.environment_for_tests(database_url, PROGRAMMES_SMTP_URL=url), workdir=tmp_path
         )
         outbox_id = await add_mail()
         report = await deliver_due(smtp_of(settings), now=FROZEN_NOW)

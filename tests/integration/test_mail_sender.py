@@ -69,7 +69,7 @@ async def test_mail_server_errors_never_take_the_server_down(
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     settings = load_settings(
-        shared.test_environment(database_url, PROGRAMMES_SMTP_URL=f"smtp://127.0.0.1:{port}"),
+        shared.environment_for_tests(database_url, PROGRAMMES_SMTP_URL=f"smtp://127.0.0.1:{port}"),
         workdir=tmp_path,
     )
     async with running(create_app(settings, clock=FrozenClock(FROZEN_NOW))) as app:

@@ -19,7 +19,7 @@ from programmes.settings import load_settings
 from programmes.tables import AuditEvent, ClosureDay, Kita
 from programmes.tables.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW, running
-from tests.conftest import test_environment as environment_for
+from tests.conftest import environment_for_tests as environment_for
 from tests.factories import make_cohort, make_kita, make_programme, make_staff
 from tests.ics_server import (
     HTML_PAGE,

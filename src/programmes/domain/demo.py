@@ -16,8 +16,10 @@ from datetime import date, datetime, time, timedelta
 import anyio.to_thread
 
 from programmes.db import write_transaction
+from programmes.domain import seats as seat_step
 from programmes.domain.errors import N_, Conflict
 from programmes.domain.recurrence import BERLIN, Closure, WeeklyRule, expand_rule, to_berlin
+from programmes.domain.registrations import email_key
 from programmes.tables import (
     ALL_TABLES,
     Account,
@@ -39,7 +41,6 @@ from programmes.tables.vocabulary import (
     ConsentMethod,
     ProgrammeKind,
     PublicationStatus,
-    RegistrationStatus,
     Role,
 )
 
@@ -448,12 +449,14 @@ class _DemoBuilder:
                     for first_name, months in children
                 )
             )
+            placement = await seat_step.place(cohort_id, 1)
             rows = await Registration.insert(
                 Registration(
                     cohort=cohort_id,
                     family=family_id,
                     seats=1,
-                    status=RegistrationStatus.confirmed.value,
+                    status=placement.status.value,
+                    waiting_position=placement.waiting_position,
                     consent_notice_version="2026-09",
                     consent_method=self.random.choice(
                         [ConsentMethod.paper.value, ConsentMethod.verbal.value]
@@ -466,7 +469,6 @@ class _DemoBuilder:
             )
             registration_ids.append(int(rows[0]["id"]))
             self.result.families += 1
-        await _take_seats(cohort_id, len(registration_ids))
         self.result.registrations += len(registration_ids)
         return registration_ids
 
@@ -646,21 +648,25 @@ class _DemoBuilder:
     async def _public_registrations(
         self, cohort_id: int, capacity: int, person_ids: Sequence[int]
     ) -> None:
-        """Fill the run to capacity with groups of seats, the rest on the waiting list."""
-        taken, waiting = 0, 0
+        """Fill the run with groups of seats through the same seat step as real
+        registrations, so counters and waiting positions stay consistent."""
+        emails = {
+            row["id"]: row["email"]
+            for row in await Person.select(Person.id, Person.email).where(
+                Person.id.is_in(list(person_ids))
+            )
+        }
         for person_id in person_ids:
             seats = 1 + (person_id % 3 if capacity >= 10 else 0)
-            confirmed = taken + seats <= capacity
-            waiting += 0 if confirmed else 1
+            placement = await seat_step.place(cohort_id, seats)
             await Registration.insert(
                 Registration(
                     cohort=cohort_id,
                     person=person_id,
                     seats=seats,
-                    status=(
-                        RegistrationStatus.confirmed if confirmed else RegistrationStatus.waiting
-                    ).value,
-                    waiting_position=None if confirmed else waiting,
+                    status=placement.status.value,
+                    waiting_position=placement.waiting_position,
+                    dedupe_key=email_key(emails[person_id]),
                     consent_notice_version="2026-09",
                     consent_method=ConsentMethod.online.value,
                     consent_given_on=self.today - timedelta(days=3),
@@ -668,15 +674,7 @@ class _DemoBuilder:
                     updated_at=self.now,
                 )
             )
-            taken += seats if confirmed else 0
             self.result.registrations += 1
-        await _take_seats(cohort_id, taken)
-
-
-async def _take_seats(cohort_id: int, seats: int) -> None:
-    await Cohort.update({Cohort.seats_taken: Cohort.seats_taken + seats}).where(
-        Cohort.id == cohort_id
-    )
 
 
 def _kita_of(email: str) -> str:

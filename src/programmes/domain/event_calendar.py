@@ -1,10 +1,19 @@
 """The "add to calendar" file of one run: all its dates as iCalendar bytes (also attached
-to confirmation mails)."""
+to confirmation mails).
+
+`run_rows` reads a run in two queries; `calendar_bytes` renders it, cached per version of
+the run (its sessions' ids, sequences and times of change, and the titles' times of
+change), because icalendar is slow and a run changes rarely while people register.
+"""
 
 from __future__ import annotations
 
+from collections import OrderedDict
+from datetime import datetime
+from typing import Any
 from urllib.parse import urlsplit
 
+from programmes.domain.errors import N_, NotFound
 from programmes.ical import FeedEvent, render_feed
 from programmes.tables import Cohort, Session
 from programmes.tables.vocabulary import ProgrammeKind, SessionStatus
@@ -14,22 +23,72 @@ CATEGORY = {
     ProgrammeKind.training.value: "Training",
     ProgrammeKind.info_event.value: "Infoveranstaltung",
 }
+_CACHE_SIZE = 256
+_cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
+
+RUN_COLUMNS = (
+    Cohort.id,
+    Cohort.title,
+    Cohort.status,
+    Cohort.updated_at,
+    Cohort.max_seats_per_registration,
+    Cohort.registration_opens_at,
+    Cohort.registration_closes_at,
+    Cohort.programme.kind.as_alias("kind"),
+    Cohort.programme.is_public.as_alias("is_public"),
+    Cohort.programme.status.as_alias("programme_status"),
+    Cohort.programme.updated_at.as_alias("programme_updated_at"),
+)
 
 
-async def run_calendar(cohort_id: int, *, base_url: str) -> bytes:
-    cohort = (
-        await Cohort.select(
-            Cohort.title,
-            Cohort.updated_at,
-            Cohort.programme.kind.as_alias("kind"),
-            Cohort.programme.updated_at.as_alias("programme_updated_at"),
+async def run_rows(cohort_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The run (with its programme's kind and status) and all its sessions, in order."""
+    cohort = await Cohort.select(*RUN_COLUMNS).where(Cohort.id == cohort_id).first()
+    if cohort is None:
+        raise NotFound(N_("There is no cohort with id %(id)s."), field="cohort", id=cohort_id)
+    sessions = (
+        await Session.select(
+            Session.id,
+            Session.sequence,
+            Session.status,
+            Session.starts_at,
+            Session.ends_at,
+            Session.location,
+            Session.theme,
+            Session.cancel_reason,
+            Session.updated_at,
         )
-        .where(Cohort.id == cohort_id)
-        .first()
+        .where(Session.cohort == cohort_id)
+        .order_by(Session.starts_at)
     )
-    assert cohort is not None
-    rows = await Session.select().where(Session.cohort == cohort_id).order_by(Session.starts_at)
+    return cohort, list(sessions)
+
+
+def calendar_bytes(
+    cohort: dict[str, Any], sessions: list[dict[str, Any]], *, base_url: str
+) -> bytes:
+    key = (
+        base_url,
+        cohort["id"],
+        cohort["title"],
+        cohort["updated_at"],
+        cohort["programme_updated_at"],
+        tuple((s["id"], s["sequence"], s["updated_at"]) for s in sessions),
+    )
+    cached = _cache.get(key)
+    if cached is not None:
+        _cache.move_to_end(key)
+        return cached
+    body = _render(cohort, sessions, base_url=base_url)
+    _cache[key] = body
+    while len(_cache) > _CACHE_SIZE:
+        _cache.popitem(last=False)
+    return body
+
+
+def _render(cohort: dict[str, Any], sessions: list[dict[str, Any]], *, base_url: str) -> bytes:
     host = urlsplit(base_url).hostname or "localhost"
+    touched: datetime = max(cohort["updated_at"], cohort["programme_updated_at"])
     events = [
         FeedEvent(
             session_id=row["id"],
@@ -37,14 +96,19 @@ async def run_calendar(cohort_id: int, *, base_url: str) -> bytes:
             cancelled=row["status"] == SessionStatus.cancelled.value,
             starts_at=row["starts_at"],
             ends_at=row["ends_at"],
-            updated_at=max(row["updated_at"], cohort["updated_at"], cohort["programme_updated_at"]),
+            updated_at=max(row["updated_at"], touched),
             summary=cohort["title"],
             location=row["location"],
             description=(row["theme"] or "")
             + (f"\nAbgesagt: {row['cancel_reason']}" if row["cancel_reason"] else ""),
-            url=f"{base_url}/events/{cohort_id}",
+            url=f"{base_url}/events/{cohort['id']}",
             category=CATEGORY.get(cohort["kind"], "Programm"),
         )
-        for row in rows
+        for row in sessions
     ]
     return render_feed(name=cohort["title"], events=events, host=host)
+
+
+async def run_calendar(cohort_id: int, *, base_url: str) -> bytes:
+    cohort, sessions = await run_rows(cohort_id)
+    return calendar_bytes(cohort, sessions, base_url=base_url)

@@ -24,6 +24,8 @@ log = logging.getLogger(__name__)
 
 #: Rounds that fail in a row stretch the pause up to this many poll intervals.
 MAX_BACKOFF_FACTOR = 60
+#: How long a woken sender waits for further mail before it starts a round.
+COALESCE_SECONDS = 0.2
 #: How long `stop()` waits for the message in flight before cancelling the loop.
 STOP_TIMEOUT = 4 * SMTP_TIMEOUT
 
@@ -118,3 +120,8 @@ class MailSender:
     async def _sleep(self, seconds: float) -> None:
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(self._wake.wait(), timeout=seconds)
+            if not self._stopping:
+                # a burst of registrations wakes the sender once per commit: let the burst
+                # settle so that one round delivers them together instead of one round
+                # (and one claim transaction) per mail competing with the registrations
+                await asyncio.sleep(COALESCE_SECONDS)

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from programmes.domain.event_calendar import run_calendar
+from programmes.domain.event_calendar import calendar_bytes, run_rows
 from programmes.domain.mail_text import render_mail
 from programmes.domain.outbox import OutgoingMail, enqueue
-from programmes.tables import Cohort, Guardian, Registration, Session
+from programmes.tables import Guardian, Registration
 from programmes.tables.vocabulary import SessionStatus
 
 
@@ -34,15 +34,17 @@ class RunInfo:
 
 
 async def run_info(cohort_id: int, *, base_url: str) -> RunInfo:
-    title = await Cohort.select(Cohort.title).where(Cohort.id == cohort_id).first()
-    assert title is not None
-    dates = (
-        await Session.select(Session.starts_at, Session.ends_at, Session.location)
-        .where((Session.cohort == cohort_id) & (Session.status == SessionStatus.scheduled.value))
-        .order_by(Session.starts_at)
+    cohort, sessions = await run_rows(cohort_id)
+    return run_info_from(cohort, sessions, base_url=base_url)
+
+
+def run_info_from(
+    cohort: dict[str, Any], sessions: list[dict[str, Any]], *, base_url: str
+) -> RunInfo:
+    dates = [s for s in sessions if s["status"] == SessionStatus.scheduled.value]
+    return RunInfo(
+        cohort["id"], cohort["title"], dates, calendar_bytes(cohort, sessions, base_url=base_url)
     )
-    calendar = await run_calendar(cohort_id, base_url=base_url)
-    return RunInfo(cohort_id, title["title"], list(dates), calendar)
 
 
 @dataclass(frozen=True)

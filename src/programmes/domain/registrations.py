@@ -22,6 +22,7 @@ from programmes.domain import audit, registration_mail, seats
 from programmes.domain.access import require_coordinator
 from programmes.domain.accounts import Staff, normalise_email
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
+from programmes.domain.event_calendar import run_rows
 from programmes.domain.registration_mail import MailContext, RunInfo
 from programmes.domain.text import clean_text
 from programmes.domain.tokens import hash_token, looks_like_token, new_token
@@ -83,23 +84,13 @@ def email_key(email: str) -> str:
     return "email:" + hashlib.sha256(email.encode()).hexdigest()
 
 
-async def open_run(cohort_id: int, *, now: datetime) -> dict[str, Any]:
-    """The run if the public may register for it now, else a clear refusal."""
-    row = (
-        await Cohort.select(
-            Cohort.id,
-            Cohort.title,
-            Cohort.status,
-            Cohort.max_seats_per_registration,
-            Cohort.registration_opens_at,
-            Cohort.registration_closes_at,
-            Cohort.programme.kind.as_alias("kind"),
-            Cohort.programme.is_public.as_alias("is_public"),
-            Cohort.programme.status.as_alias("programme_status"),
-        )
-        .where(Cohort.id == cohort_id)
-        .first()
-    )
+async def open_run(cohort_id: int, *, now: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The run and its sessions if the public may register for it now, else a clear
+    refusal (two queries)."""
+    try:
+        row, sessions = await run_rows(cohort_id)
+    except NotFound:
+        row, sessions = None, []
     if (
         row is None
         or row["kind"] not in PUBLIC_KINDS
@@ -115,14 +106,11 @@ async def open_run(cohort_id: int, *, now: datetime) -> dict[str, Any]:
         raise Conflict(N_("Registration for this event has not opened yet."), field="cohort")
     if row["registration_closes_at"] and now >= row["registration_closes_at"]:
         raise Conflict(N_("Registration for this event has closed."), field="cohort")
-    upcoming = await Session.exists().where(
-        (Session.cohort == cohort_id)
-        & (Session.status == SessionStatus.scheduled.value)
-        & (Session.starts_at > now)
-    )
-    if not upcoming:
+    if not any(
+        s["status"] == SessionStatus.scheduled.value and s["starts_at"] > now for s in sessions
+    ):
         raise Conflict(N_("This event is over; registration has closed."), field="cohort")
-    return row
+    return row, sessions
 
 
 def checked_person(data: PersonInput, *, max_seats: int) -> dict[str, Any]:
@@ -168,14 +156,14 @@ async def register_person(
     Submitting the same e-mail address for the same run again returns the first
     registration unchanged (double clicks, retries, a second try a day later)."""
     now = mail.now
-    run = await open_run(cohort_id, now=now)
+    run, sessions = await open_run(cohort_id, now=now)
     person = checked_person(data, max_seats=run["max_seats_per_registration"])
     key = email_key(person["email"])
     existing = await _by_key(cohort_id, key)
     if existing is not None:
         return existing
     token = new_token()
-    run_mail = await registration_mail.run_info(cohort_id, base_url=mail.base_url)
+    run_mail = registration_mail.run_info_from(run, sessions, base_url=mail.base_url)
     to = registration_mail.Recipient([person["email"]], person["language"], data.seats)
     try:
         # the control run of the concurrency tests must race, so it gets no transaction
