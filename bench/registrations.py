@@ -18,7 +18,6 @@ import asyncio
 import os
 import socket
 import sqlite3
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -59,16 +58,33 @@ async def prepare(url: str) -> list[int]:
     db.configure(config)
     await db.migrate()
     start = datetime.now(UTC) + timedelta(days=30)
-    programme = (await Programme.insert(Programme(
-        kind="training", title="Bench", is_public=True, status="published", themes=[],
-    )))[0]["id"]
+    programme = (
+        await Programme.insert(
+            Programme(
+                kind="training",
+                title="Bench",
+                is_public=True,
+                status="published",
+                themes=[],
+            )
+        )
+    )[0]["id"]
     cohorts = []
     for _ in range(RUNS):
-        cohort = (await Cohort.insert(Cohort(
-            programme=programme, title="Bench run", capacity=1_000_000,
-            max_seats_per_registration=1, status="published",
-        )))[0]["id"]
-        await Session.insert(Session(cohort=cohort, starts_at=start, ends_at=start + timedelta(hours=2)))
+        cohort = (
+            await Cohort.insert(
+                Cohort(
+                    programme=programme,
+                    title="Bench run",
+                    capacity=1_000_000,
+                    max_seats_per_registration=1,
+                    status="published",
+                )
+            )
+        )[0]["id"]
+        await Session.insert(
+            Session(cohort=cohort, starts_at=start, ends_at=start + timedelta(hours=2))
+        )
         cohorts.append(cohort)
     return cohorts
 
@@ -82,9 +98,21 @@ def start_server(url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
         "PROGRAMMES_REGISTRATION_LIMIT": "off",
     }
     process = subprocess.Popen(
-        [sys.executable, "-m", "programmes.cli", "serve", "--port", str(port), "--workers", "2",
-         "--no-access-log"],
-        env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-m",
+            "programmes.cli",
+            "serve",
+            "--port",
+            str(port),
+            "--workers",
+            "2",
+            "--no-access-log",
+        ],
+        env=env,
+        cwd=workdir,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
@@ -97,19 +125,26 @@ def start_server(url: str, port: int, workdir: Path) -> subprocess.Popen[bytes]:
     raise RuntimeError("server did not start")
 
 
-async def drive(port: int, cohorts: list[int], clients: int, seconds: float) -> tuple[int, list[float], int]:
+async def drive(
+    port: int, cohorts: list[int], clients: int, seconds: float
+) -> tuple[int, list[float], int]:
     latencies: list[float] = []
     errors = 0
     stop = time.monotonic() + seconds
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=f"http://127.0.0.1:{port}", limits=limits, timeout=30
+    ) as client:
+
         async def one_client(n: int) -> None:
             nonlocal errors
             i = 0
             while time.monotonic() < stop:
                 body = {"name": "Bench", "email": f"c{n}-{i}@bench.example", "consent": True}
                 t = time.perf_counter()
-                response = await client.post(f"/api/v1/events/{cohorts[(n + i) % len(cohorts)]}/registrations", json=body)
+                response = await client.post(
+                    f"/api/v1/events/{cohorts[(n + i) % len(cohorts)]}/registrations", json=body
+                )
                 latencies.append(time.perf_counter() - t)
                 if response.status_code != 201:
                     errors += 1
@@ -164,10 +199,14 @@ def percentile(values: list[float], p: float) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--seconds", type=float, default=10)
     parser.add_argument("--clients", type=int, default=50)
-    parser.add_argument("--postgres", help="e.g. postgresql://postgres@127.0.0.1:5432/programmes_bench_test")
+    parser.add_argument(
+        "--postgres", help="e.g. postgresql://postgres@127.0.0.1:5432/programmes_bench_test"
+    )
     args = parser.parse_args()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
@@ -180,7 +219,9 @@ def main() -> None:
             server = start_server(url, port, Path(tmp))
             try:
                 asyncio.run(drive(port, cohorts, args.clients, 2))  # warm up
-                rate, latencies, errors = asyncio.run(drive(port, cohorts, args.clients, args.seconds))
+                rate, latencies, errors = asyncio.run(
+                    drive(port, cohorts, args.clients, args.seconds)
+                )
             finally:
                 server.terminate()
                 server.wait(timeout=30)
@@ -188,11 +229,26 @@ def main() -> None:
                 ceiling = sqlite_ceiling(str(Path(tmp) / "bench.sqlite"), cohorts, args.seconds)
             else:
                 ceiling = asyncio.run(postgres_ceiling(url, cohorts, args.clients, args.seconds))
-            rows.append((label, rate, percentile(latencies, 0.5), percentile(latencies, 0.99), errors, ceiling))
-    print(f"Registrations over HTTP ({args.clients} clients, {args.seconds:.0f} s, 2 workers) vs the seat SQL alone")
-    print(f"{'engine':<12}{'reg/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ceiling/s':>11}{'ratio':>8}")
+            rows.append(
+                (
+                    label,
+                    rate,
+                    percentile(latencies, 0.5),
+                    percentile(latencies, 0.99),
+                    errors,
+                    ceiling,
+                )
+            )
+    print(
+        f"Registrations over HTTP ({args.clients} clients, {args.seconds:.0f} s, 2 workers) vs the seat SQL alone"
+    )
+    print(
+        f"{'engine':<12}{'reg/s':>8}{'p50 ms':>9}{'p99 ms':>9}{'errors':>8}{'ceiling/s':>11}{'ratio':>8}"
+    )
     for label, rate, p50, p99, errors, ceiling in rows:
-        print(f"{label:<12}{rate:>8}{p50:>9.1f}{p99:>9.1f}{errors:>8}{ceiling:>11}{rate / ceiling:>8.0%}")
+        print(
+            f"{label:<12}{rate:>8}{p50:>9.1f}{p99:>9.1f}{errors:>8}{ceiling:>11}{rate / ceiling:>8.0%}"
+        )
 
 
 if __name__ == "__main__":

@@ -26,6 +26,7 @@ from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.querystring import QueryString
 from piccolo.table import Table
 from piccolo_api.session_auth.tables import SessionsBase
 
@@ -128,6 +129,16 @@ async def check_connection(config: DatabaseConfig) -> None:
 def _reason(exc: BaseException) -> str:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     return text[:200]
+
+
+async def fetch(sql: str, *args: Any) -> list[dict[str, Any]]:
+    """Run one SQL statement with `{}` placeholders and return its rows as dicts.
+
+    For hot paths (taking a seat, queuing a mail, the audit trail): building a query with
+    Piccolo costs 0.3–0.8 ms of Python per statement, several times the statement itself.
+    The SQL written here is plain enough to mean the same on SQLite and PostgreSQL."""
+    rows = await engine().run_querystring(QueryString(sql, *args))
+    return list(rows or [])
 
 
 def is_unique_violation(error: BaseException) -> bool:

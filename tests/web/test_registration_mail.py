@@ -18,7 +18,7 @@ from programmes.app import create_app
 from programmes.clock import FrozenClock
 from programmes.settings import load_settings
 from programmes.tables import Registration
-from tests.conftest import running, environment_for_tests
+from tests.conftest import environment_for_tests, running
 from tests.factories import make_public_run
 from tests.smtp_server import SmtpServer, running_smtp_server
 from tests.web.helpers import post_form
@@ -35,8 +35,11 @@ async def mail_client(
     database_url: str, smtp_server: SmtpServer, tmp_path: Path, clock: FrozenClock
 ) -> AsyncIterator[httpx.AsyncClient]:
     settings = load_settings(
-        environment_for_tests(database_url, PROGRAMMES_SMTP_URL=smtp_server.url,
-                         PROGRAMMES_MAIL_FROM="programme@hdk.example"),
+        environment_for_tests(
+            database_url,
+            PROGRAMMES_SMTP_URL=smtp_server.url,
+            PROGRAMMES_MAIL_FROM="programme@hdk.example",
+        ),
         workdir=tmp_path,
     )
     app: Litestar = create_app(settings, clock=clock)
@@ -51,9 +54,16 @@ async def test_confirmation_arrives_in_german_with_dates_and_a_working_cancel_li
 ) -> None:
     cohort = await make_public_run(capacity=3, dates=2)
     response = await post_form(
-        mail_client, f"/events/{cohort}", f"/events/{cohort}/register",
-        {"name": "Jürgen Öztürk", "email": "juergen@example.org", "seats": "2", "consent": "on",
-         "language": "de"},
+        mail_client,
+        f"/events/{cohort}",
+        f"/events/{cohort}/register",
+        {
+            "name": "Jürgen Öztürk",
+            "email": "juergen@example.org",
+            "seats": "2",
+            "consent": "on",
+            "language": "de",
+        },
     )
     assert response.status_code == 200
     received = (await anyio.to_thread.run_sync(smtp_server.handler.wait_for, 1))[0]
@@ -93,7 +103,12 @@ async def test_english_registrants_get_english_mail_and_waiting_mail_has_no_atta
     for n, language in ((1, "de"), (2, "en")):
         response = await mail_client.post(
             f"/api/v1/events/{cohort}/registrations",
-            json={"name": f"P{n}", "email": f"p{n}@example.org", "consent": True, "language": language},
+            json={
+                "name": f"P{n}",
+                "email": f"p{n}@example.org",
+                "consent": True,
+                "language": language,
+            },
         )
         assert response.status_code == 201
     received = await anyio.to_thread.run_sync(smtp_server.handler.wait_for, 2)

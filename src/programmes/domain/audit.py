@@ -3,10 +3,11 @@ details only; this module refuses obvious personal data keys as a safety net."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
-from programmes.tables import AuditEvent
+from programmes.db import fetch
 
 _PERSONAL_KEYS = frozenset({"name", "email", "phone", "first_name", "date_of_birth", "password"})
 
@@ -25,13 +26,13 @@ async def record(
     leaked = _PERSONAL_KEYS.intersection(detail)
     if leaked:
         raise ValueError(f"audit detail must not carry personal data: {sorted(leaked)}")
-    await AuditEvent.insert(
-        AuditEvent(
-            at=now,
-            actor=actor_id,
-            action=action,
-            object_type=object_type,
-            object_id=object_id,
-            detail=detail,
-        )
+    await fetch(
+        "INSERT INTO audit_event (at, actor, action, object_type, object_id, detail) "
+        "VALUES ({}, {}, {}, {}, {}, {})",
+        now,
+        actor_id,
+        action,
+        object_type,
+        object_id,
+        json.dumps(detail, sort_keys=True),
     )

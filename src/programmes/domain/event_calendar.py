@@ -9,13 +9,13 @@ change), because icalendar is slow and a run changes rarely while people registe
 from __future__ import annotations
 
 from collections import OrderedDict
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from programmes.db import fetch
 from programmes.domain.errors import N_, NotFound
 from programmes.ical import FeedEvent, render_feed
-from programmes.tables import Cohort, Session
 from programmes.tables.vocabulary import ProgrammeKind, SessionStatus
 
 CATEGORY = {
@@ -26,42 +26,41 @@ CATEGORY = {
 _CACHE_SIZE = 256
 _cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
-RUN_COLUMNS = (
-    Cohort.id,
-    Cohort.title,
-    Cohort.status,
-    Cohort.updated_at,
-    Cohort.max_seats_per_registration,
-    Cohort.registration_opens_at,
-    Cohort.registration_closes_at,
-    Cohort.programme.kind.as_alias("kind"),
-    Cohort.programme.is_public.as_alias("is_public"),
-    Cohort.programme.status.as_alias("programme_status"),
-    Cohort.programme.updated_at.as_alias("programme_updated_at"),
-)
-
 
 async def run_rows(cohort_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """The run (with its programme's kind and status) and all its sessions, in order."""
-    cohort = await Cohort.select(*RUN_COLUMNS).where(Cohort.id == cohort_id).first()
-    if cohort is None:
-        raise NotFound(N_("There is no cohort with id %(id)s."), field="cohort", id=cohort_id)
-    sessions = (
-        await Session.select(
-            Session.id,
-            Session.sequence,
-            Session.status,
-            Session.starts_at,
-            Session.ends_at,
-            Session.location,
-            Session.theme,
-            Session.cancel_reason,
-            Session.updated_at,
-        )
-        .where(Session.cohort == cohort_id)
-        .order_by(Session.starts_at)
+    cohorts = await fetch(
+        "SELECT c.id, c.title, c.status, c.updated_at, c.max_seats_per_registration, "
+        "c.registration_opens_at, c.registration_closes_at, p.kind AS kind, "
+        "p.is_public AS is_public, p.status AS programme_status, "
+        "p.updated_at AS programme_updated_at "
+        "FROM cohort c JOIN programme p ON p.id = c.programme WHERE c.id = {}",
+        cohort_id,
     )
-    return cohort, list(sessions)
+    if not cohorts:
+        raise NotFound(N_("There is no cohort with id %(id)s."), field="cohort", id=cohort_id)
+    sessions = await fetch(
+        "SELECT id, sequence, status, starts_at, ends_at, location, theme, cancel_reason, "
+        "updated_at FROM cohort_session WHERE cohort = {} ORDER BY starts_at",
+        cohort_id,
+    )
+    return _typed(cohorts[0]), [_typed(s) for s in sessions]
+
+
+def _typed(row: dict[str, Any]) -> dict[str, Any]:
+    """SQLite hands back a column computed through a join alias as its stored text; make
+    times aware datetimes and flags booleans, as the PostgreSQL driver does."""
+    for key, value in row.items():
+        if isinstance(value, str) and key.endswith(("_at", "updated_at")):
+            row[key] = _aware(value)
+    if "is_public" in row and not isinstance(row["is_public"], bool):
+        row["is_public"] = bool(int(row["is_public"]))
+    return row
+
+
+def _aware(value: str) -> datetime:
+    parsed = datetime.fromisoformat(value)
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
 def calendar_bytes(

@@ -32,7 +32,6 @@ from datetime import UTC, datetime
 
 from programmes import db
 from programmes.domain.errors import N_, InvalidInput
-from programmes.tables import Outbox
 
 log = logging.getLogger(__name__)
 
@@ -152,23 +151,23 @@ async def enqueue(mail: OutgoingMail, *, now: datetime) -> int:
             n=MAX_RELATED_TYPE_LENGTH,
         )
     at = now.astimezone(UTC)
-    rows = await Outbox.insert(
-        Outbox(
-            message_id=new_message_id(),
-            to_address=to_address,
-            language=language,
-            subject=subject,
-            body_text=mail.body_text,
-            attachment_name=mail.attachment_name,
-            attachment=base64.b64encode(mail.attachment).decode("ascii"),
-            attachment_type=attachment_type,
-            related_type=mail.related_type,
-            related_id=mail.related_id,
-            created_at=at,
-            next_attempt_at=at,
-            attempts=0,
-            last_error="",
-        )
+    rows = await db.fetch(
+        "INSERT INTO outbox (message_id, to_address, language, subject, body_text, "
+        "attachment_name, attachment, attachment_type, related_type, related_id, created_at, "
+        "next_attempt_at, attempts, last_error) "
+        "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, 0, '') RETURNING id",
+        new_message_id(),
+        to_address,
+        language,
+        subject,
+        mail.body_text,
+        mail.attachment_name,
+        base64.b64encode(mail.attachment).decode("ascii"),
+        attachment_type,
+        mail.related_type,
+        mail.related_id,
+        at,
+        at,
     )
     db.after_commit(_mail_committed)
     return int(rows[0]["id"])

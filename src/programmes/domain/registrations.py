@@ -17,7 +17,7 @@ from typing import Any
 
 import msgspec
 
-from programmes.db import is_unique_violation, write_transaction
+from programmes.db import fetch, is_unique_violation, write_transaction
 from programmes.domain import audit, registration_mail, seats
 from programmes.domain.access import require_coordinator
 from programmes.domain.accounts import Staff, normalise_email
@@ -28,7 +28,7 @@ from programmes.domain.text import clean_text
 from programmes.domain.tokens import hash_token, looks_like_token, new_token
 from programmes.domain.types import Id
 from programmes.i18n import normalise_language
-from programmes.tables import Cohort, Person, Registration, Session
+from programmes.tables import Cohort, Registration, Session
 from programmes.tables.vocabulary import (
     ConsentMethod,
     ProgrammeKind,
@@ -173,33 +173,35 @@ async def register_person(
             placement = await (seats.place_unsafely if unsafe else seats.place)(
                 cohort_id, data.seats
             )
-            person_rows = await Person.insert(
-                Person(
-                    name=person["name"],
-                    email=person["email"],
-                    phone=person["phone"],
-                    language=person["language"],
-                    created_at=now,
-                )
+            person_rows = await fetch(
+                "INSERT INTO person (name, email, phone, language, created_at) "
+                "VALUES ({}, {}, {}, {}, {}) RETURNING id",
+                person["name"],
+                person["email"],
+                person["phone"],
+                person["language"],
+                now,
             )
-            rows = await Registration.insert(
-                Registration(
-                    cohort=cohort_id,
-                    person=person_rows[0]["id"],
-                    seats=data.seats,
-                    status=placement.status.value,
-                    waiting_position=placement.waiting_position,
-                    needs=person["needs"],
-                    language=person["language"],
-                    cancel_token_hash=hash_token(token),
-                    dedupe_key=key,
-                    consent_notice_version=notice_version,
-                    consent_method=consent_method.value,
-                    consent_given_on=now.date(),
-                    consent_recorded_by=recorded_by,
-                    created_at=now,
-                    updated_at=now,
-                )
+            rows = await fetch(
+                "INSERT INTO registration (cohort, person, seats, status, waiting_position, "
+                "needs, language, cancel_token_hash, dedupe_key, consent_notice_version, "
+                "consent_method, consent_given_on, consent_recorded_by, created_at, updated_at) "
+                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+                cohort_id,
+                person_rows[0]["id"],
+                data.seats,
+                placement.status.value,
+                placement.waiting_position,
+                person["needs"],
+                person["language"],
+                hash_token(token),
+                key,
+                notice_version,
+                consent_method.value,
+                now.date(),
+                recorded_by,
+                now,
+                now,
             )
             registration_id = int(rows[0]["id"])
             rank = (
@@ -241,15 +243,15 @@ async def register_person(
 
 
 async def _by_key(cohort_id: int, key: str) -> Outcome | None:
-    row = (
-        await Registration.select(
-            Registration.id, Registration.status, Registration.seats, Registration.waiting_position
-        )
-        .where((Registration.cohort == cohort_id) & (Registration.dedupe_key == key))
-        .first()
+    found = await fetch(
+        "SELECT id, status, seats, waiting_position FROM registration "
+        "WHERE cohort = {} AND dedupe_key = {}",
+        cohort_id,
+        key,
     )
-    if row is None:
+    if not found:
         return None
+    row = found[0]
     rank = (
         await seats.waiting_rank(cohort_id, row["waiting_position"])
         if row["waiting_position"] is not None

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from piccolo.columns.combination import WhereRaw
-
+from programmes.db import fetch
 from programmes.tables import Cohort, Registration
 from programmes.tables.vocabulary import RegistrationStatus
 
@@ -41,26 +40,25 @@ class Placement:
 
 async def place(cohort_id: int, seats: int) -> Placement:
     """Confirm `seats` if they fit, else hand out the next waiting position."""
-    taken = await (
-        Cohort.update({Cohort.seats_taken: Cohort.seats_taken + seats})
-        .where(
-            (Cohort.id == cohort_id)
-            & WhereRaw("(capacity IS NULL OR seats_taken + {} <= capacity)", seats)
-        )
-        .returning(Cohort.id)
+    taken = await fetch(
+        "UPDATE cohort SET seats_taken = seats_taken + {} "
+        "WHERE id = {} AND (capacity IS NULL OR seats_taken + {} <= capacity) RETURNING id",
+        seats,
+        cohort_id,
+        seats,
     )
     if taken:
         return Placement(RegistrationStatus.confirmed, None)
-    counter = await (
-        Cohort.update({Cohort.waiting_counter: Cohort.waiting_counter + 1})
-        .where(Cohort.id == cohort_id)
-        .returning(Cohort.waiting_counter, Cohort.seats_taken, Cohort.capacity)
+    rows = await fetch(
+        "UPDATE cohort SET waiting_counter = waiting_counter + 1 WHERE id = {} "
+        "RETURNING waiting_counter, seats_taken, capacity",
+        cohort_id,
     )
-    row = counter[0]
+    row = rows[0]
     if row["capacity"] is None or row["seats_taken"] + seats <= row["capacity"]:
         # seats were freed between the two statements (another worker's cancellation)
-        await Cohort.update({Cohort.seats_taken: Cohort.seats_taken + seats}).where(
-            Cohort.id == cohort_id
+        await fetch(
+            "UPDATE cohort SET seats_taken = seats_taken + {} WHERE id = {}", seats, cohort_id
         )
         return Placement(RegistrationStatus.confirmed, None)
     return Placement(RegistrationStatus.waiting, int(row["waiting_counter"]))
@@ -142,10 +140,10 @@ async def promote(
 
 async def waiting_rank(cohort_id: int, waiting_position: int) -> int:
     """A waiting registration's place as people read it: 1 for the first in line."""
-    return int(
-        await Registration.count().where(
-            (Registration.cohort == cohort_id)
-            & (Registration.status == RegistrationStatus.waiting.value)
-            & (Registration.waiting_position <= waiting_position)
-        )
+    rows = await fetch(
+        "SELECT COUNT(*) AS n FROM registration WHERE cohort = {} AND status = 'waiting' "
+        "AND waiting_position <= {}",
+        cohort_id,
+        waiting_position,
     )
+    return int(rows[0]["n"])
