@@ -21,6 +21,10 @@ DEFAULT_BASE_URL = "http://127.0.0.1:8000"
 DEFAULT_MAIL_FROM = "programme@hausderkulturen.example"
 SECRET_FILE_NAME = ".programmes-secret"  # noqa: S105 (a file name, not a secret)
 MIN_SECRET_LENGTH = 32
+#: Calendar feeds show sessions from this many days back to this many days ahead.
+DEFAULT_FEED_DAYS_BACK = 30
+DEFAULT_FEED_DAYS_AHEAD = 400
+MAX_FEED_DAYS = 3660
 
 
 class SettingsError(Exception):
@@ -96,6 +100,8 @@ class Settings:
     #: addresses. Off by default: coordinators type these addresses, and the server must
     #: not become a way to read the office network (SSRF). Tests turn it on for 127.0.0.1.
     allow_private_calendar_hosts: bool = False
+    feed_days_back: int = DEFAULT_FEED_DAYS_BACK
+    feed_days_ahead: int = DEFAULT_FEED_DAYS_AHEAD
 
     @property
     def host(self) -> str:
@@ -131,6 +137,12 @@ def load_settings(
         allow_private_calendar_hosts=_parse_flag(
             "PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS",
             env.get("PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS"),
+        ),
+        feed_days_back=_parse_days(
+            env, "PROGRAMMES_FEED_DAYS_BACK", DEFAULT_FEED_DAYS_BACK, minimum=0
+        ),
+        feed_days_ahead=_parse_days(
+            env, "PROGRAMMES_FEED_DAYS_AHEAD", DEFAULT_FEED_DAYS_AHEAD, minimum=1
         ),
     )
 
@@ -176,6 +188,20 @@ def _parse_flag(variable: str, value: str | None) -> bool:
     if text in _FALSE:
         return False
     raise SettingsError(variable, f"must be true or false, not {value!r}")
+
+
+def _parse_days(env: Mapping[str, str], var: str, default: int, *, minimum: int) -> int:
+    """A whole number of days between `minimum` and MAX_FEED_DAYS; unset or blank: default."""
+    raw = (env.get(var) or "").strip()
+    if not raw:
+        return default
+    problem = f"must be a whole number of days from {minimum} to {MAX_FEED_DAYS}, not {raw!r}"
+    if not raw.isascii() or not raw.isdigit():
+        raise SettingsError(var, problem)
+    days = int(raw)
+    if not minimum <= days <= MAX_FEED_DAYS:
+        raise SettingsError(var, problem)
+    return days
 
 
 def _parse_mode(value: str) -> Mode:

@@ -18,6 +18,7 @@ import fcntl
 import os
 import re
 import sqlite3
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
@@ -29,6 +30,9 @@ from piccolo.querystring import QueryString
 
 #: Seconds a SQLite connection waits for another process's write lock before failing.
 SQLITE_BUSY_TIMEOUT = 30.0
+#: A plain reader runs on the event loop; it must never wait long (WAL readers only wait
+#: in rare recovery cases).
+SQLITE_READER_TIMEOUT = 2.0
 
 _ADD_CONSTRAINT = re.compile(
     r'^ALTER TABLE "?(?P<table>\w+)"? ADD CONSTRAINT "?(?P<name>\w+)"? (?P<body>(CHECK|UNIQUE).*)$',
@@ -45,6 +49,31 @@ class _DurableConnection(sqlite3.Connection):
         self.execute("PRAGMA foreign_keys = ON")
 
 
+class _Reader:
+    """One persistent, read-only, autocommit SQLite connection, one statement at a time.
+    In WAL mode every statement reads the latest commit and never waits for a writer."""
+
+    def __init__(self, path: str, *, timeout: float = SQLITE_READER_TIMEOUT) -> None:
+        self._connection = sqlite3.connect(
+            path, timeout=timeout, isolation_level=None, check_same_thread=False
+        )
+        self._connection.execute("PRAGMA query_only = ON")
+        self._lock = threading.Lock()
+
+    def fetch(self, sql: str, args: list[Any]) -> list[dict[str, Any]]:
+        with self._lock:
+            return _dicts(self._connection.execute(sql, args))
+
+    def close(self) -> None:
+        with self._lock:
+            self._connection.close()
+
+
+def _dicts(cursor: sqlite3.Cursor) -> list[dict[str, Any]]:
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
 class DurableSQLiteEngine(SQLiteEngine):
     """Piccolo's SQLite engine with this service's durability and locking settings."""
 
@@ -53,6 +82,28 @@ class DurableSQLiteEngine(SQLiteEngine):
         self._pooling = False
         self._idle: list[aiosqlite.Connection] = []
         self._shared: aiosqlite.Connection | None = None
+        self._reader: _Reader | None = None
+        self._bulk_reader: _Reader | None = None
+
+    # ------------------------------------------------------------------ plain readers
+
+    def reader(self) -> _Reader:
+        """The read-only connection the event loop itself reads with (small, quick reads)."""
+        if self._reader is None:
+            self._reader = _Reader(self.path)
+        return self._reader
+
+    def bulk_reader(self) -> _Reader:
+        """The read-only connection worker threads read large results with."""
+        if self._bulk_reader is None:
+            self._bulk_reader = _Reader(self.path, timeout=SQLITE_BUSY_TIMEOUT)
+        return self._bulk_reader
+
+    def close_readers(self) -> None:
+        for reader in (self._reader, self._bulk_reader):
+            if reader is not None:
+                reader.close()
+        self._reader = self._bulk_reader = None
 
     # ------------------------------------------------------------------ connection reuse
 
@@ -61,6 +112,7 @@ class DurableSQLiteEngine(SQLiteEngine):
 
     async def close_connection_pool(self) -> None:
         self._pooling = False
+        self.close_readers()
         connections, self._idle = self._idle, []
         if self._shared is not None:
             connections.append(self._shared)

@@ -132,3 +132,37 @@ def test_smtp_credentials_are_percent_decoded(tmp_path: Path) -> None:
 def test_private_calendar_hosts_flag(tmp_path: Path, value: str, expected: bool) -> None:
     settings = load_settings({"PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS": value}, workdir=tmp_path)
     assert settings.allow_private_calendar_hosts is expected
+
+
+def test_feed_window_defaults(tmp_path: Path) -> None:
+    settings = load_settings({}, workdir=tmp_path)
+    assert (settings.feed_days_back, settings.feed_days_ahead) == (30, 400)
+
+
+def test_feed_window_can_be_set(tmp_path: Path) -> None:
+    settings = load_settings(
+        {"PROGRAMMES_FEED_DAYS_BACK": " 0 ", "PROGRAMMES_FEED_DAYS_AHEAD": "730"},
+        workdir=tmp_path,
+    )
+    assert (settings.feed_days_back, settings.feed_days_ahead) == (0, 730)
+
+
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("PROGRAMMES_FEED_DAYS_BACK", "-1"),
+        ("PROGRAMMES_FEED_DAYS_BACK", "thirty"),
+        ("PROGRAMMES_FEED_DAYS_BACK", "1.5"),
+        ("PROGRAMMES_FEED_DAYS_BACK", "٣٠"),  # Arabic-Indic digits are digits, but not ours
+        ("PROGRAMMES_FEED_DAYS_AHEAD", "0"),
+        ("PROGRAMMES_FEED_DAYS_AHEAD", "99999"),
+    ],
+)
+def test_bad_feed_window_names_the_variable(tmp_path: Path, variable: str, value: str) -> None:
+    with pytest.raises(SettingsError) as error:
+        load_settings({variable: value}, workdir=tmp_path)
+    assert error.value.variable == variable
+    assert str(error.value) == (
+        f"{variable}: must be a whole number of days from "
+        f"{0 if variable.endswith('BACK') else 1} to 3660, not {value!r}"
+    )

@@ -43,6 +43,10 @@ class InvalidInput(DomainError):
     """The input is malformed or out of range (HTTP 422). Always names the field."""
 
 
+class InvalidParameter(InvalidInput):
+    """A query or path parameter is malformed or unknown (HTTP 400). Names the parameter."""
+
+
 class NotFound(DomainError):
     """The object does not exist, or the caller may not know that it exists (HTTP 404)."""
 

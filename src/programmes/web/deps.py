@@ -6,13 +6,10 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from litestar import Request
-from litestar.datastructures import State
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import PathParameter, QueryParameter
 
-from programmes.clock import Clock
 from programmes.domain.accounts import Staff
-from programmes.domain.registration_mail import MailContext
 from programmes.domain.types import MAX_ID
 from programmes.settings import Settings
 from programmes.web.guards import current_staff
@@ -21,17 +18,6 @@ from programmes.web.guards import current_staff
 #: a database overflow).
 PathId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 QueryId = Annotated[int, QueryParameter(ge=1, le=MAX_ID)]
-
-
-def provide_mail(state: State) -> MailContext:
-    """Where mails link to and the time they are written, for use cases that send mail."""
-    clock: Clock = state.clock
-    return MailContext(base_url=state.settings.base_url, now=clock())
-
-
-def provide_settings(state: State) -> Settings:
-    settings: Settings = state.settings
-    return settings
 
 
 def provide_staff(request: Request[Any, Any, Any]) -> Staff:

@@ -22,6 +22,7 @@ from litestar.exceptions import (
 )
 from litestar.response import Redirect
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
@@ -38,6 +39,7 @@ from programmes.domain.errors import (
     DomainError,
     Forbidden,
     InvalidInput,
+    InvalidParameter,
     NotFound,
     TooManyRequests,
     Unavailable,
@@ -48,6 +50,7 @@ from programmes.web.pages import page, request_language
 log = logging.getLogger(__name__)
 
 STATUS_BY_ERROR: dict[type[DomainError], int] = {
+    InvalidParameter: HTTP_400_BAD_REQUEST,
     InvalidInput: HTTP_422_UNPROCESSABLE_ENTITY,
     NotFound: HTTP_404_NOT_FOUND,
     Forbidden: HTTP_403_FORBIDDEN,

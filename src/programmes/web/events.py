@@ -22,23 +22,20 @@ from programmes.web.pages import page, request_language
 from programmes.web.registration_limit import check_registration_limit
 
 
+async def event_page(request: Request[Any, Any, Any], cohort_id: int) -> Template:
+    """The page of one public event (served by the `/events/{name}` route in web/feeds.py,
+    which also serves `/events/{id}.ics`)."""
+    event = await events.public_event(cohort_id)
+    now = request.app.state.clock()
+    return page(
+        request, "public/event.html", event=event, state=event.registration_state(now), outcome=None
+    )
+
+
 class EventPages(Controller):
     path = "/events"
     include_in_schema = False
     opt = PUBLIC
-
-    @get("/{cohort_id:int}")
-    async def detail(
-        self, request: Request[Any, Any, Any], cohort_id: PathId, mail: NamedDependency[MailContext]
-    ) -> Template:
-        event = await events.public_event(cohort_id)
-        return page(
-            request,
-            "public/event.html",
-            event=event,
-            state=event.registration_state(mail.now),
-            outcome=None,
-        )
 
     @post("/{cohort_id:int}/register")
     async def register(

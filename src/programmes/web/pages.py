@@ -21,6 +21,7 @@ from litestar.datastructures import Cookie
 from litestar.response import Template
 
 from programmes import i18n
+from programmes.web.formatting import FILTERS
 from programmes.web.guards import current_staff
 
 LANGUAGE_COOKIE = "lang"
@@ -84,6 +85,7 @@ def build_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
     env.filters["local_date"] = _local_date
     env.filters["clock"] = _clock
     env.globals["form_value"] = _form_value
+    env.filters.update(FILTERS)
     return env
 
 

@@ -1,0 +1,106 @@
+"""The secret in a person's private calendar feed URL: create, rotate, revoke.
+
+A feed token carries 256 random bits (`domain.tokens`) and is shown once; the database keeps
+only its SHA-256. A person has at most one active token: rotating revokes the old one in the
+same transaction, so an old URL stops working on its next request. The feed itself looks the
+token up on every request (`domain.feed_scopes.PrivateScope`), never from a cache.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from programmes.db import write_transaction
+from programmes.domain import audit
+from programmes.domain.errors import N_, Conflict, NotFound
+from programmes.domain.tokens import hash_token, looks_like_token, new_token
+from programmes.tables import Account, FeedToken
+
+FEED_TOKEN_PREFIX = "cal_"  # noqa: S105 (a prefix, not a secret)
+
+
+@dataclass(frozen=True)
+class FeedLinkStatus:
+    """What the staff page may show about an active token (never the token itself)."""
+
+    created_at: datetime
+
+
+def feed_token_hash(token: str) -> str | None:
+    """The stored hash for a well-formed token, or None for anything malformed (no query)."""
+    if not looks_like_token(token, FEED_TOKEN_PREFIX):
+        return None
+    return hash_token(token)
+
+
+async def describe_feed_link(account_id: int) -> FeedLinkStatus | None:
+    row = (
+        await FeedToken.select(FeedToken.created_at)
+        .where((FeedToken.account == account_id) & FeedToken.revoked_at.is_null())
+        .order_by(FeedToken.created_at, ascending=False)
+        .first()
+    )
+    return FeedLinkStatus(created_at=row["created_at"]) if row else None
+
+
+async def create_feed_token(*, account_id: int, now: datetime) -> str:
+    """A new private feed token; refused when one is active (rotate it instead)."""
+    async with write_transaction():
+        if await _active_token_ids(account_id):
+            raise Conflict(
+                N_("You already have a calendar link. Rotate it to get a new one."),
+                field="feed_token",
+            )
+        return await _issue(account_id, action="feed_token.created", now=now)
+
+
+async def rotate_feed_token(*, account_id: int, now: datetime) -> str:
+    """Revoke the active token (if any) and issue a new one, in one transaction."""
+    async with write_transaction():
+        await _revoke_all(account_id, now=now)
+        return await _issue(account_id, action="feed_token.rotated", now=now)
+
+
+async def revoke_feed_token(*, account_id: int, now: datetime) -> None:
+    async with write_transaction():
+        if not await _revoke_all(account_id, now=now):
+            raise NotFound(N_("You have no active calendar link."), field="feed_token")
+        await audit.record(
+            actor_id=account_id,
+            action="feed_token.revoked",
+            object_type="account",
+            object_id=account_id,
+            now=now,
+        )
+
+
+async def _active_token_ids(account_id: int) -> list[int]:
+    rows = await FeedToken.select(FeedToken.id).where(
+        (FeedToken.account == account_id) & FeedToken.revoked_at.is_null()
+    )
+    return [int(row["id"]) for row in rows]
+
+
+async def _revoke_all(account_id: int, *, now: datetime) -> list[int]:
+    ids = await _active_token_ids(account_id)
+    if ids:
+        await FeedToken.update({FeedToken.revoked_at: now}).where(FeedToken.id.is_in(ids))
+    return ids
+
+
+async def _issue(account_id: int, *, action: str, now: datetime) -> str:
+    if not await Account.exists().where(Account.id == account_id):
+        raise NotFound(N_("There is no account with id %(id)s."), field="account", id=account_id)
+    token = new_token(FEED_TOKEN_PREFIX)
+    rows = await FeedToken.insert(
+        FeedToken(account=account_id, token_hash=hash_token(token), created_at=now)
+    )
+    await audit.record(
+        actor_id=account_id,
+        action=action,
+        object_type="feed_token",
+        object_id=int(rows[0]["id"]),
+        now=now,
+    )
+    return token

@@ -1,0 +1,128 @@
+"""Feeds cost a constant number of queries: one per request while the cache is current, a
+few more for a rebuild, the same for 1 session as for 50 (no N+1)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from programmes import db
+from programmes.domain import feed_tokens
+from programmes.tables import Session
+from programmes.tables.vocabulary import ProgrammeKind, Role
+from tests.conftest import FROZEN_NOW
+from tests.factories import make_staff
+from tests.feed_world import add_cohort, add_programme, add_session, berlin
+from tests.web.feed_helpers import events, fetch
+
+
+@contextmanager
+def counted_queries() -> Iterator[list[str]]:
+    """Every statement run while the block is active: through the engine (patched on the
+    class: PostgresEngine has slots) and through SQLite's persistent readers (FreshQuery)."""
+    engine_class: Any = type(db.engine())
+    original = engine_class.run_querystring
+    original_fetch = db._Reader.fetch
+    seen: list[str] = []
+
+    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
+        seen.append(str(querystring))
+        return await original(self, querystring, *args, **kwargs)
+
+    def counting_fetch(self: Any, sql: str, args: list[Any]) -> Any:
+        seen.append(sql)
+        return original_fetch(self, sql, args)
+
+    engine_class.run_querystring = counting
+    db._Reader.fetch = counting_fetch  # type: ignore[method-assign]
+    try:
+        yield seen
+    finally:
+        engine_class.run_querystring = original
+        db._Reader.fetch = original_fetch  # type: ignore[method-assign]
+
+
+async def make_feed_data(sessions: int) -> dict[str, Any]:
+    trainer = await make_staff(Role.trainer)
+    programme = await add_programme(ProgrammeKind.training, "Training")
+    cohort = await add_cohort(programme, "Gruppe", trainer_ids=(trainer.id,))
+    ids = [
+        await add_session(cohort, berlin(2026, 12, 1, 9) + timedelta(days=i))
+        for i in range(sessions)
+    ]
+    token = await feed_tokens.create_feed_token(account_id=trainer.id, now=FROZEN_NOW)
+    return {"programme": programme, "cohort": cohort, "sessions": ids, "token": token}
+
+
+def urls(data: dict[str, Any]) -> dict[str, str]:
+    return {
+        "public": "/feeds/public.ics",
+        "programme": f"/feeds/programmes/{data['programme']}.ics",
+        "event": f"/events/{data['cohort']}.ics",
+        "private": f"/feeds/private/{data['token']}.ics",
+    }
+
+
+#: Queries per request: (cold: check + rebuild, warm, 304).
+EXPECTED = {
+    "public": (2, 1, 1),  # fingerprint; rows
+    "programme": (3, 1, 1),  # fingerprint; rows, title
+    "event": (3, 1, 1),  # fingerprint; rows, title
+    "private": (3, 1, 1),  # fingerprint (with the token check); rows, registration counts
+}
+
+
+@pytest.mark.parametrize("sessions", [1, 50])
+async def test_queries_per_request_do_not_grow_with_the_feed(
+    client: httpx.AsyncClient, sessions: int
+) -> None:
+    data = await make_feed_data(sessions)
+    for name, url in urls(data).items():
+        with counted_queries() as cold:
+            first = await fetch(client, url)
+        assert len(events(first.content)) == sessions
+        with counted_queries() as warm:
+            await fetch(client, url)
+        with counted_queries() as not_modified:
+            response = await fetch(client, url, **{"if-none-match": first.headers["etag"]})
+        assert response.status_code == 304
+        assert (len(cold), len(warm), len(not_modified)) == EXPECTED[name], (name, cold)
+
+
+async def test_a_change_costs_the_same_queries_as_a_cold_start(
+    client: httpx.AsyncClient,
+) -> None:
+    data = await make_feed_data(50)
+    await fetch(client, "/feeds/public.ics")
+    await Session.update({Session.sequence: 1, Session.updated_at: FROZEN_NOW}).where(
+        Session.id == data["sessions"][7]
+    )
+    with counted_queries() as queries:
+        await fetch(client, "/feeds/public.ics")
+    assert len(queries) == 2
+
+
+async def test_a_burst_of_requests_shares_the_validation_query(
+    client: httpx.AsyncClient,
+) -> None:
+    await make_feed_data(10)
+    await fetch(client, "/feeds/public.ics")
+    with counted_queries() as queries:
+        responses = await asyncio.gather(*(fetch(client, "/feeds/public.ics") for _ in range(30)))
+    assert {r.status_code for r in responses} == {200}
+    # Each request waits for a check that started after it arrived; requests that arrive
+    # together share one. In-process they arrive together, so a handful of checks suffice.
+    assert 1 <= len(queries) <= 3, queries
+
+
+async def test_malformed_tokens_cost_no_query(client: httpx.AsyncClient) -> None:
+    with counted_queries() as queries:
+        for name in ("x.ics", "cal_%00.ics", "cal_" + "A" * 300 + ".ics"):
+            assert (await client.get(f"/feeds/private/{name}")).status_code == 404
+    assert queries == []
