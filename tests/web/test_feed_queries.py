@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 import pytest
 
-from programmes import db
+from programmes import db, sqlite_engine
 from programmes.domain import feed_tokens
 from programmes.tables import Session
 from programmes.tables.vocabulary import ProgrammeKind, Role
@@ -28,7 +28,7 @@ def counted_queries() -> Iterator[list[str]]:
     class: PostgresEngine has slots) and through SQLite's persistent readers (FreshQuery)."""
     engine_class: Any = type(db.engine())
     original = engine_class.run_querystring
-    original_fetch = db._Reader.fetch
+    original_fetch = sqlite_engine._Reader.fetch
     seen: list[str] = []
 
     async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
@@ -40,12 +40,12 @@ def counted_queries() -> Iterator[list[str]]:
         return original_fetch(self, sql, args)
 
     engine_class.run_querystring = counting
-    db._Reader.fetch = counting_fetch  # type: ignore[method-assign]
+    sqlite_engine._Reader.fetch = counting_fetch  # type: ignore[method-assign]
     try:
         yield seen
     finally:
         engine_class.run_querystring = original
-        db._Reader.fetch = original_fetch  # type: ignore[method-assign]
+        sqlite_engine._Reader.fetch = original_fetch  # type: ignore[method-assign]
 
 
 async def make_feed_data(sessions: int) -> dict[str, Any]:

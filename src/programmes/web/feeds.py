@@ -40,10 +40,10 @@ from datetime import datetime
 from typing import Any, Final
 from urllib.parse import parse_qsl
 
-from litestar import HttpMethod, Request, Response, route
+from litestar import HttpMethod, Request, route
 from litestar.params import FromPath
 from litestar.response.base import ASGIResponse
-from litestar.types import Receive, Scope, Send
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from programmes import i18n
 from programmes.domain import feeds
@@ -311,17 +311,21 @@ async def private_feed(request: Request[Any, Any, Any], name: FromPath[str]) -> 
     tags=["feeds"],
     summary="One public event: its page, or its dates as iCalendar (/events/{id}.ics)",
 )
-async def event_resource(
-    request: Request[Any, Any, Any], name: FromPath[str]
-) -> ASGIResponse | Response[Any]:
+async def event_resource(request: Request[Any, Any, Any], name: FromPath[str]) -> ASGIApp:
     """`/events/{id}.ics`: the "add to calendar" file of one public run (its cohort id),
     with all its dates (query `lang=en` for English). `/events/{id}`: the event's page.
 
     One route for both, because Litestar keeps only one handler for `/events/{…}`. So
     unlike the other feeds this one passes through the CSRF, session and header
-    middlewares, which the page needs (its registration form carries a CSRF token)."""
+    middlewares, which the page needs (its registration form carries a CSRF token).
+
+    Annotated as a bare ASGI app so that Litestar passes both answers through untouched
+    (a union would make it try to serialise the calendar answer as JSON)."""
     if name.isdigit() and len(name) <= 9:
-        return await event_page(request, int(name))
+        page = await event_page(request, int(name))
+        return page.to_asgi_response(
+            app=None, request=request, is_head_response=request.method == "HEAD"
+        )
     missing = NotFound(N_("There is no public event with id %(id)s."), id=name[:20])
     cohort_id = _id_from(name, missing)
     call = _Call.of(request)
