@@ -4,6 +4,7 @@ worker processes (concurrency, durability)."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
@@ -32,6 +33,11 @@ class LiveServer:
 
     def log(self) -> str:
         return self.log_path.read_text(encoding="utf-8", errors="replace")
+
+    def kill(self) -> None:
+        """SIGKILL the server and its workers at once, as a power cut would."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()
 
 
 @contextmanager
@@ -67,6 +73,7 @@ def live_server(
             stdout=log,
             stderr=subprocess.STDOUT,
             text=True,
+            start_new_session=True,  # a process group of its own, for kill()
         )
     server = LiveServer(f"http://127.0.0.1:{port}", process, log_path)
     try:

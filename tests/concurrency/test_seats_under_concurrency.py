@@ -110,35 +110,28 @@ async def test_cancellations_racing_new_registrations_promote_in_order(
     shared_database: None, server: LiveServer
 ) -> None:
     cohort = await make_public_run(capacity=CAPACITY, max_seats=1)
-    if True:
-        first = await fire(
-            server.url, [registration(cohort, n, email=f"race{n}@example.org") for n in range(30)]
-        )
-        assert {r.status_code for r in first} == {201}
-        by_email = {}
-        for mail in await Outbox.select(Outbox.to_address, Outbox.body_text):
-            if "/events/cancel/" in mail["body_text"]:
-                by_email[mail["to_address"]] = (
-                    mail["body_text"].split("/events/cancel/")[1].split()[0]
-                )
-        confirmed = [r.json() for r in first if r.json()["status"] == "confirmed"]
-        confirmed_emails = [
-            f"race{n}@example.org" for n in range(30) if first[n].json()["status"] == "confirmed"
-        ][:5]
-        waiting_before = sorted(
-            (r["waiting_position"], r["id"])
-            for r in await stored(cohort)
-            if r["status"] == "waiting"
-        )
-        await Outbox.delete().where(
-            Outbox.related_id.is_in([r["id"] for r in await stored(cohort)])
-        )
-        race = [
-            {"_path": "/api/v1/events/registrations/cancel", "token": by_email[e]}
-            for e in confirmed_emails
-        ]
-        race += [registration(cohort, n, email=f"late{n}@example.org") for n in range(100, 120)]
-        responses = await fire(server.url, race)
+    first = await fire(
+        server.url, [registration(cohort, n, email=f"race{n}@example.org") for n in range(30)]
+    )
+    assert {r.status_code for r in first} == {201}
+    by_email = {}
+    for mail in await Outbox.select(Outbox.to_address, Outbox.body_text):
+        if "/events/cancel/" in mail["body_text"]:
+            by_email[mail["to_address"]] = mail["body_text"].split("/events/cancel/")[1].split()[0]
+    confirmed = [r.json() for r in first if r.json()["status"] == "confirmed"]
+    confirmed_emails = [
+        f"race{n}@example.org" for n in range(30) if first[n].json()["status"] == "confirmed"
+    ][:5]
+    waiting_before = sorted(
+        (r["waiting_position"], r["id"]) for r in await stored(cohort) if r["status"] == "waiting"
+    )
+    await Outbox.delete().where(Outbox.related_id.is_in([r["id"] for r in await stored(cohort)]))
+    race = [
+        {"_path": "/api/v1/events/registrations/cancel", "token": by_email[e]}
+        for e in confirmed_emails
+    ]
+    race += [registration(cohort, n, email=f"late{n}@example.org") for n in range(100, 120)]
+    responses = await fire(server.url, race)
     assert [r.status_code for r in responses if r.status_code >= 500] == []
     assert len(confirmed) == CAPACITY
     rows = {r["id"]: r for r in await stored(cohort)}
