@@ -8,8 +8,24 @@ from datetime import datetime, timedelta
 
 from programmes.domain import accounts
 from programmes.domain.accounts import Staff
-from programmes.tables import Cohort, CohortTrainer, Kita, Programme, Session
-from programmes.tables.vocabulary import ProgrammeKind, PublicationStatus, Role
+from programmes.tables import (
+    Cohort,
+    CohortTrainer,
+    Family,
+    Guardian,
+    Kita,
+    Person,
+    Programme,
+    Registration,
+    Session,
+)
+from programmes.tables.vocabulary import (
+    ConsentMethod,
+    ProgrammeKind,
+    PublicationStatus,
+    RegistrationStatus,
+    Role,
+)
 from tests.conftest import FROZEN_NOW
 
 _counter = itertools.count(1)
@@ -138,3 +154,57 @@ async def make_rucksack_group(
     for index in range(4):
         await make_session(cohort, starts_at=start + timedelta(days=7 * index))
     return kita, cohort
+
+
+async def make_family_registration(
+    cohort_id: int,
+    kita_id: int,
+    guardians: tuple[str, ...] = ("Amina Haddad",),
+    *,
+    status: RegistrationStatus = RegistrationStatus.confirmed,
+) -> int:
+    """A family with `guardians` registered for a Rucksack group; returns the registration id
+    (waiting ones get the next waiting position)."""
+    family = int((await Family.insert(Family(kita=kita_id)))[0]["id"])
+    await Guardian.insert(
+        *(Guardian(family=family, name=name, languages=["Deutsch"]) for name in guardians)
+    )
+    return await _registration(cohort_id, status, family=family)
+
+
+async def make_person_registration(
+    cohort_id: int,
+    name: str = "Jana Becker",
+    *,
+    seats: int = 1,
+    status: RegistrationStatus = RegistrationStatus.confirmed,
+) -> int:
+    """A member of the public registered for a run with `seats`; returns the registration id."""
+    person = int(
+        (await Person.insert(Person(name=name, email=f"p{next(_counter)}@example.org")))[0]["id"]
+    )
+    return await _registration(cohort_id, status, person=person, seats=seats)
+
+
+async def _registration(
+    cohort_id: int,
+    status: RegistrationStatus,
+    *,
+    family: int | None = None,
+    person: int | None = None,
+    seats: int = 1,
+) -> int:
+    rows = await Registration.insert(
+        Registration(
+            cohort=cohort_id,
+            family=family,
+            person=person,
+            seats=seats,
+            status=status.value,
+            waiting_position=next(_counter) if status is RegistrationStatus.waiting else None,
+            consent_notice_version="test",
+            consent_method=ConsentMethod.paper.value,
+            consent_given_on=FROZEN_NOW.date(),
+        )
+    )
+    return int(rows[0]["id"])

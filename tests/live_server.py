@@ -9,7 +9,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -42,8 +42,14 @@ class LiveServer:
 
 @contextmanager
 def live_server(
-    database_url: str, workdir: Path, *, workers: int = 2, **env: str
+    database_url: str,
+    workdir: Path,
+    *,
+    workers: int = 2,
+    args: Sequence[str] = (),
+    **env: str,
 ) -> Iterator[LiveServer]:
+    """`programmes serve` on a free port; `args` are passed on (e.g. `--demo`)."""
     port = free_port()
     log_path = workdir / f"server-{port}.log"
     environment = {
@@ -67,6 +73,7 @@ def live_server(
                 "--workers",
                 str(workers),
                 "--no-access-log",
+                *args,
             ],
             env=environment,
             cwd=workdir,

@@ -78,6 +78,7 @@ DEMO_ACCOUNTS = (
         Role.trainer, "elternbegleiterin@demo.example", "Demo-Trainerin-1", "Tara Trainerin"
     ),
 )
+DEMO_TRAINER = "elternbegleiterin@demo.example"
 _EXTRA_STAFF = (
     (Role.partner, "kita-regenbogen@demo.example", "Rudi Regenbogen"),
     (Role.trainer, "trainer-zwei@demo.example", "Timo Zweiter"),
@@ -308,13 +309,34 @@ class _DemoBuilder:
                 trainer=trainer,
                 rule=rule,
             )
-            session_ids = await self._sessions(
-                cohort_id,
-                [(s.starts_at, s.ends_at, s.theme) for s in preview.sessions],
-                f"{kita_name}, Elterncafé",
-            )
+            times = [(s.starts_at, s.ends_at, s.theme) for s in preview.sessions]
+            if trainer == DEMO_TRAINER:
+                times = self._with_session_today(times)
+            session_ids = await self._sessions(cohort_id, times, f"{kita_name}, Elterncafé")
             registration_ids = await self._families(cohort_id, kita_id, first_day)
-            await self._attendance(session_ids, registration_ids, trainer)
+            await self._attendance(
+                session_ids, registration_ids, trainer, leave_last_open=trainer == DEMO_TRAINER
+            )
+
+    def _with_session_today(
+        self, times: list[tuple[datetime, datetime, str | None]]
+    ) -> list[tuple[datetime, datetime, str | None]]:
+        """The demo trainer's group meets today (an extra meeting if the weekly rule has
+        none today), so attendance can be taken right after `./dev serve`."""
+        if any(starts_at.astimezone(BERLIN).date() == self.today for starts_at, _, _ in times):
+            return times
+        earlier = [
+            theme
+            for starts_at, _, theme in times
+            if starts_at.astimezone(BERLIN).date() < self.today
+        ]
+        starts_at = to_berlin(self.today, time(9, 0))
+        extra = (
+            starts_at,
+            starts_at + timedelta(hours=2),
+            earlier[-1] if earlier else RUCKSACK_THEMES[0],
+        )
+        return sorted([*times, extra], key=lambda t: t[0])
 
     async def _programme(
         self,
@@ -473,12 +495,20 @@ class _DemoBuilder:
         return registration_ids
 
     async def _attendance(
-        self, sessions: Sequence[tuple[int, datetime]], registrations: Sequence[int], trainer: str
+        self,
+        sessions: Sequence[tuple[int, datetime]],
+        registrations: Sequence[int],
+        trainer: str,
+        *,
+        leave_last_open: bool = False,
     ) -> None:
+        """Marks for the sessions before today; today's are for the trainer to take, and
+        with `leave_last_open` the last past one waits to be filled in from a paper list."""
+        past = [(i, s) for i, s in sessions if s.astimezone(BERLIN).date() < self.today]
+        if leave_last_open:
+            past = past[:-1]
         marks = []
-        for session_id, starts_at in sessions:
-            if starts_at >= self.now:
-                continue
+        for session_id, starts_at in past:
             for registration_id in registrations:
                 roll = self.random.random()
                 mark = (

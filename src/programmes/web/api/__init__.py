@@ -9,7 +9,7 @@ from litestar import Request, get
 from litestar.router import Router
 from litestar.types import ControllerRouterHandler
 
-from programmes.web.api import catalogue, closures, registrations, schedules
+from programmes.web.api import attendance, catalogue, closures, registrations, schedules
 from programmes.web.guards import current_staff, requires_staff
 from programmes.web.schemas import StaffOut
 
@@ -21,6 +21,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     closures.ClosureController,
     schedules.ScheduleController,
     schedules.SessionController,
+    attendance.AttendanceController,
     registrations.PublicRegistrationController,
     registrations.CoordinatorRegistrationController,
     registrations.FamilyController,

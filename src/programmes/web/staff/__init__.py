@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from programmes.web.staff import catalogue, registrations, schedules
+from programmes.web.staff import attendance, catalogue, registrations, schedules
 from programmes.web.staff.closures import StaffClosureController
 from programmes.web.staff.home import StaffHomeController
 from programmes.web.staff.sign_in import StaffAuthController
@@ -17,6 +17,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     catalogue.CohortPages,
     schedules.SchedulePages,
     schedules.SessionPages,
+    attendance.AttendancePages,
     registrations.RegistrationPages,
     registrations.FamilyPages,
     StaffClosureController,
