@@ -9,7 +9,7 @@ from litestar import Request, get
 from litestar.router import Router
 from litestar.types import ControllerRouterHandler
 
-from programmes.web.api import catalogue, closures, registrations, schedules
+from programmes.web.api import catalogue, closures, registrations, reports, schedules
 from programmes.web.guards import current_staff, requires_staff
 from programmes.web.schemas import StaffOut
 
@@ -24,6 +24,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     registrations.PublicRegistrationController,
     registrations.CoordinatorRegistrationController,
     registrations.FamilyController,
+    reports.ReportController,
 ]
 
 
