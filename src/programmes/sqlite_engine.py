@@ -25,7 +25,7 @@ from typing import Any
 
 import aiosqlite
 import anyio.to_thread
-from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionType, dict_factory
 from piccolo.querystring import QueryString
 
 #: Seconds a SQLite connection waits for another process's write lock before failing.
@@ -84,6 +84,21 @@ class DurableSQLiteEngine(SQLiteEngine):
         self._shared: aiosqlite.Connection | None = None
         self._reader: _Reader | None = None
         self._bulk_reader: _Reader | None = None
+
+    async def get_connection(self) -> aiosqlite.Connection:
+        """Like Piccolo's, but the connection's worker thread is a daemon.
+
+        aiosqlite runs each connection in a non-daemon thread that lives until the
+        connection is closed; one connection left open anywhere (a cancelled request, a
+        test that forgot to close its pool) kept the whole process from exiting, which
+        showed up as a CI run that printed its results and never ended. SQLite itself
+        is safe to abandon mid-transaction (WAL, synchronous=FULL), so nothing is lost.
+        The foreign-key pragma is set by the connection factory."""
+        connection = aiosqlite.connect(**self.connection_kwargs)
+        connection._thread.daemon = True
+        await connection
+        connection.row_factory = dict_factory
+        return connection
 
     # ------------------------------------------------------------------ plain readers
 
