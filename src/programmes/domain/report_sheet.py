@@ -30,15 +30,15 @@ TOTAL_FIGURES: Final = (
     ("waiting", N_("On waiting lists")),
     ("marked", N_("Attendance marks")),
     ("present", N_("Marked present")),
-    ("attendance_rate", N_("Attendance rate (%)")),
+    ("attendance_rate", N_("Attendance rate in percent")),
     ("at_threshold", N_("At the certificate threshold")),
 )
 
 #: (field of `CohortFigures`, column heading) after the cohort, programme and KiTa columns.
 COHORT_FIGURES: Final = (
-    ("sessions_planned", N_("Planned")),
-    ("sessions_held", N_("Held")),
-    ("sessions_cancelled", N_("Cancelled")),
+    ("sessions_planned", N_("Sessions planned")),
+    ("sessions_held", N_("Sessions held")),
+    ("sessions_cancelled", N_("Sessions cancelled")),
     ("families", N_("Families")),
     ("guardians", N_("Guardians")),
     ("children", N_("Children")),
@@ -46,8 +46,8 @@ COHORT_FIGURES: Final = (
     ("waiting", N_("Waiting list")),
     ("marked", N_("Marks")),
     ("present", N_("Present")),
-    ("attendance_rate", N_("Attendance rate (%)")),
-    ("threshold_percent", N_("Threshold (%)")),
+    ("attendance_rate", N_("Attendance rate in percent")),
+    ("threshold_percent", N_("Threshold in percent")),
     ("at_threshold", N_("At the threshold")),
 )
 
