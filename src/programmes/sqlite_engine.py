@@ -97,7 +97,7 @@ class DurableSQLiteEngine(SQLiteEngine):
         connection = aiosqlite.connect(**self.connection_kwargs)
         connection._thread.daemon = True
         await connection
-        connection.row_factory = dict_factory
+        connection.row_factory = dict_factory  # type: ignore[assignment]
         return connection
 
     # ------------------------------------------------------------------ plain readers
