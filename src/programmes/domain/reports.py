@@ -386,7 +386,7 @@ def _assemble(
     for row in sessions:
         tally = tallies[row["cohort"]]
         tally.planned += 1
-        starts_at = _moment(row["starts_at"])
+        starts_at = moment(row["starts_at"])
         if row["status"] == SessionStatus.cancelled.value or row["cohort"] in cancelled_runs:
             tally.cancelled += 1
         elif starts_at < now:
@@ -395,7 +395,7 @@ def _assemble(
                 led_by = [(row["substitute"], row["substitute_name"] or "")]
             else:
                 led_by = leaders.get(row["cohort"]) or [(None, "")]
-            length = _moment(row["ends_at"]) - starts_at
+            length = moment(row["ends_at"]) - starts_at
             for account_id, name in led_by:
                 entry = hours.setdefault(account_id, [name, 0, timedelta()])
                 entry[1] += 1
@@ -525,7 +525,7 @@ def _masked(n: int) -> Count:
     return SMALL_COUNT_LABEL if n < SMALL_COUNT else n
 
 
-def _moment(value: datetime | str) -> datetime:
+def moment(value: datetime | str) -> datetime:
     """A timestamp as either driver returns it (SQLite: text in UTC), made aware."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value)

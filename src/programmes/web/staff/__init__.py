@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from programmes.web.staff import catalogue, registrations, reports, schedules
+from programmes.web.staff import catalogue, printables, registrations, reports, schedules
 from programmes.web.staff.closures import StaffClosureController
 from programmes.web.staff.home import StaffHomeController
 from programmes.web.staff.sign_in import StaffAuthController
@@ -21,4 +21,5 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     registrations.FamilyPages,
     StaffClosureController,
     reports.ReportPages,
+    printables.PrintablePages,
 ]
