@@ -4,48 +4,20 @@ few more for a rebuild, the same for 1 session as for 50 (no N+1)."""
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import timedelta
 from typing import Any
 
 import httpx
 import pytest
 
-from programmes import db, sqlite_engine
 from programmes.domain import feed_tokens
 from programmes.tables import Session
 from programmes.tables.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_staff
 from tests.feed_world import add_cohort, add_programme, add_session, berlin
+from tests.query_counter import counted_queries
 from tests.web.feed_helpers import events, fetch
-
-
-@contextmanager
-def counted_queries() -> Iterator[list[str]]:
-    """Every statement run while the block is active: through the engine (patched on the
-    class: PostgresEngine has slots) and through SQLite's persistent readers (FreshQuery)."""
-    engine_class: Any = type(db.engine())
-    original = engine_class.run_querystring
-    original_fetch = sqlite_engine._Reader.fetch
-    seen: list[str] = []
-
-    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(str(querystring))
-        return await original(self, querystring, *args, **kwargs)
-
-    def counting_fetch(self: Any, sql: str, args: list[Any]) -> Any:
-        seen.append(sql)
-        return original_fetch(self, sql, args)
-
-    engine_class.run_querystring = counting
-    sqlite_engine._Reader.fetch = counting_fetch  # type: ignore[method-assign]
-    try:
-        yield seen
-    finally:
-        engine_class.run_querystring = original
-        sqlite_engine._Reader.fetch = original_fetch  # type: ignore[method-assign]
 
 
 async def make_feed_data(sessions: int) -> dict[str, Any]:

@@ -7,6 +7,7 @@ from typing import Final
 from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
+from babel.numbers import format_decimal
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
@@ -43,4 +44,18 @@ def range_filter(context: Context, starts_at: datetime, ends_at: datetime) -> st
     return berlin_range(starts_at, ends_at, _language(context))
 
 
-FILTERS: Final = {"berlin_datetime": datetime_filter, "berlin_range": range_filter}
+@pass_context
+def number_filter(context: Context, value: int | float | str | None) -> str:
+    """A figure in the page's language (1,5 in German); text such as "< 5" as it is."""
+    if value is None:
+        return "–"
+    if isinstance(value, str):
+        return value
+    return format_decimal(value, format="#,##0.##", locale=_language(context))
+
+
+FILTERS: Final = {
+    "berlin_datetime": datetime_filter,
+    "berlin_range": range_filter,
+    "number": number_filter,
+}

@@ -9,7 +9,14 @@ from litestar import Request, get
 from litestar.router import Router
 from litestar.types import ControllerRouterHandler
 
-from programmes.web.api import attendance, catalogue, closures, registrations, schedules
+from programmes.web.api import (
+    attendance,
+    catalogue,
+    closures,
+    registrations,
+    reports,
+    schedules,
+)
 from programmes.web.guards import current_staff, requires_staff
 from programmes.web.schemas import StaffOut
 
@@ -25,6 +32,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     registrations.PublicRegistrationController,
     registrations.CoordinatorRegistrationController,
     registrations.FamilyController,
+    reports.ReportController,
 ]
 
 

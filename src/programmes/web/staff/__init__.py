@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from litestar.types import ControllerRouterHandler
 
-from programmes.web.staff import attendance, catalogue, registrations, schedules
+from programmes.web.staff import (
+    attendance,
+    catalogue,
+    printables,
+    registrations,
+    reports,
+    schedules,
+)
 from programmes.web.staff.closures import StaffClosureController
 from programmes.web.staff.home import StaffHomeController
 from programmes.web.staff.sign_in import StaffAuthController
@@ -21,4 +28,6 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     registrations.RegistrationPages,
     registrations.FamilyPages,
     StaffClosureController,
+    reports.ReportPages,
+    printables.PrintablePages,
 ]
