@@ -30,7 +30,9 @@ async def test_the_attendance_list_has_sessions_as_columns_and_marks_filled_in(
     response = await client.get(f"/staff/cohorts/{world.a1}/attendance-list")
     assert response.status_code == 200
     html = response.text
-    assert "@page { size: A4 landscape" in html and "@media print" in html
+    assert '<link rel="stylesheet" href="/static/print-list.css">' in html
+    css = (await client.get("/static/print-list.css")).text
+    assert "@page { size: A4 landscape" in css and "@media print" in css
     assert html.count('class="date"') == 5  # six sessions, one cancelled
     for name in ("Ayşe Yılmaz, Mehmet Yılmaz", "فاطمة العلي", "Ольга Петрова", "Leyla Şahin"):
         assert name in html
@@ -77,7 +79,9 @@ async def test_certificates_only_for_those_at_or_above_the_threshold(
     assert "Teilnahmebescheinigung" in html and "Haus der Kulturen Herten" in html
     assert "<strong>3 von 4</strong>" in html and "Rucksack KiTa" in html
     assert "7. Oktober 2026" in html and "4. November 2026" in html
-    assert "size: A4" in html and "break-after: page" in html
+    assert '<link rel="stylesheet" href="/static/print-certificates.css">' in html
+    css = (await client.get("/static/print-certificates.css")).text
+    assert "size: A4" in css and "break-after: page" in css
 
     training = (await client.get(f"/staff/cohorts/{world.t1}/certificates")).text
     assert training.count('class="certificate"') == 1  # threshold 100 %: Иван has 1 of 2
