@@ -48,8 +48,14 @@ async def _prepare_database(settings: Settings, *, migrate: bool) -> None:
 
 
 def run(coroutine: Awaitable[Any]) -> Any:
+    """Run one command's work with reused connections, closed before the loop ends."""
+
+    async def pooled() -> Any:
+        async with db.connection_pool(min_size=1, max_size=2):
+            return await coroutine
+
     try:
-        return asyncio.run(coroutine)  # type: ignore[arg-type]
+        return asyncio.run(pooled())
     except DomainError as exc:
         fail(str(exc))
 

@@ -140,11 +140,13 @@ class DurableSQLiteEngine(SQLiteEngine):
             return self._idle.pop()
         return await self.get_connection()
 
-    def release(self, connection: aiosqlite.Connection) -> None:
+    async def release(self, connection: aiosqlite.Connection) -> None:
+        """Keep the connection for the next transaction, or close it and wait for that
+        (a close left to finish in the background may find its event loop gone)."""
         if self._pooling and len(self._idle) < 4:
             self._idle.append(connection)
         else:
-            connection.stop()
+            await connection.close()
 
     def transaction(
         self,
@@ -247,7 +249,7 @@ class _PooledTransaction(SQLiteTransaction):
             await self.connection.close()
             raise
         else:
-            self.engine.release(self.connection)
+            await self.engine.release(self.connection)
         finally:
             self.engine.current_transaction.reset(self.context)
         return exception is None
