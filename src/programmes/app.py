@@ -75,9 +75,10 @@ async def database_pool(app: Litestar) -> AsyncIterator[None]:
 
 
 #: How long a thread may hold the GIL while another waits (CPython's default: 5 ms). Feed
-#: rebuilds render in a worker thread; with 5 ms hand-overs /health's p99 grew 6.5x during
-#: full rebuilds, with 0.5 ms 2.5x (bench/feeds.py).
-SWITCH_INTERVAL = 0.0005
+#: rebuilds render in a worker thread; during full rebuilds /health's p99 grew 6.5x with
+#: 5 ms hand-overs, 5.9x with 0.5 ms and 2.8x with 0.1 ms, while the rebuild itself took no
+#: longer (bench/feeds.py, SQLite, after /health stopped opening a connection per check).
+SWITCH_INTERVAL = 0.0001
 
 
 @asynccontextmanager
@@ -86,7 +87,7 @@ async def tuned_runtime(app: Litestar) -> AsyncIterator[None]:
 
     Objects built at start-up (piccolo-admin, templates, the schema: some 10^5) are frozen
     out of the garbage collector: full collections over them took ~18 % of the CPU of a
-    worker serving cached feeds (py-spy). And the GIL is handed over every 0.5 ms, so the
+    worker serving cached feeds (py-spy). And the GIL is handed over every 0.1 ms, so the
     event loop keeps answering while a worker thread renders."""
     gc.collect()
     gc.freeze()

@@ -213,7 +213,7 @@ class FeedCache:
 
     def render_blocks(self, events: Sequence[FeedEvent], host: str) -> list[bytes]:
         """Each event's VEVENT bytes, from the cache or freshly rendered (in a worker
-        thread; the app hands the GIL over every 0.5 ms, see `app.tuned_runtime`)."""
+        thread; the app hands the GIL over every 0.1 ms, see `app.tuned_runtime`)."""
         blocks: list[bytes] = []
         rendered = 0
         for event in events:
