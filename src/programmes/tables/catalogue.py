@@ -44,7 +44,7 @@ class Programme(Table, tablename="programme"):
     certificate_threshold_percent = Integer(default=75)
     themes = Array(base_column=Varchar(length=200))
     created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # feeds: MAX(updated_at)
 
     programme_threshold_range = Check("certificate_threshold_percent BETWEEN 1 AND 100")
     programme_age_range = Check(
@@ -77,7 +77,7 @@ class Cohort(Table, tablename="cohort"):
     status = Varchar(length=20, choices=PublicationStatus, default=PublicationStatus.draft.value)
     schedule_rule = JSON(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # feeds: MAX(updated_at)
 
     cohort_seats_within_capacity = Check(
         "seats_taken >= 0 AND (capacity IS NULL OR seats_taken <= capacity)"
@@ -119,7 +119,7 @@ class Session(Table, tablename="cohort_session"):
     )
     sequence = Integer(default=0)
     created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # feeds: MAX(updated_at)
 
     session_ends_after_start = Check("ends_at > starts_at")
     session_sequence_positive = Check("sequence >= 0")

@@ -55,7 +55,7 @@ class Registration(Table, tablename="registration"):
         references=Account, null=True, default=None, on_delete=OnDelete.set_null
     )
     created_at = Timestamptz(default=TimestamptzNow())
-    updated_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # feeds: MAX(updated_at)
     cancelled_at = Timestamptz(null=True, default=None)
 
     registration_one_per_family = Unique(["cohort", "family"])
