@@ -74,6 +74,11 @@ async def test_attendance_lists_print_on_one_a4_page(desk: Page, tmp_path: Path)
     assert await desk.locator("table").count() >= 1
     filled_rows = await desk.locator("table tbody tr").count()
     assert filled_rows >= 5  # the demo group's families
+    clipped_dates = await desk.evaluate(
+        "[...document.querySelectorAll('th.date')]"
+        ".filter(e => e.scrollWidth > e.clientWidth || e.scrollHeight > e.clientHeight).length"
+    )
+    assert clipped_dates == 0  # every session's date can be read
     await screenshot(desk, tmp_path / "attendance-list.png")
     await desk.emulate_media(media="print")
     assert pdf_pages(await desk.pdf(format="A4", landscape=True, print_background=True)) == 1
