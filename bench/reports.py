@@ -17,17 +17,17 @@ import asyncio
 import json
 import logging
 import statistics
+import sys
 import tempfile
 import time
-from collections.abc import Awaitable, Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Awaitable, Callable
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from programmes import db, sqlite_engine
+from programmes import db
 from programmes.app import create_app
 from programmes.clock import FrozenClock
 from programmes.domain import accounts, reports
@@ -35,6 +35,9 @@ from programmes.domain.report_sheet import report_rows
 from programmes.domain.reports import ReportFilter
 from programmes.domain.spreadsheets import to_csv, to_xlsx
 from programmes.settings import load_settings, parse_database_url
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests/
+from tests.query_counter import counted_queries
 
 NOW = datetime(2026, 11, 25, 9, 0, tzinfo=UTC)  # a Wednesday: ~13 of 36 sessions held
 FIRST = datetime(2026, 8, 19, 14, 0, tzinfo=UTC)  # Wednesdays 16:00 in Berlin
@@ -161,30 +164,6 @@ async def seed() -> dict[str, Any]:
         "session": session_ids[0],  # held, with 15 marks
         "marks": len(marks),
     }
-
-
-@contextmanager
-def counted_queries() -> Iterator[list[str]]:
-    """Statements sent while the block runs (engine and SQLite readers), as in the tests."""
-    engine_class: Any = type(db.engine())
-    original, original_fetch = engine_class.run_querystring, sqlite_engine._Reader.fetch
-    seen: list[str] = []
-
-    async def counting(self: Any, querystring: Any, *args: Any, **kwargs: Any) -> Any:
-        seen.append(str(querystring))
-        return await original(self, querystring, *args, **kwargs)
-
-    def counting_fetch(self: Any, sql: str, args: list[Any]) -> Any:
-        seen.append(sql)
-        return original_fetch(self, sql, args)
-
-    engine_class.run_querystring = counting
-    sqlite_engine._Reader.fetch = counting_fetch  # type: ignore[method-assign]
-    try:
-        yield seen
-    finally:
-        engine_class.run_querystring = original
-        sqlite_engine._Reader.fetch = original_fetch  # type: ignore[method-assign]
 
 
 async def timed(action: Callable[[], Awaitable[Any]]) -> tuple[float, int]:

@@ -77,6 +77,25 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> str:
     return url
 
 
+def migrated_copy(
+    migrated_template: str, tmp_path_factory: pytest.TempPathFactory, name: str
+) -> str:
+    """A migrated database of its own for tests that run a real server: a copy of the
+    SQLite template, or a PostgreSQL database named after the suite's plus `_<name>`."""
+    if ENGINE == "sqlite":
+        template = parse_database_url(migrated_template).sqlite_path
+        assert template is not None
+        path = tmp_path_factory.mktemp(name) / f"{name}.sqlite"
+        shutil.copyfile(template, path)
+        return f"sqlite:///{path}"
+    parts = urlsplit(migrated_template)
+    url = parts._replace(path=f"{parts.path}_{name}").geturl()
+    _recreate_postgres_database(url)
+    db.configure(parse_database_url(url))
+    asyncio.run(db.migrate())
+    return url
+
+
 def _recreate_postgres_database(url: str) -> None:
     import asyncpg
 

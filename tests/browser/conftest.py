@@ -13,19 +13,14 @@ Without it the tests are skipped on a developer's machine and fail in CI (`CI` s
 
 from __future__ import annotations
 
-import asyncio
 import os
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 from playwright.async_api import Browser, BrowserContext, Page, async_playwright
 
-from programmes import db
-from programmes.settings import parse_database_url
-from tests.conftest import ENGINE, _recreate_postgres_database
+from tests.conftest import migrated_copy
 from tests.live_server import LiveServer, live_server
 
 CHROMIUM = Path("/usr/bin/chromium")
@@ -47,18 +42,7 @@ PHONE = {"width": 360, "height": 740}
 
 @pytest.fixture(scope="module")
 def demo_database_url(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if ENGINE == "sqlite":
-        template = parse_database_url(migrated_template).sqlite_path
-        assert template is not None
-        path = tmp_path_factory.mktemp("browser") / "demo.sqlite"
-        shutil.copyfile(template, path)
-        return f"sqlite:///{path}"
-    parts = urlsplit(migrated_template)
-    url = parts._replace(path=parts.path + "_browser").geturl()
-    _recreate_postgres_database(url)
-    db.configure(parse_database_url(url))
-    asyncio.run(db.migrate())
-    return url
+    return migrated_copy(migrated_template, tmp_path_factory, "browser")
 
 
 @pytest.fixture(scope="module")

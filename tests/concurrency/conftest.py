@@ -4,34 +4,20 @@ each works on a run of its own."""
 
 from __future__ import annotations
 
-import asyncio
-import shutil
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from urllib.parse import urlsplit
 
 import pytest
 
 from programmes import db
 from programmes.settings import parse_database_url
-from tests.conftest import ENGINE, _recreate_postgres_database
+from tests.conftest import migrated_copy
 from tests.live_server import LiveServer, live_server
 
 
 @pytest.fixture(scope="module")
 def shared_database_url(migrated_template: str, tmp_path_factory: pytest.TempPathFactory) -> str:
-    if ENGINE == "sqlite":
-        template = parse_database_url(migrated_template).sqlite_path
-        assert template is not None
-        path = tmp_path_factory.mktemp("concurrency") / "shared.sqlite"
-        shutil.copyfile(template, path)
-        return f"sqlite:///{path}"
-    parts = urlsplit(migrated_template)
-    url = parts._replace(path=parts.path + "_concurrency").geturl()
-    _recreate_postgres_database(url)
-    db.configure(parse_database_url(url))
-    asyncio.run(db.migrate())
-    return url
+    return migrated_copy(migrated_template, tmp_path_factory, "concurrency")
 
 
 @pytest.fixture(scope="module")

@@ -283,6 +283,28 @@ class _Tally:
     at_threshold: int = 0
 
 
+async def report_from_query(
+    *,
+    staff: Staff,
+    now: datetime,
+    date_from: str | None,
+    date_to: str | None,
+    programme: str | None,
+    cohort: str | None,
+    kita: str | None,
+) -> Report:
+    """The report for the filter as a page, a file or the API received it."""
+    filters = parse_report_filter(
+        date_from=date_from,
+        date_to=date_to,
+        programme=programme,
+        cohort=cohort,
+        kita=kita,
+        now=now,
+    )
+    return await build_report(staff=staff, filters=filters, now=now)
+
+
 async def build_report(*, staff: Staff, filters: ReportFilter, now: datetime) -> Report:
     """The report for `staff`: all of it for coordinators, their KiTa's for partners."""
     names = await check_filters(staff, filters)

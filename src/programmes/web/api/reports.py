@@ -41,12 +41,12 @@ class ReportController(Controller):
         """Groups run, sessions, enrolment, waiting lists, attendance, certificates,
         languages and facilitator hours; definitions in the README. Partners get their own
         KiTa with every count below 5 as "< 5"."""
-        filters = reports.parse_report_filter(
+        return await reports.report_from_query(
+            staff=staff,
+            now=now,
             date_from=date_from,
             date_to=date_to,
             programme=programme,
             cohort=cohort,
             kita=kita,
-            now=now,
         )
-        return await reports.build_report(staff=staff, filters=filters, now=now)

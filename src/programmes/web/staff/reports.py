@@ -101,15 +101,15 @@ async def _report(
     cohort: str | None,
     kita: str | None,
 ) -> Report:
-    filters = reports.parse_report_filter(
+    return await reports.report_from_query(
+        staff=staff,
+        now=now,
         date_from=date_from,
         date_to=date_to,
         programme=programme,
         cohort=cohort,
         kita=kita,
-        now=now,
     )
-    return await reports.build_report(staff=staff, filters=filters, now=now)
 
 
 def _filename(report: Report, extension: str) -> str:
