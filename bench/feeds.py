@@ -2,7 +2,7 @@
 
 Run from the repository root (PYTHONPATH=src):
 
-    python bench/feeds.py [--sessions 1000] [--duration 5] [--postgres [URL]]
+    python bench/feeds.py [--sessions 1000] [--duration 5] [--postgres [URL]] [--no-sqlite]
 
 For each engine (SQLite always; PostgreSQL with --postgres, default URL
 postgresql://postgres@127.0.0.1:5432/programmes_feeds_test, recreated) it builds a fresh
@@ -451,6 +451,7 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="interleaved wrk rounds")
     parser.add_argument("--sections", default="1234", help="which measurements, e.g. 24")
     parser.add_argument("--postgres", nargs="?", const=DEFAULT_POSTGRES, default=None)
+    parser.add_argument("--no-sqlite", action="store_true", help="PostgreSQL only")
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         raise SystemExit("bench/feeds.py needs wrk: apt-get install -y wrk")
@@ -458,7 +459,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} CPUs, load {load:.2f}; python {sys.version.split()[0]}")
     work = Path(tempfile.mkdtemp(prefix="feeds-bench-"))
     try:
-        asyncio.run(bench_engine("sqlite", f"sqlite:///{work}/bench.sqlite", args, work))
+        if not args.no_sqlite:
+            asyncio.run(bench_engine("sqlite", f"sqlite:///{work}/bench.sqlite", args, work))
         if args.postgres:
             asyncio.run(bench_engine("postgres", args.postgres, args, work))
     finally:

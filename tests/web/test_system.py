@@ -14,6 +14,9 @@ async def test_health_says_ok_when_the_database_answers(client: httpx.AsyncClien
     response = await client.get("/health")
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+    # a probe gets no cookie (no CSRF token, no session) but the usual security headers
+    assert "set-cookie" not in response.headers
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 async def test_health_says_503_when_the_database_is_unreachable(
