@@ -215,6 +215,10 @@ async def test_malformed_and_unknown_tokens_are_404(
     assert response.status_code == 404
     assert response.headers["content-type"].startswith("application/json")
     assert "cal_" not in response.text
+    # the error keeps the token's page out of referrers and caches, like the feed itself
+    assert response.headers["referrer-policy"] == "no-referrer"
+    assert response.headers["cache-control"] == "no-store"
+    assert response.headers["x-content-type-options"] == "nosniff"
 
 
 @pytest.mark.parametrize(

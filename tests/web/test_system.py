@@ -81,6 +81,22 @@ async def test_unknown_pages_are_a_friendly_404(client: httpx.AsyncClient, path:
     assert response.status_code in (404, 303)
     if response.status_code == 404:
         assert "Nicht gefunden" in response.text
+        assert "frame-ancestors 'none'" in response.headers["content-security-policy"]
+        assert response.headers["cache-control"] == "no-store"
+
+
+@pytest.mark.parametrize(
+    "path", ["/feeds/programmes/999999.ics", "/feeds/public.ics?kind=rucksack", "/events/9.ics"]
+)
+async def test_feed_errors_carry_the_security_headers(client: httpx.AsyncClient, path: str) -> None:
+    """The feeds answer outside the pages' middleware; their errors are protected all the
+    same (a 400 repeats what the caller sent)."""
+    response = await client.get(path)
+    assert response.status_code in (400, 404)
+    assert response.headers["x-content-type-options"] == "nosniff"
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+    assert response.headers["cache-control"] == "no-store"
+    assert "set-cookie" not in response.headers or path.startswith("/events/")
 
 
 async def test_app_is_litestar(app: Litestar) -> None:

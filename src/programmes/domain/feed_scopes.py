@@ -247,8 +247,9 @@ class FeedScope:
 
     async def rows(self) -> list[Mapping[str, Any]]:
         """The rows of the feed (one query, joined, ordered: no N+1). Timestamps come as
-        text (see `_as_text`), booleans may come as SQLite stores them (`db.FreshQuery`). The compiled query
-        is kept per feed: building and compiling it cost ~6 ms, as much as running it."""
+        text (see `_as_text`), booleans may come as SQLite stores them (`db.FreshQuery`).
+        The compiled query is kept per feed: building and compiling it cost ~6 ms, as much
+        as running it."""
         prepared = _prepared_reads.get(self.data_key)
         if prepared is None:
             prepared = FreshQuery(self.data_query(), bulk=True)

@@ -44,8 +44,8 @@ def session_cookie(scope: Scope) -> str | None:
 
 class AuthenticationMiddleware(ASGIMiddleware):
     scopes = (ScopeType.HTTP,)
-    #: Handlers that never look at the caller (calendar feeds: public, or authenticated by
-    #: the token in their URL) set this in `opt` and skip the session lookup.
+    #: Handlers that never look at the caller (/health) set this in `opt` and skip the
+    #: session lookup. (The calendar feeds are outside this middleware altogether.)
     exclude_opt_key = "skip_authentication"
 
     def __init__(self, clock: Clock) -> None:

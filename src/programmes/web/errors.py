@@ -4,10 +4,15 @@ JSON callers (the API, or anyone asking for JSON) get `{"status_code", "detail",
 "errors": [{"field", "message"}]}`; browsers get an error page in their language. A request
 for a staff page without a session is redirected to the sign-in page instead of a bare 401.
 Unexpected errors are logged with the request id only, never with request data.
+
+Every error answer carries the security headers and `Cache-Control: no-store` itself: the
+calendar feeds and unknown paths are outside the middleware that adds them to pages, and an
+error may repeat what the caller sent. A private feed's errors also send no referrer.
 """
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 from typing import Any
@@ -46,6 +51,7 @@ from programmes.domain.errors import (
 )
 from programmes.redaction import redact
 from programmes.web.pages import page, request_language
+from programmes.web.security import strict_headers
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +83,18 @@ def wants_json(request: Request[Any, Any, Any]) -> bool:
     return "application/json" in accept and "text/html" not in accept
 
 
+@functools.lru_cache(maxsize=4)
+def _safety_headers(*, https: bool, private_feed: bool) -> dict[str, str]:
+    headers = {
+        name.decode("latin-1"): value.decode("latin-1")
+        for name, value in strict_headers(https=https)
+    }
+    headers["cache-control"] = "no-store"
+    if private_feed:
+        headers["referrer-policy"] = "no-referrer"
+    return headers
+
+
 def error_response(
     request: Request[Any, Any, Any],
     status_code: int,
@@ -85,6 +103,11 @@ def error_response(
     headers: dict[str, str] | None = None,
 ) -> Response[Any]:
     errors = errors or []
+    safety = _safety_headers(
+        https=request.app.state.settings.secure_cookies,
+        private_feed=request.url.path.startswith("/feeds/private/"),
+    )
+    headers = {**safety, **(headers or {})}
     if wants_json(request):
         return Response(
             {

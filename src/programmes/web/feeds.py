@@ -16,12 +16,13 @@ Headers, and why:
   identity body, "-gz" for the gzip body), `Last-Modified`, `text/calendar; charset=utf-8`,
   and the security headers every response carries (`security.strict_headers()`).
 
-Each cached feed gets its header lists built once; a request picks one. The handlers opt out
-of three middlewares (`FEED_OPT`) and do their work themselves: the security headers are in
-those lists, so the middleware would only re-scan them; there is no caller to authenticate
-(public, or the token in the URL); and CSRF protects nothing here, while its cookie on a
-public, cacheable response would be wrong. They read `?kind`/`?lang` and `now` without
-Litestar's parameter machinery, which cost ~35 µs of a ~100 µs cached 304 (`_Call`).
+Each cached feed gets its header lists built once; a request picks one. The feed routes
+sit outside the site's middleware (`app.site_router`): the security headers are in those
+lists, there is no caller to authenticate (public, or the token in the URL), and CSRF
+protects nothing here, while its cookie on a public, cacheable response would be wrong.
+Their errors get the security headers from the error mapper. They read `?kind`/`?lang`
+and `now` without Litestar's parameter machinery, which cost ~35 µs of a ~100 µs cached
+304 (`_Call`).
 
 Litestar matches path parameters only as whole segments, so "{id}.ics" arrives as one
 string and is parsed here. `/events/{name}` is one route: the event page `/events/{id}`
@@ -53,12 +54,7 @@ from programmes.web.events import event_page
 from programmes.web.guards import PUBLIC
 from programmes.web.security import strict_headers
 
-FEED_OPT: Final = {
-    **PUBLIC,
-    "exclude_from_csrf": True,
-    "skip_authentication": True,
-    "sets_security_headers": True,
-}
+FEED_OPT: Final = PUBLIC
 METHODS: Final = [HttpMethod.GET, HttpMethod.HEAD]
 CONTENT_TYPE: Final = (b"content-type", b"text/calendar; charset=utf-8")
 PUBLIC_CACHE: Final = (b"cache-control", b"public, max-age=900")
@@ -335,4 +331,6 @@ async def event_resource(request: Request[Any, Any, Any], name: FromPath[str]) -
     return feed_response(request, feed, now=call.now, filename=f"event-{cohort_id}.ics")
 
 
-ROUTES: Final = [public_feed, programme_feed, private_feed, event_resource]
+#: The feeds served outside the site's middleware (see `app.site_router`); `event_resource`
+#: is also a page with a form and stays behind it.
+ROUTES: Final = [public_feed, programme_feed, private_feed]

@@ -53,8 +53,8 @@ _NO_STORE = (b"cache-control", b"no-store")
 
 
 def strict_headers(*, https: bool) -> tuple[tuple[bytes, bytes], ...]:
-    """The headers this middleware adds to our own pages, encoded: for handlers that opt
-    out (`sets_security_headers`) and send them themselves with prebuilt header lists."""
+    """The headers this middleware adds to our own pages, encoded: for the calendar feeds,
+    which are served outside it and send them in prebuilt header lists, and for errors."""
     return _defaults(STRICT_CSP, https)
 
 
@@ -62,12 +62,9 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
     """Adds each default header the response does not set itself (a handler's own value wins).
 
     Works on the raw header list: Litestar's MutableScopeHeaders.setdefault decodes and scans
-    every header per call, which cost ~40 µs a response, a third of a cached feed's budget.
-    Handlers with `opt={"sets_security_headers": True}` (calendar feeds) include
-    `strict_headers()` in their responses themselves and are skipped."""
+    every header per call, which cost ~40 µs a response."""
 
     scopes = (ScopeType.HTTP,)
-    exclude_opt_key = "sets_security_headers"
 
     def __init__(self, *, https: bool) -> None:
         self.https = https

@@ -8,7 +8,6 @@ from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 from programmes.domain import health
 from programmes.web.guards import PUBLIC
 
-
 #: A probe neither signs in nor submits forms: no session lookup, no CSRF cookie.
 HEALTH_OPT = {**PUBLIC, "skip_authentication": True, "exclude_from_csrf": True}
 
