@@ -18,6 +18,7 @@ from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 from programmes.clock import Clock
 from programmes.domain import accounts
 from programmes.domain.accounts import Staff
+from programmes.web.security import full_path
 
 SESSION_COOKIE = "id"
 _SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -66,7 +67,7 @@ class AuthenticationMiddleware(ASGIMiddleware):
         else:
             cookie = session_cookie(scope)
             method_name = str(scope.get("method", "GET"))
-            api_write = scope["path"].startswith("/api/") and method_name not in _SAFE_METHODS
+            api_write = full_path(scope).startswith("/api/") and method_name not in _SAFE_METHODS
             if cookie and not api_write:
                 staff = await accounts.staff_for_session(cookie)
                 method = "session" if staff else None

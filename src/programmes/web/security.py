@@ -30,6 +30,14 @@ DOCS_CSP = (
 PRIVATE_PREFIXES = ("/staff", "/api/", "/admin")
 
 
+def full_path(scope: Scope) -> str:
+    """The path the client asked for. Litestar hands a mounted app (piccolo-admin at /admin)
+    and the middleware in front of it only the rest of the path ("/api/tables/…"), so rules
+    by path prefix read the original."""
+    raw = scope.get("raw_path")
+    return raw.decode("latin-1") if raw else str(scope["path"])
+
+
 def _encoded(headers: dict[str, str]) -> tuple[tuple[bytes, bytes], ...]:
     return tuple(
         (name.encode("latin-1"), value.encode("latin-1")) for name, value in headers.items()
@@ -73,7 +81,7 @@ class SecurityHeadersMiddleware(ASGIMiddleware):
         self._docs = _defaults(DOCS_CSP, https)
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
-        path: str = scope["path"]
+        path = full_path(scope)
         defaults = (
             self._admin
             if path.startswith("/admin")
