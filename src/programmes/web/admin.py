@@ -3,20 +3,26 @@
 It signs in against the same `Account` table and `SessionsBase` sessions as the staff
 pages, so a coordinator who signed in at /staff/login is signed in here too. Our guard
 lets only coordinators through (others get 403, anonymous visitors the sign-in page);
-piccolo-admin's own check (`admin` flag) is a second line.
+piccolo-admin's own check (`admin` flag) is a second line. Edits made here set
+`updated_at` (and raise a changed session's `sequence`) like the service's own changes, so
+calendar feeds and subscribed calendars pick them up (`domain.back_office`).
 """
 
 from __future__ import annotations
 
 from functools import lru_cache
+from typing import Any
 
 from litestar import asgi
 from litestar.handlers.asgi_handlers import ASGIRouteHandler
 from litestar.types import ASGIApp, Receive, Scope, Send
 from piccolo.table import Table
-from piccolo_admin.endpoints import create_admin
+from piccolo_admin.endpoints import TableConfig, create_admin
+from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.session_auth.tables import SessionsBase
 
+from programmes.clock import Clock, system_clock
+from programmes.domain import back_office
 from programmes.settings import Settings
 from programmes.tables import (
     Account,
@@ -64,12 +70,35 @@ def build_admin(settings: Settings) -> ASGIApp:
     return _admin(production=settings.secure_cookies, host=settings.host)
 
 
+def _clock(request: Any) -> Clock:
+    """The app's clock (tests freeze it): piccolo-admin runs inside our app, whose scope it
+    keeps; the admin itself is built once per process, before any app exists."""
+    app = request.scope.get("litestar_app")
+    return app.state.clock if app is not None else system_clock  # type: ignore[no-any-return]
+
+
+def _table_config(table: type[Table]) -> TableConfig:
+    if not back_office.has_change_stamp(table):
+        return TableConfig(table)
+
+    def on_create(row: Table, request: Any) -> Table:
+        return back_office.stamp_new_row(row, now=_clock(request)())
+
+    async def on_edit(row_id: Any, values: dict[Any, Any], request: Any) -> dict[Any, Any]:
+        return await back_office.stamp_edit(table, row_id, values, now=_clock(request)())
+
+    return TableConfig(
+        table,
+        hooks=[Hook(HookType.pre_save, on_create), Hook(HookType.pre_patch, on_edit)],
+    )
+
+
 @lru_cache(maxsize=4)
 def _admin(*, production: bool, host: str) -> ASGIApp:
     """Building piccolo-admin takes most of a second, so it is built once per process; it
     reaches the database through the tables, which follow the configured engine."""
     return create_admin(  # type: ignore[no-any-return]
-        tables=ADMIN_TABLES,
+        tables=[_table_config(table) for table in ADMIN_TABLES],
         auth_table=Account,
         session_table=SessionsBase,
         site_name="programmes – Back office",

@@ -1,0 +1,143 @@
+"""Edits in the back office (piccolo-admin) reach calendar feeds like the service's own
+changes: they set `updated_at`, and a changed session's `SEQUENCE` grows."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import httpx
+import pytest
+
+from programmes.clock import FrozenClock
+from programmes.tables import Programme, Session
+from tests.feed_world import World, build_world
+from tests.web.feed_helpers import events, fetch
+from tests.web.helpers import sign_in
+
+FEED = "/feeds/public.ics"
+#: piccolo-admin's own CSRF check: a cookie and the same value in a header.
+ADMIN_CSRF = {"x-csrftoken": "admin-test-token", "origin": "http://testserver"}
+
+
+@pytest.fixture
+async def world(client: httpx.AsyncClient) -> World:
+    world = await build_world()
+    await sign_in(client, world.coordinator.email)
+    client.cookies.set("csrftoken", "admin-test-token", domain="testserver.local")
+    return world
+
+
+async def admin_patch(
+    client: httpx.AsyncClient, table: str, row_id: int, values: dict[str, Any]
+) -> httpx.Response:
+    return await client.patch(
+        f"/admin/api/tables/{table}/{row_id}/", json=values, headers=ADMIN_CSRF
+    )
+
+
+async def test_a_session_moved_in_the_back_office_moves_in_every_calendar(
+    client: httpx.AsyncClient, world: World, clock: FrozenClock
+) -> None:
+    session_id = world.sessions["training"][0]
+    before = events((await fetch(client, FEED)).content)[session_id]
+    clock.advance(timedelta(hours=2))
+    starts = datetime(2027, 3, 2, 17, 0, tzinfo=UTC)
+
+    response = await admin_patch(
+        client,
+        "cohort_session",
+        session_id,
+        {"starts_at": starts.isoformat(), "ends_at": (starts + timedelta(hours=2)).isoformat()},
+    )
+
+    assert response.status_code == 200, response.text
+    after = events((await fetch(client, FEED)).content)[session_id]
+    assert after.decoded("DTSTART").astimezone(UTC) == starts
+    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert after.decoded("LAST-MODIFIED") == clock().replace(microsecond=0)
+
+
+async def test_an_edit_calendars_do_not_show_keeps_the_sequence_but_is_stamped(
+    client: httpx.AsyncClient, world: World, clock: FrozenClock
+) -> None:
+    session_id = world.sessions["training"][0]
+    stored = await Session.select().where(Session.id == session_id).first()
+    assert stored is not None
+    clock.advance(timedelta(hours=1))
+
+    # the admin form sends the whole row back, with its old stamp and the same times
+    response = await admin_patch(
+        client,
+        "cohort_session",
+        session_id,
+        {
+            "note": "Raum 2 ist reserviert",
+            "starts_at": stored["starts_at"].isoformat(),
+            "updated_at": stored["updated_at"].isoformat(),
+            "sequence": stored["sequence"],
+        },
+    )
+
+    assert response.status_code == 200, response.text
+    now = await Session.select().where(Session.id == session_id).first()
+    assert now is not None
+    assert now["sequence"] == stored["sequence"]
+    assert now["updated_at"] == clock()
+    assert now["note"] == "Raum 2 ist reserviert"
+
+
+async def test_a_lower_sequence_sent_from_the_back_office_is_not_taken(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    session_id = world.sessions["training"][0]
+    await Session.update({Session.sequence: 4}).where(Session.id == session_id)
+
+    response = await admin_patch(
+        client, "cohort_session", session_id, {"location": "Aula", "sequence": 0}
+    )
+
+    assert response.status_code == 200, response.text
+    row = await Session.select(Session.sequence).where(Session.id == session_id).first()
+    assert row == {"sequence": 5}
+
+
+async def test_a_programme_renamed_in_the_back_office_is_renamed_in_the_feed(
+    client: httpx.AsyncClient, world: World, clock: FrozenClock
+) -> None:
+    session_id = world.sessions["training"][0]
+    await fetch(client, FEED)  # cached now
+    clock.advance(timedelta(minutes=5))
+
+    response = await admin_patch(
+        client, "programme", world.training, {"title": "Vielfalt im Team (neu)"}
+    )
+
+    assert response.status_code == 200, response.text
+    entry = events((await fetch(client, FEED)).content)[session_id]
+    assert str(entry["SUMMARY"]).startswith("Vielfalt im Team (neu)")
+    assert entry.decoded("LAST-MODIFIED") == clock().replace(microsecond=0)
+    stamp = await Programme.select(Programme.updated_at).where(Programme.id == world.training)
+    assert stamp[0]["updated_at"] == clock()
+
+
+async def test_a_session_added_in_the_back_office_is_stamped_now(
+    client: httpx.AsyncClient, world: World, clock: FrozenClock
+) -> None:
+    clock.advance(timedelta(days=1))
+    starts = datetime(2027, 4, 6, 16, 0, tzinfo=UTC)
+    # as the back office's form does: start from the defaults it is given, fill in, send
+    form = (await client.get("/admin/api/tables/cohort_session/new/")).json()
+    form.update(
+        cohort=world.training_run,
+        starts_at=starts.isoformat(),
+        ends_at=(starts + timedelta(hours=2)).isoformat(),
+        updated_at="2020-01-01T00:00:00+00:00",
+    )
+    response = await client.post("/admin/api/tables/cohort_session/", json=form, headers=ADMIN_CSRF)
+
+    assert response.status_code == 201, response.text
+    row = await Session.select().where(Session.starts_at == starts).first()
+    assert row is not None
+    assert row["updated_at"] == clock()
+    assert row["id"] in events((await fetch(client, FEED)).content)
