@@ -55,6 +55,9 @@ def environment_for_tests(database_url: str, **extra: str) -> dict[str, str]:
         "PROGRAMMES_BASE_URL": "http://testserver",
         # The closure-import tests serve calendars from a real server on 127.0.0.1.
         "PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS": "true",
+        # Tests start hundreds of apps; a render helper process each would cost seconds.
+        # (tests/unit/test_render_pool.py and the real-server tests cover the helper.)
+        "PROGRAMMES_FEED_RENDERER": "thread",
         **extra,
     }
 

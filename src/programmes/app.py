@@ -10,6 +10,7 @@ from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from datetime import datetime
 from pathlib import Path
 
+import anyio.to_thread
 from litestar import Litestar, Router
 from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
@@ -27,6 +28,7 @@ from programmes.domain import outbox
 from programmes.domain.feeds import FeedCache, FeedSite
 from programmes.domain.mail_sender import MailSender
 from programmes.domain.registration_mail import MailContext
+from programmes.domain.render_pool import RenderPool
 from programmes.settings import Settings
 from programmes.web import api, events, feeds, public, staff, staff_feed, system
 from programmes.web.admin import admin_route, build_admin
@@ -102,6 +104,27 @@ async def tuned_runtime(app: Litestar) -> AsyncIterator[None]:
         sys.setswitchinterval(switch)
 
 
+def feed_renderer(settings: Settings) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """The helper process that renders large batches of calendar entries (if configured),
+    started with the app so that the first feed does not wait for it."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if settings.feed_renderer != "process":
+            yield
+            return
+        pool = RenderPool()
+        pool.start()
+        app.state.feed_cache.render_pool = pool
+        try:
+            yield
+        finally:
+            app.state.feed_cache.render_pool = None
+            await anyio.to_thread.run_sync(pool.close)
+
+    return lifespan
+
+
 def mail_sender(
     settings: Settings, clock: Clock
 ) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
@@ -172,7 +195,7 @@ def create_app(
     then waits in the outbox for `programmes mail send`)."""
     db.configure(settings.database)
     outbox.set_message_id_host(settings.host)
-    lifespans = [database_pool, tuned_runtime] + (
+    lifespans = [database_pool, tuned_runtime, feed_renderer(settings)] + (
         [mail_sender(settings, clock)] if send_mail else []
     )
     return Litestar(

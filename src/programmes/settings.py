@@ -102,6 +102,10 @@ class Settings:
     allow_private_calendar_hosts: bool = False
     feed_days_back: int = DEFAULT_FEED_DAYS_BACK
     feed_days_ahead: int = DEFAULT_FEED_DAYS_AHEAD
+    #: Where large batches of calendar entries are rendered: "process" (a helper process
+    #: per server process, at low priority; see domain/render_pool.py) or "thread" (the
+    #: rebuild's worker thread; tests use it, as they start many apps).
+    feed_renderer: str = "process"
 
     @property
     def host(self) -> str:
@@ -143,6 +147,9 @@ def load_settings(
         ),
         feed_days_ahead=_parse_days(
             env, "PROGRAMMES_FEED_DAYS_AHEAD", DEFAULT_FEED_DAYS_AHEAD, minimum=1
+        ),
+        feed_renderer=_parse_choice(
+            env, "PROGRAMMES_FEED_RENDERER", FEED_RENDERERS, default="process"
         ),
     )
 
@@ -202,6 +209,20 @@ def _parse_days(env: Mapping[str, str], var: str, default: int, *, minimum: int)
     if not minimum <= days <= MAX_FEED_DAYS:
         raise SettingsError(var, problem)
     return days
+
+
+FEED_RENDERERS = ("process", "thread")
+
+
+def _parse_choice(
+    env: Mapping[str, str], var: str, allowed: tuple[str, ...], *, default: str
+) -> str:
+    raw = (env.get(var) or "").strip().lower()
+    if not raw:
+        return default
+    if raw not in allowed:
+        raise SettingsError(var, f"must be one of {', '.join(allowed)}, not {raw!r}")
+    return raw
 
 
 def _parse_mode(value: str) -> Mode:

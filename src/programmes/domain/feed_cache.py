@@ -15,7 +15,9 @@ Layers, all bounded (least recently used entries go first):
 
 Rebuilds of one feed run one at a time (an asyncio lock; requests that wait for it get its
 result), and the CPU part (building entries, rendering, gzip, hashing) runs in a worker
-thread, so the event loop keeps answering other requests meanwhile.
+thread, so the event loop keeps answering other requests meanwhile. Large batches of entries
+(a cold start, a renamed programme) are rendered by a helper process at low priority when
+the app has one (`render_pool`), so they do not take the event loop's share of the GIL.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from typing import Any, Generic, TypeVar
 
 from programmes.domain.feed_content import Wording, feed_event
 from programmes.domain.feed_scopes import Fingerprint, NotInline
-from programmes.ical import FeedEvent, render_calendar, render_event
+from programmes.domain.render_pool import MIN_BATCH, RenderPool, render_batch
+from programmes.ical import FeedEvent, render_calendar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -190,6 +193,8 @@ class FeedCache:
         self._locks: LRU[Hashable, asyncio.Lock] = LRU(max_feeds * 4)
         self._run_numbers = itertools.count(1)
         self.rendered = 0  # events rendered by this process (tests and benchmarks read it)
+        #: Renders large batches in a helper process (set by the app when it starts).
+        self.render_pool: RenderPool | None = None
 
     def _next_run(self) -> int:
         return next(self._run_numbers)
@@ -214,20 +219,28 @@ class FeedCache:
         return lock
 
     def render_blocks(self, events: Sequence[FeedEvent], host: str) -> list[bytes]:
-        """Each event's VEVENT bytes, from the cache or freshly rendered (in a worker
-        thread; the app hands the GIL over every 0.1 ms, see `app.tuned_runtime`)."""
-        blocks: list[bytes] = []
-        rendered = 0
+        """Each event's VEVENT bytes, from the cache or freshly rendered: in the calling
+        worker thread (the app hands the GIL over every 0.1 ms, see `app.tuned_runtime`),
+        or, for large batches, by the render helper process when there is one."""
+        blocks: list[bytes | None] = []
+        missing: list[int] = []
         for event in events:
-            key = (event, host)
-            block = self.events.get(key)
+            block = self.events.get((event, host))
             if block is None:
-                block = render_event(event, host=host)
-                self.events.put(key, block)
-                rendered += 1
+                missing.append(len(blocks))
             blocks.append(block)
-        self.rendered += rendered
-        return blocks
+        if missing:
+            todo = [events[index] for index in missing]
+            rendered = None
+            if self.render_pool is not None and len(todo) >= MIN_BATCH:
+                rendered = self.render_pool.render(todo, host)
+            if rendered is None:
+                rendered = render_batch(todo, host)
+            for index, event, block in zip(missing, todo, rendered, strict=True):
+                self.events.put((event, host), block)
+                blocks[index] = block
+            self.rendered += len(todo)
+        return blocks  # type: ignore[return-value]  # every None was filled
 
     def blocks_for_rows(
         self, rows: Sequence[Mapping[str, Any]], wording: Wording, host: str
