@@ -232,6 +232,32 @@ async def test_the_cache_re_renders_only_what_changed(
     assert cache.rendered == rendered + 1
 
 
+async def test_a_rebuild_after_shifts_and_changes_equals_a_cold_render(
+    client: httpx.AsyncClient, world: World, app: Litestar
+) -> None:
+    """Entries are reused by position from the previous build, or by content: a session
+    added before all others shifts every position, and must still cost one render."""
+    cache = app.state.feed_cache
+    await fetch(client, URL)
+    rendered = cache.rendered
+    first_run = (
+        await Session.select(Session.cohort).where(Session.id == world.sessions["training"][0])
+    )[0]["cohort"]
+    await add_session(first_run, STAMP + timedelta(days=3))  # earlier than every other
+    moved = world.sessions["info"][-1]
+    await Session.update(
+        {Session.location: "Aula", Session.sequence: 2, Session.updated_at: STAMP + timedelta(2)}
+    ).where(Session.id == moved)
+
+    warm = (await fetch(client, URL)).content
+
+    assert cache.rendered == rendered + 2  # the new session and the moved one
+    for part in (cache.feeds, cache.events, cache.entries, cache.previous):
+        part.clear()
+    assert warm == (await fetch(client, URL)).content
+    assert "Aula" in str(events(warm)[moved]["LOCATION"])
+
+
 async def test_concurrent_requests_share_one_rebuild(
     client: httpx.AsyncClient, world: World, app: Litestar
 ) -> None:

@@ -182,13 +182,27 @@ class RenderedFeed:
         return self.fingerprint == fingerprint or self.checked_run >= run
 
 
+@dataclass(frozen=True)
+class _Previous:
+    """A feed's last build: its rows and their entries, in order."""
+
+    rows: tuple[Mapping[str, Any], ...]
+    blocks: tuple[bytes, ...]
+    wording: Wording
+    host: str
+
+
 class FeedCache:
     """The per-process cache of one application instance (kept in the app's state)."""
 
-    def __init__(self, *, max_feeds: int = 512, max_events: int = 200_000) -> None:
+    def __init__(
+        self, *, max_feeds: int = 512, max_events: int = 200_000, max_previous: int = 32
+    ) -> None:
         self.feeds: LRU[Hashable, RenderedFeed] = LRU(max_feeds)
         self.events: LRU[tuple[FeedEvent, str], bytes] = LRU(max_events)
         self.entries: LRU[tuple[Any, ...], bytes] = LRU(max_events)
+        #: The last build of the busiest feeds (their rows are kept: a few, not all).
+        self.previous: LRU[Hashable, _Previous] = LRU(max_previous)
         self._checks: LRU[Hashable, FreshCheck[Fingerprint | None]] = LRU(max_feeds * 4)
         self._locks: LRU[Hashable, asyncio.Lock] = LRU(max_feeds * 4)
         self._run_numbers = itertools.count(1)
@@ -243,15 +257,29 @@ class FeedCache:
         return blocks  # type: ignore[return-value]  # every None was filled
 
     def blocks_for_rows(
-        self, rows: Sequence[Mapping[str, Any]], wording: Wording, host: str
+        self,
+        rows: Sequence[Mapping[str, Any]],
+        wording: Wording,
+        host: str,
+        reuse: Hashable | None = None,
     ) -> list[bytes]:
         """Each session row's VEVENT bytes. An entry depends only on its row, the wording
         and the host, so an unchanged row costs one lookup (building the FeedEvents of a
-        1,000-session feed anew cost ~20 ms, a lookup per row ~2 ms)."""
+        1,000-session feed anew cost ~20 ms, a lookup per row ~1 ms). Cheaper still, a row
+        equal to the one at the same place in the feed's previous build (`reuse`: the
+        feed's key) takes that build's entry: one comparison, no hashing (~0.25 ms per
+        1,000 rows, and most rebuilds change one row)."""
+        previous = self.previous.get(reuse) if reuse is not None else None
+        if previous is None or previous.wording != wording or previous.host != host:
+            previous = _Previous((), (), wording, host)
+        before, before_blocks = previous.rows, previous.blocks
         blocks: list[bytes] = []
         missing: list[tuple[int, tuple[Any, ...], FeedEvent]] = []
         common = (wording.base_url, wording.language, wording.viewer, host)
-        for row in rows:
+        for position, row in enumerate(rows):
+            if position < len(before) and before[position] == row:
+                blocks.append(before_blocks[position])
+                continue
             counts = wording.counts.get(int(row["cohort_id"])) if wording.counts else None
             key = (tuple(row.values()), counts, common)
             block = self.entries.get(key)
@@ -263,6 +291,8 @@ class FeedCache:
         for (index, key, _), block in zip(missing, rendered, strict=True):
             blocks[index] = block
             self.entries.put(key, block)
+        if reuse is not None:
+            self.previous.put(reuse, _Previous(tuple(rows), tuple(blocks), wording, host))
         return blocks
 
     def assemble(
@@ -276,11 +306,13 @@ class FeedCache:
         run: int,
         last_modified: datetime | None,
         method_publish: bool = True,
+        reuse: Hashable | None = None,
     ) -> RenderedFeed:
         """Render what is missing, splice, compress and hash (in a worker thread). The
-        entries come from `events`, or from session `rows` with their wording."""
+        entries come from `events`, or from session `rows` with their wording (and the
+        previous build of the feed with key `reuse`)."""
         if rows is not None:
-            blocks = self.blocks_for_rows(rows[0], rows[1], host)
+            blocks = self.blocks_for_rows(rows[0], rows[1], host, reuse)
         else:
             blocks = self.render_blocks(events or (), host)
         body = render_calendar(name=name, events=blocks, method_publish=method_publish)

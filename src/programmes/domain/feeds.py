@@ -11,7 +11,7 @@ tokens, all raise the same `NotFound`, so a feed URL never tells whether somethi
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -266,7 +266,9 @@ async def _serve(
         async with cache.lock(key):
             feed = cache.feeds.get(key)
             if feed is None or not feed.is_current(fingerprint, run):
-                feed = await _rebuild(scope, cache, load, fingerprint, run, host=site.host)
+                feed = await _rebuild(
+                    scope, cache, load, fingerprint, run, host=site.host, reuse=key
+                )
                 cache.feeds.put(key, feed)
     if feed.missing:
         raise missing()
@@ -281,6 +283,7 @@ async def _rebuild(
     run: int,
     *,
     host: str,
+    reuse: Hashable,
 ) -> RenderedFeed:
     loaded = await load()
     if loaded is None:
@@ -295,6 +298,7 @@ async def _rebuild(
         host=host,
         run=run,
         last_modified=scope.last_modified(fingerprint),
+        reuse=reuse,
     )
     return await anyio.to_thread.run_sync(build, fingerprint)
 
@@ -309,6 +313,7 @@ def _build(
     host: str,
     run: int,
     last_modified: datetime | None,
+    reuse: Hashable,
 ) -> RenderedFeed:
     return cache.assemble(
         name=name,
@@ -317,4 +322,5 @@ def _build(
         fingerprint=fingerprint,
         run=run,
         last_modified=last_modified,
+        reuse=reuse,
     )
