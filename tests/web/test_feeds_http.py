@@ -258,6 +258,35 @@ async def test_a_rebuild_after_shifts_and_changes_equals_a_cold_render(
     assert "Aula" in str(events(warm)[moved]["LOCATION"])
 
 
+async def test_a_change_committed_late_with_an_older_stamp_still_reaches_the_feed(
+    client: httpx.AsyncClient, world: World, app: Litestar, clock: FrozenClock
+) -> None:
+    """Two edits at once: the one stamped first commits last, so MAX(updated_at) and the
+    fingerprint stay as the other left them. The feed reads its data again for a while
+    after a change, so the late edit shows within seconds, not with the next change."""
+    first, late = world.sessions["training"][0], world.sessions["info"][0]
+    now = clock()
+    await Session.update({Session.location: "Raum A", Session.updated_at: now}).where(
+        Session.id == first
+    )
+    assert "Raum A" in str(events((await fetch(client, URL)).content)[first]["LOCATION"])
+
+    await Session.update(
+        {Session.location: "Raum B", Session.updated_at: now - timedelta(seconds=1)}
+    ).where(Session.id == late)
+    clock.advance(timedelta(seconds=3))
+    assert "Raum B" in str(events((await fetch(client, URL)).content)[late]["LOCATION"])
+
+    # once the last change is long past, the cached feed is simply served again
+    clock.advance(timedelta(minutes=5))
+    await fetch(client, URL)
+    key = next(iter(app.state.feed_cache.feeds._data))
+    settled = app.state.feed_cache.feeds.get(key)
+    clock.advance(timedelta(minutes=5))
+    await fetch(client, URL)
+    assert app.state.feed_cache.feeds.get(key) is settled
+
+
 async def test_concurrent_requests_share_one_rebuild(
     client: httpx.AsyncClient, world: World, app: Litestar
 ) -> None:

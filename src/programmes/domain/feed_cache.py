@@ -30,7 +30,7 @@ import threading
 from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from programmes.domain.feed_content import Wording, feed_event
@@ -41,6 +41,11 @@ from programmes.ical import FeedEvent, render_calendar
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
 T = TypeVar("T")
+
+#: How long a write transaction may take from stamping its rows to committing (SQLite waits
+#: up to 30 s for the write lock), and how often feeds are read again meanwhile.
+SETTLE = timedelta(minutes=2)
+RECHECK = timedelta(seconds=2)
 
 #: zlib level 3, deflate's fast mode: a 1,000-session feed (470 KB) compresses in 0.8 ms to
 #: 21 KB; level 6 took 2.1 ms for 17 KB. The gzip body is rebuilt with every change, and
@@ -172,14 +177,30 @@ class RenderedFeed:
     checked_run: int
     events: int
     missing: bool = False
+    read_at: datetime | None = None  # when its data were read (the app's clock)
 
     @classmethod
-    def absent(cls, fingerprint: Fingerprint, run: int) -> RenderedFeed:
-        return cls(b"", b"", '""', '""', None, fingerprint, run, 0, missing=True)
+    def absent(cls, fingerprint: Fingerprint, run: int, read_at: datetime) -> RenderedFeed:
+        return cls(b"", b"", '""', '""', None, fingerprint, run, 0, True, read_at)
 
     def is_current(self, fingerprint: Fingerprint, run: int) -> bool:
         """Built from the same data, or validated by a query that started no earlier."""
         return self.fingerprint == fingerprint or self.checked_run >= run
+
+    def needs_recheck(self, now: datetime) -> bool:
+        """Whether to read the data again although the fingerprint has not changed.
+
+        A transaction stamps its rows with `updated_at` before it may wait for a lock, so
+        it can commit after a transaction with a newer stamp: MAX(updated_at) then stays
+        as it was, and the fingerprint misses that change. Such a commit carries a stamp
+        no older than SETTLE before it lands, so a feed whose data were read less than
+        SETTLE after its newest stamp is read again every RECHECK until one read comes
+        later than that: a late change shows within seconds, and settled feeds cost
+        nothing extra."""
+        newest = self.fingerprint.newest
+        if newest is None or self.read_at is None:
+            return False
+        return self.read_at < newest + SETTLE and now >= self.read_at + RECHECK
 
 
 @dataclass(frozen=True)
@@ -307,6 +328,7 @@ class FeedCache:
         last_modified: datetime | None,
         method_publish: bool = True,
         reuse: Hashable | None = None,
+        read_at: datetime | None = None,
     ) -> RenderedFeed:
         """Render what is missing, splice, compress and hash (in a worker thread). The
         entries come from `events`, or from session `rows` with their wording (and the
@@ -326,4 +348,5 @@ class FeedCache:
             fingerprint=fingerprint,
             checked_run=run,
             events=len(blocks),
+            read_at=read_at,
         )

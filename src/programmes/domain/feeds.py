@@ -115,7 +115,7 @@ async def get_public_feed(
         name = calendar_name(site.organisation, kind_label(kind, language))
         return rows, name, Wording(base_url=site.base_url, language=language)
 
-    return await _serve(scope, language, site, cache, load, missing=_no_feed)
+    return await _serve(scope, language, site, cache, load, now=now, missing=_no_feed)
 
 
 async def get_programme_feed(
@@ -137,7 +137,7 @@ async def get_programme_feed(
             N_("There is no public programme with id %(id)s."), field="programme", id=programme_id
         )
 
-    return await _serve(scope, language, site, cache, load, missing=missing)
+    return await _serve(scope, language, site, cache, load, now=now, missing=missing)
 
 
 async def get_run_calendar(
@@ -157,7 +157,7 @@ async def get_run_calendar(
     def missing() -> NotFound:
         return NotFound(N_("There is no public event with id %(id)s."), field="event", id=cohort_id)
 
-    return await _serve(scope, language, site, cache, load, missing=missing)
+    return await _serve(scope, language, site, cache, load, now=now, missing=missing)
 
 
 async def render_run_calendar(
@@ -197,7 +197,7 @@ async def get_private_feed(
         )
         return rows, name, wording
 
-    return await _serve(scope, language, site, cache, load, missing=_no_feed)
+    return await _serve(scope, language, site, cache, load, now=now, missing=_no_feed)
 
 
 def _no_feed() -> NotFound:
@@ -248,6 +248,7 @@ async def _serve(
     cache: FeedCache,
     load: Callable[[], Awaitable[Loaded | None]],
     *,
+    now: datetime,
     missing: Callable[[], NotFound],
 ) -> RenderedFeed:
     """The cached feed if the fingerprint says it is current, else a rebuild (one at a time
@@ -262,17 +263,22 @@ async def _serve(
         scope.account = fingerprint.account
     key = (scope.key, language)
     feed = cache.feeds.get(key)
-    if feed is None or not feed.is_current(fingerprint, run):
+    if _stale(feed, fingerprint, run, now):
         async with cache.lock(key):
             feed = cache.feeds.get(key)
-            if feed is None or not feed.is_current(fingerprint, run):
+            if _stale(feed, fingerprint, run, now):
                 feed = await _rebuild(
-                    scope, cache, load, fingerprint, run, host=site.host, reuse=key
+                    scope, cache, load, fingerprint, run, host=site.host, reuse=key, now=now
                 )
                 cache.feeds.put(key, feed)
+    assert feed is not None  # a missing feed is stale, and was just built
     if feed.missing:
         raise missing()
     return feed
+
+
+def _stale(feed: RenderedFeed | None, fingerprint: Fingerprint, run: int, now: datetime) -> bool:
+    return feed is None or not feed.is_current(fingerprint, run) or feed.needs_recheck(now)
 
 
 async def _rebuild(
@@ -284,10 +290,11 @@ async def _rebuild(
     *,
     host: str,
     reuse: Hashable,
+    now: datetime,
 ) -> RenderedFeed:
     loaded = await load()
     if loaded is None:
-        return RenderedFeed.absent(fingerprint, run)
+        return RenderedFeed.absent(fingerprint, run, now)
     rows, name, wording = loaded
     build = functools.partial(
         _build,
@@ -299,6 +306,7 @@ async def _rebuild(
         run=run,
         last_modified=scope.last_modified(fingerprint),
         reuse=reuse,
+        read_at=now,
     )
     return await anyio.to_thread.run_sync(build, fingerprint)
 
@@ -314,6 +322,7 @@ def _build(
     run: int,
     last_modified: datetime | None,
     reuse: Hashable,
+    read_at: datetime,
 ) -> RenderedFeed:
     return cache.assemble(
         name=name,
@@ -323,4 +332,5 @@ def _build(
         run=run,
         last_modified=last_modified,
         reuse=reuse,
+        read_at=read_at,
     )
