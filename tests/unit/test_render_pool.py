@@ -15,6 +15,7 @@ import pytest
 
 from programmes.app import create_app
 from programmes.domain.feed_cache import FeedCache
+from programmes.domain.feed_content import Wording
 from programmes.domain.feed_scopes import Fingerprint
 from programmes.domain.render_pool import MIN_BATCH, RenderPool
 from programmes.ical import FeedEvent, render_feed
@@ -84,6 +85,55 @@ def test_a_large_batch_is_rendered_by_the_helper_with_the_same_bytes(pool: Rende
     assert body == render_feed(name="Alle", events=events, host="h")
     assert pool.batches == before + 1
     assert cache.rendered == len(events)
+
+
+def make_rows(count: int) -> list[dict[str, object]]:
+    """Session rows as the feeds' data query returns them on SQLite (text timestamps)."""
+    return [
+        {
+            "id": number,
+            "sequence": number % 2,
+            "status": "cancelled" if number % 9 == 0 else "scheduled",
+            "starts_at": f"2027-03-{1 + number % 28:02d} 17:00:00+00:00",
+            "ends_at": f"2027-03-{1 + number % 28:02d} 19:00:00+00:00",
+            "location": "" if number % 2 else "Raum 2; Eingang B",
+            "theme": "Sprache im Alltag" if number % 3 == 0 else None,
+            "cancel_reason": "Krankheit",
+            "substitute": None,
+            "updated_at": "2026-11-20 08:30:00+00:00",
+            "cohort_id": 1 + number % 4,
+            "cohort_title": "Gruppe, Herbst",
+            "cohort_location": "Haus der Kulturen",
+            "cohort_language": "Türkçe",
+            "cohort_status": "published",
+            "cohort_capacity": 12,
+            "cohort_updated_at": "2026-11-20 08:30:00+00:00",
+            "programme_id": 1,
+            "programme_kind": "training",
+            "programme_title": "Vielfalt im Team",
+            "programme_title_en": "Diversity at work",
+            "programme_status": "published",
+            "programme_is_public": 1,
+            "programme_updated_at": "2026-11-20 08:30:00+00:00",
+        }
+        for number in range(1, count + 1)
+    ]
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+def test_session_rows_are_rendered_by_the_helper_with_the_same_bytes(
+    pool: RenderPool, language: str
+) -> None:
+    rows = make_rows(MIN_BATCH + 5)
+    wording = Wording(base_url="https://example.org", language=language)
+    alone = FeedCache().blocks_for_rows(rows, wording, "h")
+    helped = FeedCache()
+    helped.render_pool = pool
+    before = pool.batches
+
+    assert helped.blocks_for_rows(rows, wording, "h") == alone
+    assert pool.batches == before + 1
+    assert helped.rendered == len(rows)
 
 
 def test_a_small_change_is_rendered_in_the_thread(pool: RenderPool) -> None:

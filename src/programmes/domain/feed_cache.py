@@ -295,7 +295,7 @@ class FeedCache:
             previous = _Previous((), (), wording, host)
         before, before_blocks = previous.rows, previous.blocks
         blocks: list[bytes] = []
-        missing: list[tuple[int, tuple[Any, ...], FeedEvent]] = []
+        missing: list[tuple[int, tuple[Any, ...], Mapping[str, Any]]] = []
         common = (wording.base_url, wording.language, wording.viewer, host)
         for position, row in enumerate(rows):
             if position < len(before) and before[position] == row:
@@ -305,10 +305,17 @@ class FeedCache:
             key = (tuple(row.values()), counts, common)
             block = self.entries.get(key)
             if block is None:
-                missing.append((len(blocks), key, feed_event(row, wording)))
+                missing.append((len(blocks), key, row))
                 block = b""
             blocks.append(block)
-        rendered = self.render_blocks([event for _, _, event in missing], host)
+        rendered = None
+        if self.render_pool is not None and len(missing) >= MIN_BATCH:
+            rendered = self.render_pool.render_rows([row for *_, row in missing], wording, host)
+            if rendered is not None:
+                self.rendered += len(rendered)
+        if rendered is None:
+            events = [feed_event(row, wording) for *_, row in missing]
+            rendered = self.render_blocks(events, host)
         for (index, key, _), block in zip(missing, rendered, strict=True):
             blocks[index] = block
             self.entries.put(key, block)
