@@ -379,13 +379,12 @@ async def report(
     for ours, ceiling, label in (("feed", "bare", ""), ("feed304", "bare304", " 304")):
         if "1" not in args.sections:
             break
-        ratio = statistics.median(
-            o.rps / c.rps for o, c in zip(runs[ours], runs[ceiling], strict=True)
-        )
+        ratios = [o.rps / c.rps for o, c in zip(runs[ours], runs[ceiling], strict=True)]
         print(f"   feed{label:<12}{median_load(runs[ours])}")
         print(
             f"   bare route{label:<6}{median_load(runs[ceiling])}    "
-            f"feed/bare {ratio:5.0%}  (>= 70 %)"
+            f"feed/bare {statistics.median(ratios):5.0%}  (>= 70 %)  "
+            f"rounds {min(ratios):.0%}-{max(ratios):.0%}"
         )
 
     if "2" in args.sections or "3" in args.sections:
@@ -437,9 +436,12 @@ async def report(
             ("all", "every entry stale per rebuild"),
         ):
             busy = median_load(samples[key])
+            # each round's busy p99 against the idle p99 measured just before it
+            pairs = zip(samples[key], samples["idle"], strict=True)
+            ratios = [busy_round.p99_ms / idle_round.p99_ms for busy_round, idle_round in pairs]
             print(
                 f"   {label:<35}{busy}   p99 x{busy.p99_ms / idle.p99_ms:4.1f}  "
-                f"({counts[key]} rebuilds)  (<= 3x)"
+                f"({counts[key]} rebuilds)  (<= 3x)  rounds x{min(ratios):.1f}-x{max(ratios):.1f}"
             )
 
 
