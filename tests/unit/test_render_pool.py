@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -174,6 +176,35 @@ def test_a_dead_helper_costs_no_feed_and_is_replaced() -> None:
         assert helper.helper_pids() != [pid]
     finally:
         helper.close()
+
+
+ORPHAN_SCRIPT = """
+import os, signal, sys
+from programmes.domain.render_pool import RenderPool
+pool = RenderPool()
+assert pool.wait_ready(timeout=30)
+print(pool.helper_pids()[0], flush=True)
+os.kill(os.getpid(), signal.SIGKILL)  # a server killed without stopping its helper
+"""
+
+
+def test_a_helper_ends_when_its_server_is_killed() -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", ORPHAN_SCRIPT], capture_output=True, text=True, timeout=60
+    )
+    helper = int(done.stdout.split()[0])
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline and _alive(helper):
+        time.sleep(0.1)
+    assert not _alive(helper)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as stat:
+            return stat.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False
 
 
 def test_the_renderer_setting_is_checked(tmp_path: Path) -> None:

@@ -19,7 +19,9 @@ import contextlib
 import logging
 import multiprocessing
 import os
+import signal
 import threading
+import time
 from collections.abc import Callable, Mapping, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
@@ -35,6 +37,8 @@ log = logging.getLogger(__name__)
 MIN_BATCH: Final = 64
 #: The helper's niceness: the serving processes come first when CPUs are short.
 NICENESS: Final = 10
+#: How often the helper checks that its server still runs.
+SERVER_CHECK_SECONDS: Final = 1.0
 
 
 def render_batch(events: Sequence[FeedEvent], host: str) -> list[bytes]:
@@ -48,9 +52,23 @@ def render_row_batch(rows: Sequence[Mapping[str, Any]], wording: Wording, host: 
     return [render_event(feed_event(row, wording), host=host) for row in rows]
 
 
-def _lower_priority() -> None:
+def _prepare_helper(server_pid: int) -> None:
+    """Low priority; Ctrl-C, which a terminal sends to the whole process group, is left to
+    the server, which stops its helper itself; and a helper whose server died without
+    stopping it (killed, crashed) ends within a second instead of lingering: it holds both
+    ends of its own task pipe, so it would never see the pipe close."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     with contextlib.suppress(OSError):  # not permitted here: render at normal priority
         os.nice(NICENESS)
+    watch = threading.Thread(target=_end_with_server, args=(server_pid,), daemon=True)
+    watch.start()
+
+
+def _end_with_server(server_pid: int) -> None:
+    while True:
+        time.sleep(SERVER_CHECK_SECONDS)
+        if os.getppid() != server_pid:
+            os._exit(0)
 
 
 class RenderPool:
@@ -125,7 +143,8 @@ class RenderPool:
                     max_workers=1,
                     # spawn: forking a process that runs threads and an event loop is unsafe
                     mp_context=multiprocessing.get_context("spawn"),
-                    initializer=_lower_priority,
+                    initializer=_prepare_helper,
+                    initargs=(os.getpid(),),
                 )
                 self._ready = self._executor.submit(render_batch, [], "")
             return self._executor
