@@ -11,13 +11,14 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from programmes.app import create_app
 from programmes.domain.feed_cache import FeedCache
-from programmes.domain.feed_content import Wording
+from programmes.domain.feed_content import RunCounts, Viewer, Wording
 from programmes.domain.feed_scopes import Fingerprint
 from programmes.domain.render_pool import MIN_BATCH, RenderPool
 from programmes.ical import FeedEvent, render_feed
@@ -122,12 +123,21 @@ def make_rows(count: int) -> list[dict[str, object]]:
     ]
 
 
-@pytest.mark.parametrize("language", ["de", "en"])
+PRIVATE = {
+    "viewer": Viewer(account_id=7),
+    "counts": {1: RunCounts(confirmed_seats=5, confirmed=3, waiting=2), 2: RunCounts()},
+}
+
+
+@pytest.mark.parametrize(
+    ("language", "private"), [("de", False), ("en", False), ("de", True), ("en", True)]
+)
 def test_session_rows_are_rendered_by_the_helper_with_the_same_bytes(
-    pool: RenderPool, language: str
+    pool: RenderPool, language: str, private: bool
 ) -> None:
     rows = make_rows(MIN_BATCH + 5)
-    wording = Wording(base_url="https://example.org", language=language)
+    extra: dict[str, Any] = PRIVATE if private else {}
+    wording = Wording(base_url="https://example.org", language=language, **extra)
     alone = FeedCache().blocks_for_rows(rows, wording, "h")
     helped = FeedCache()
     helped.render_pool = pool
