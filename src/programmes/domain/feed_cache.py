@@ -181,7 +181,18 @@ class RenderedFeed:
 
     @classmethod
     def absent(cls, fingerprint: Fingerprint, run: int, read_at: datetime) -> RenderedFeed:
-        return cls(b"", b"", '""', '""', None, fingerprint, run, 0, True, read_at)
+        return cls(
+            body=b"",
+            gzipped=b"",
+            etag='""',
+            gzip_etag='""',
+            last_modified=None,
+            fingerprint=fingerprint,
+            checked_run=run,
+            events=0,
+            missing=True,
+            read_at=read_at,
+        )
 
     def is_current(self, fingerprint: Fingerprint, run: int) -> bool:
         """Built from the same data, or validated by a query that started no earlier."""
@@ -253,10 +264,13 @@ class FeedCache:
             self._locks.put(key, lock)
         return lock
 
-    def render_blocks(self, events: Sequence[FeedEvent], host: str) -> list[bytes]:
+    def render_blocks(
+        self, events: Sequence[FeedEvent], host: str, *, helper: bool = True
+    ) -> list[bytes]:
         """Each event's VEVENT bytes, from the cache or freshly rendered: in the calling
         worker thread (the app hands the GIL over every 0.1 ms, see `app.tuned_runtime`),
-        or, for large batches, by the render helper process when there is one."""
+        or, for large batches, by the render helper process when there is one (and
+        `helper` allows it: a caller whose batch the helper just refused renders here)."""
         blocks: list[bytes | None] = []
         missing: list[int] = []
         for event in events:
@@ -267,7 +281,7 @@ class FeedCache:
         if missing:
             todo = [events[index] for index in missing]
             rendered = None
-            if self.render_pool is not None and len(todo) >= MIN_BATCH:
+            if helper and self.render_pool is not None and len(todo) >= MIN_BATCH:
                 rendered = self.render_pool.render(todo, host)
             if rendered is None:
                 rendered = render_batch(todo, host)
@@ -313,9 +327,9 @@ class FeedCache:
             rendered = self.render_pool.render_rows([row for *_, row in missing], wording, host)
             if rendered is not None:
                 self.rendered += len(rendered)
-        if rendered is None:
+        if rendered is None:  # a small batch, or the helper is starting or failed
             events = [feed_event(row, wording) for *_, row in missing]
-            rendered = self.render_blocks(events, host)
+            rendered = self.render_blocks(events, host, helper=False)
         for (index, key, _), block in zip(missing, rendered, strict=True):
             blocks[index] = block
             self.entries.put(key, block)

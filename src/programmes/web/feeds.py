@@ -54,7 +54,6 @@ from programmes.web.events import event_page
 from programmes.web.guards import PUBLIC
 from programmes.web.security import strict_headers
 
-FEED_OPT: Final = PUBLIC
 METHODS: Final = [HttpMethod.GET, HttpMethod.HEAD]
 CONTENT_TYPE: Final = (b"content-type", b"text/calendar; charset=utf-8")
 PUBLIC_CACHE: Final = (b"cache-control", b"public, max-age=900")
@@ -242,7 +241,7 @@ def _query(raw: bytes) -> Mapping[str, str]:
 @route(
     "/feeds/public.ics",
     http_method=METHODS,
-    opt=FEED_OPT,
+    opt=PUBLIC,
     tags=["feeds"],
     summary="All public trainings and info events (iCalendar)",
 )
@@ -264,7 +263,7 @@ async def public_feed(request: Request[Any, Any, Any]) -> ASGIResponse:
 @route(
     "/feeds/programmes/{name:str}",
     http_method=METHODS,
-    opt=FEED_OPT,
+    opt=PUBLIC,
     tags=["feeds"],
     summary="One public programme (iCalendar): /feeds/programmes/{id}.ics",
 )
@@ -283,7 +282,7 @@ async def programme_feed(request: Request[Any, Any, Any], name: FromPath[str]) -
 @route(
     "/feeds/private/{name:str}",
     http_method=METHODS,
-    opt=FEED_OPT,
+    opt=PUBLIC,
     tags=["feeds"],
     summary="A person's own dates (iCalendar): /feeds/private/{token}.ics",
 )
