@@ -56,8 +56,8 @@ sys.path.insert(0, str(BENCH))
 from ical_render import naive  # noqa: E402
 
 from programmes import db  # noqa: E402
-from programmes.domain.feed_content import Wording, feed_event  # noqa: E402
-from programmes.domain.feed_scopes import PublicScope, feed_window  # noqa: E402
+from programmes.domain.feeds.content import Wording, feed_event  # noqa: E402
+from programmes.domain.feeds.scopes import PublicScope, feed_window  # noqa: E402
 from programmes.settings import parse_database_url  # noqa: E402
 from programmes.tables import Cohort, Programme, Session  # noqa: E402
 

@@ -30,10 +30,11 @@ import httpx
 from programmes import db
 from programmes.app import create_app
 from programmes.clock import FrozenClock
-from programmes.domain import accounts, reports
-from programmes.domain.report_sheet import report_rows
-from programmes.domain.reports import ReportFilter
-from programmes.domain.spreadsheets import to_csv, to_xlsx
+from programmes.domain.accounts import staff_accounts
+from programmes.domain.reporting import reports
+from programmes.domain.reporting.report_sheet import report_rows
+from programmes.domain.reporting.reports import ReportFilter
+from programmes.domain.reporting.spreadsheets import to_csv, to_xlsx
 from programmes.settings import load_settings, parse_database_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # the repository, for tests/
@@ -79,11 +80,11 @@ async def insert_many(table: str, columns: list[str], rows: list[tuple[Any, ...]
 
 
 async def seed() -> dict[str, Any]:
-    coordinator = await accounts.create_account(
+    coordinator = await staff_accounts.create_account(
         email="bench@example.org", password=PASSWORD, role="coordinator", name="B", now=NOW
     )
     trainers = [
-        await accounts.create_account(
+        await staff_accounts.create_account(
             email=f"t{i}@example.org", password=PASSWORD, role="trainer", name=f"T {i}", now=NOW
         )
         for i in range(10)

@@ -17,9 +17,10 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 from programmes import db
-from programmes.domain import accounts, schedules
-from programmes.domain.recurrence import expand_rule
-from programmes.domain.schedules import RuleInput, parse_rule
+from programmes.domain.accounts import staff_accounts
+from programmes.domain.planning import schedules
+from programmes.domain.planning.recurrence import expand_rule
+from programmes.domain.planning.schedules import RuleInput, parse_rule
 from programmes.settings import parse_database_url
 from programmes.tables import Cohort, Kita, Programme, Session
 
@@ -58,7 +59,7 @@ async def new_cohort(kita: int, programme: int) -> int:
 
 async def measure(url: str) -> dict[str, float]:
     await setup_database(url)
-    coordinator = await accounts.create_account(
+    coordinator = await staff_accounts.create_account(
         email="bench@example.org",
         password="bench-password-1",
         role="coordinator",

@@ -6,8 +6,8 @@ from __future__ import annotations
 import itertools
 from datetime import datetime, timedelta
 
-from programmes.domain import accounts
-from programmes.domain.accounts import Staff
+from programmes.domain.access import Staff
+from programmes.domain.accounts import staff_accounts
 from programmes.tables import (
     Cohort,
     CohortTrainer,
@@ -19,7 +19,7 @@ from programmes.tables import (
     Registration,
     Session,
 )
-from programmes.tables.vocabulary import (
+from programmes.vocabulary import (
     ConsentMethod,
     ProgrammeKind,
     PublicationStatus,
@@ -47,7 +47,7 @@ async def make_staff(
 ) -> Staff:
     if role is Role.partner and kita_id is None:
         kita_id = await make_kita()
-    return await accounts.create_account(
+    return await staff_accounts.create_account(
         email=email or f"{role.value}{next(_counter)}@staff.example",
         password=password,
         role=role.value,

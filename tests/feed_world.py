@@ -14,9 +14,9 @@ import itertools
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from programmes.clock import BERLIN
 from programmes.db import write_transaction
-from programmes.domain.accounts import Staff
-from programmes.domain.recurrence import BERLIN
+from programmes.domain.access import Staff
 from programmes.tables import (
     Child,
     Cohort,
@@ -29,7 +29,7 @@ from programmes.tables import (
     Registration,
     Session,
 )
-from programmes.tables.vocabulary import (
+from programmes.vocabulary import (
     ConsentMethod,
     ProgrammeKind,
     PublicationStatus,

@@ -24,8 +24,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
-from zoneinfo import ZoneInfo
 
+from programmes.clock import BERLIN
 from programmes.tables import (
     Attendance,
     Child,
@@ -38,11 +38,10 @@ from programmes.tables import (
     Registration,
     Session,
 )
-from programmes.tables.vocabulary import ProgrammeKind, PublicationStatus, Role
+from programmes.vocabulary import ProgrammeKind, PublicationStatus, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_kita, make_staff
 
-BERLIN = ZoneInfo("Europe/Berlin")
 YEAR_2026 = {"from": "2026-01-01", "to": "2026-12-31"}
 
 #: The figures of the whole year 2026 for a coordinator, counted by hand.

@@ -24,11 +24,11 @@ from litestar.template import TemplateConfig
 
 from programmes import __version__, db
 from programmes.clock import Clock, system_clock
-from programmes.domain import outbox
-from programmes.domain.feeds import FeedCache, FeedSite
-from programmes.domain.mail_sender import MailSender
-from programmes.domain.registration_mail import MailContext
-from programmes.domain.render_pool import RenderPool
+from programmes.domain.enrolment.registration_mail import MailContext
+from programmes.domain.feeds.calendars import FeedCache, FeedSite
+from programmes.domain.feeds.render_pool import RenderPool
+from programmes.domain.mail import outbox
+from programmes.domain.mail.sender import MailSender
 from programmes.settings import Settings
 from programmes.web import api, events, feeds, public, staff, staff_feed, system
 from programmes.web.admin import admin_route, build_admin

@@ -14,12 +14,14 @@ import sys
 from collections.abc import Awaitable, Callable, Sequence
 from typing import Any, NoReturn
 
-from programmes import db
+from programmes import db, demo
 from programmes.clock import system_clock
-from programmes.domain import accounts, demo, kitas, mail_delivery, outbox
+from programmes.domain.accounts import staff_accounts
+from programmes.domain.catalogue import kitas
 from programmes.domain.errors import DomainError
+from programmes.domain.mail import delivery, outbox
 from programmes.settings import Settings, SettingsError, load_settings
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 
 EXIT_USAGE = 2
 
@@ -102,7 +104,7 @@ def cmd_user_create(args: argparse.Namespace) -> None:
     password = _read_password(args.password_stdin)
     kita_id = run(kitas.kita_id_for(args.kita)) if args.kita else None
     staff = run(
-        accounts.create_account(
+        staff_accounts.create_account(
             email=args.email,
             password=password,
             role=args.role,
@@ -116,8 +118,10 @@ def cmd_user_create(args: argparse.Namespace) -> None:
 
 def cmd_token_create(args: argparse.Namespace) -> None:
     prepare()
-    staff = run(accounts.account_by_email(args.email))
-    token = run(accounts.create_api_token(account_id=staff.id, name=args.name, now=system_clock()))
+    staff = run(staff_accounts.account_by_email(args.email))
+    token = run(
+        staff_accounts.create_api_token(account_id=staff.id, name=args.name, now=system_clock())
+    )
     print("API token (shown once; send it as 'Authorization: Bearer <token>'):")
     print(token)
 
@@ -143,12 +147,12 @@ def cmd_mail_send(args: argparse.Namespace) -> None:
 
 async def _send_mail(
     settings: Settings, *, once: bool, limit: int
-) -> tuple[mail_delivery.DeliveryReport, int]:
+) -> tuple[delivery.DeliveryReport, int]:
     if once:
-        report = await mail_delivery.deliver_due(settings.smtp, now=system_clock(), limit=limit)
+        report = await delivery.deliver_due(settings.smtp, now=system_clock(), limit=limit)
     else:
-        report = await mail_delivery.deliver_all(settings.smtp, clock=system_clock, limit=limit)
-    return report, await mail_delivery.waiting_count()
+        report = await delivery.deliver_all(settings.smtp, clock=system_clock, limit=limit)
+    return report, await delivery.waiting_count()
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -238,8 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     mail_send.add_argument(
         "--limit",
         type=_batch_size,
-        default=mail_delivery.DEFAULT_BATCH,
-        help=f"messages per round (default {mail_delivery.DEFAULT_BATCH})",
+        default=delivery.DEFAULT_BATCH,
+        help=f"messages per round (default {delivery.DEFAULT_BATCH})",
     )
     mail_send.set_defaults(handler=cmd_mail_send)
     return parser

@@ -47,10 +47,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
 from icalendar.prop import vCategory, vDuration, vRecur, vText
+
+from programmes.clock import BERLIN
 
 __all__ = [
     "BERLIN",
@@ -64,8 +65,7 @@ __all__ = [
     "render_feed",
 ]
 
-TZID: Final = "Europe/Berlin"
-BERLIN: Final = ZoneInfo(TZID)
+TZID: Final = BERLIN.key
 PRODID: Final = "-//programmes//Haus der Kulturen//DE"
 REFRESH: Final = timedelta(hours=1)
 

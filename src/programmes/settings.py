@@ -103,7 +103,7 @@ class Settings:
     feed_days_back: int = DEFAULT_FEED_DAYS_BACK
     feed_days_ahead: int = DEFAULT_FEED_DAYS_AHEAD
     #: Where large batches of calendar entries are rendered: "process" (a helper process
-    #: per server process, at low priority; see domain/render_pool.py) or "thread" (the
+    #: per server process, at low priority; see domain/feeds/render_pool.py) or "thread" (the
     #: rebuild's worker thread; tests use it, as they start many apps).
     feed_renderer: str = "process"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from playwright.async_api import Page
 
-from programmes.domain.demo import DEMO_ACCOUNTS
-from programmes.tables.vocabulary import Role
+from programmes.demo import DEMO_ACCOUNTS
+from programmes.vocabulary import Role
 from tests.browser.conftest import PHONE, sign_in
 
 pytestmark = pytest.mark.slow

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 from playwright.async_api import Browser, Page
 
-from programmes.domain.demo import DEMO_ACCOUNTS
-from programmes.tables.vocabulary import Role
+from programmes.demo import DEMO_ACCOUNTS
+from programmes.vocabulary import Role
 from tests.browser.conftest import sign_in
 from tests.live_server import LiveServer
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from programmes.domain import outbox
+from programmes.domain.mail import outbox
 from programmes.settings import Settings, load_settings
 from tests.conftest import environment_for_tests
 from tests.smtp_server import SmtpServer, running_smtp_server

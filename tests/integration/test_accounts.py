@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from programmes.domain import accounts
+from programmes.domain.accounts import staff_accounts
 from programmes.domain.errors import Conflict, InvalidInput, NotFound
 from programmes.tables import Account
 from tests.conftest import FROZEN_NOW
@@ -13,12 +13,12 @@ from tests.factories import PASSWORD, make_kita, make_staff
 
 async def test_partner_needs_an_existing_kita_and_others_none() -> None:
     with pytest.raises(InvalidInput) as no_kita:
-        await accounts.create_account(
+        await staff_accounts.create_account(
             email="p@x.example", password=PASSWORD, role="partner", name="P", now=FROZEN_NOW
         )
     assert no_kita.value.field == "kita"
     with pytest.raises(NotFound):
-        await accounts.create_account(
+        await staff_accounts.create_account(
             email="p@x.example",
             password=PASSWORD,
             role="partner",
@@ -27,7 +27,7 @@ async def test_partner_needs_an_existing_kita_and_others_none() -> None:
             kita_id=4242,
         )
     with pytest.raises(InvalidInput):
-        await accounts.create_account(
+        await staff_accounts.create_account(
             email="t@x.example",
             password=PASSWORD,
             role="trainer",
@@ -52,7 +52,7 @@ async def test_bad_account_input_names_the_field(
     email: str, password: str, role: str, field: str
 ) -> None:
     with pytest.raises(InvalidInput) as error:
-        await accounts.create_account(
+        await staff_accounts.create_account(
             email=email, password=password, role=role, name="N", now=FROZEN_NOW
         )
     assert error.value.field == field
@@ -75,7 +75,7 @@ async def test_password_is_stored_hashed_and_rehashed_when_the_cost_changes(
     assert PASSWORD not in row["password"]
     assert row["password"].startswith("pbkdf2_sha256$1000$")
     monkeypatch.setattr(Account, "_pbkdf2_iteration_count", 2000)
-    await accounts.sign_in(email=staff.email, password=PASSWORD, address="a", now=FROZEN_NOW)
+    await staff_accounts.sign_in(email=staff.email, password=PASSWORD, address="a", now=FROZEN_NOW)
     row = await Account.select(Account.password).where(Account.id == staff.id).first()
     assert row is not None
     assert row["password"].startswith("pbkdf2_sha256$2000$")
@@ -92,11 +92,13 @@ async def test_sign_in_is_throttled_per_account() -> None:
     from programmes.domain.errors import AuthenticationFailed, TooManyRequests
 
     staff = await make_staff()
-    for _ in range(accounts.SIGN_IN_LIMIT_PER_ACCOUNT):
+    for _ in range(staff_accounts.SIGN_IN_LIMIT_PER_ACCOUNT):
         with pytest.raises(AuthenticationFailed):
-            await accounts.sign_in(
+            await staff_accounts.sign_in(
                 email=staff.email, password="wrong-password", address="a", now=FROZEN_NOW
             )
     with pytest.raises(TooManyRequests):
         # even the right password waits until the window has passed
-        await accounts.sign_in(email=staff.email, password=PASSWORD, address="b", now=FROZEN_NOW)
+        await staff_accounts.sign_in(
+            email=staff.email, password=PASSWORD, address="b", now=FROZEN_NOW
+        )

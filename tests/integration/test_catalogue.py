@@ -6,11 +6,11 @@ from datetime import datetime
 
 import pytest
 
-from programmes.domain import catalogue
-from programmes.domain.catalogue import RUCKSACK_THEMES, CohortInput, ProgrammeInput
+from programmes.domain.catalogue import entries
+from programmes.domain.catalogue.entries import RUCKSACK_THEMES, CohortInput, ProgrammeInput
 from programmes.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from programmes.tables import Cohort, Kita, Programme
-from programmes.tables.vocabulary import ProgrammeKind, Role
+from programmes.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_cohort, make_kita, make_programme, make_staff
 
@@ -20,10 +20,10 @@ NOW = FROZEN_NOW
 async def test_coordinator_plans_a_rucksack_group() -> None:
     coordinator = await make_staff(Role.coordinator)
     trainer = await make_staff(Role.trainer)
-    kita = await catalogue.create_kita(
+    kita = await entries.create_kita(
         staff=coordinator, name="KiTa Löwenzahn", address="Weg 1", now=NOW
     )
-    programme = await catalogue.create_programme(
+    programme = await entries.create_programme(
         staff=coordinator,
         data=ProgrammeInput(
             kind="rucksack", title="Rucksack KiTa", min_age_years=4, max_age_years=6
@@ -32,7 +32,7 @@ async def test_coordinator_plans_a_rucksack_group() -> None:
     )
     assert programme.themes == list(RUCKSACK_THEMES)
     assert programme.status == "draft" and not programme.is_public
-    cohort = await catalogue.create_cohort(
+    cohort = await entries.create_cohort(
         staff=coordinator,
         data=CohortInput(
             programme_id=programme.id,
@@ -46,20 +46,20 @@ async def test_coordinator_plans_a_rucksack_group() -> None:
     )
     assert cohort.kita_name == "KiTa Löwenzahn"
     assert [t.id for t in cohort.trainers] == [trainer.id]
-    published = await catalogue.change_cohort_status(
+    published = await entries.change_cohort_status(
         staff=coordinator, cohort_id=cohort.id, action="publish", now=NOW
     )
     assert published.status == "published"
     with pytest.raises(Conflict):
-        await catalogue.change_cohort_status(
+        await entries.change_cohort_status(
             staff=coordinator, cohort_id=cohort.id, action="publish", now=NOW
         )
-    archived = await catalogue.change_cohort_status(
+    archived = await entries.change_cohort_status(
         staff=coordinator, cohort_id=cohort.id, action="archive", now=NOW
     )
     assert archived.status == "archived"
     with pytest.raises(Conflict):
-        await catalogue.update_cohort(
+        await entries.update_cohort(
             staff=coordinator,
             cohort_id=cohort.id,
             data=CohortInput(programme_id=programme.id, title="x", kita_id=kita.id),
@@ -76,19 +76,19 @@ async def test_partners_and_trainers_see_only_their_own_cohorts() -> None:
     at_a = await make_cohort(rucksack, kita_id=kita_a, trainer_ids=(trainer.id,))
     at_b = await make_cohort(rucksack, kita_id=kita_b, trainer_ids=(other_trainer.id,))
 
-    assert [c.id for c in await catalogue.list_cohorts(staff=partner_a)] == [at_a]
-    assert [c.id for c in await catalogue.list_cohorts(staff=trainer)] == [at_a]
-    assert [k.id for k in await catalogue.list_kitas(staff=partner_a)] == [kita_a]
+    assert [c.id for c in await entries.list_cohorts(staff=partner_a)] == [at_a]
+    assert [c.id for c in await entries.list_cohorts(staff=trainer)] == [at_a]
+    assert [k.id for k in await entries.list_kitas(staff=partner_a)] == [kita_a]
     for staff, foreign in ((partner_a, at_b), (trainer, at_b)):
         with pytest.raises(NotFound):
-            await catalogue.get_cohort(staff=staff, cohort_id=foreign)
+            await entries.get_cohort(staff=staff, cohort_id=foreign)
     with pytest.raises(NotFound):
-        await catalogue.get_kita(staff=partner_a, kita_id=kita_b)
+        await entries.get_kita(staff=partner_a, kita_id=kita_b)
     # an internal programme is invisible to staff without a cohort in it
     lonely = await make_staff(Role.trainer)
-    assert await catalogue.list_programmes(staff=lonely) == []
+    assert await entries.list_programmes(staff=lonely) == []
     with pytest.raises(NotFound):
-        await catalogue.get_programme(staff=lonely, programme_id=rucksack)
+        await entries.get_programme(staff=lonely, programme_id=rucksack)
 
 
 async def test_only_coordinators_change_plans() -> None:
@@ -96,9 +96,9 @@ async def test_only_coordinators_change_plans() -> None:
     trainer = await make_staff(Role.trainer)
     for staff in (partner, trainer):
         with pytest.raises(Forbidden):
-            await catalogue.create_kita(staff=staff, name="X", now=NOW)
+            await entries.create_kita(staff=staff, name="X", now=NOW)
         with pytest.raises(Forbidden):
-            await catalogue.create_programme(
+            await entries.create_programme(
                 staff=staff, data=ProgrammeInput(kind="training", title="T"), now=NOW
             )
     assert await Kita.count() == 1 and await Programme.count() == 0
@@ -126,7 +126,7 @@ async def test_only_coordinators_change_plans() -> None:
 async def test_bad_programme_input_names_the_field(data: ProgrammeInput, field: str) -> None:
     coordinator = await make_staff(Role.coordinator)
     with pytest.raises(InvalidInput) as error:
-        await catalogue.create_programme(staff=coordinator, data=data, now=NOW)
+        await entries.create_programme(staff=coordinator, data=data, now=NOW)
     assert error.value.field == field
     assert await Programme.count() == 0
 
@@ -175,7 +175,7 @@ async def test_bad_cohort_input_names_the_field() -> None:
     ]
     for data, error_type, field in cases:
         with pytest.raises(error_type) as error:  # type: ignore[call-overload]
-            await catalogue.create_cohort(staff=coordinator, data=data, now=NOW)
+            await entries.create_cohort(staff=coordinator, data=data, now=NOW)
         assert error.value.field == field, data
     assert await Cohort.count() == 0
 
@@ -186,7 +186,7 @@ async def test_capacity_cannot_drop_below_taken_seats() -> None:
     cohort_id = await make_cohort(training, capacity=10)
     await Cohort.update({Cohort.seats_taken: 6}).where(Cohort.id == cohort_id)
     with pytest.raises(Conflict) as error:
-        await catalogue.update_cohort(
+        await entries.update_cohort(
             staff=coordinator,
             cohort_id=cohort_id,
             data=CohortInput(programme_id=training, title="T", capacity=5),

@@ -13,9 +13,7 @@ from typing import Any
 
 import pytest
 
-from programmes.domain import closures, schedules
-from programmes.domain.accounts import Staff
-from programmes.domain.closures import AddressRefused, ClosureView
+from programmes.domain.access import Staff
 from programmes.domain.errors import (
     Conflict,
     DomainError,
@@ -24,9 +22,11 @@ from programmes.domain.errors import (
     NotFound,
     Unavailable,
 )
-from programmes.domain.schedules import RuleInput
+from programmes.domain.planning import closures, schedules
+from programmes.domain.planning.closures import AddressRefused, ClosureView
+from programmes.domain.planning.schedules import RuleInput
 from programmes.tables import AuditEvent, ClosureDay, Kita
-from programmes.tables.vocabulary import ProgrammeKind, Role
+from programmes.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_cohort, make_kita, make_programme, make_staff
 from tests.ics_server import (

@@ -8,7 +8,7 @@ import pytest
 
 from programmes.db import engine
 from programmes.tables import ALL_TABLES, Cohort, Person, Registration
-from programmes.tables.vocabulary import ProgrammeKind, RegistrationStatus
+from programmes.vocabulary import ProgrammeKind, RegistrationStatus
 from tests.factories import make_cohort, make_programme
 
 

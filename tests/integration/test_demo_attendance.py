@@ -7,11 +7,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from programmes.domain import accounts
-from programmes.domain.attendance import MarkInput, get_attendance, record_attendance
-from programmes.domain.demo import DEMO_TRAINER, load_demo
-from programmes.domain.recurrence import BERLIN
-from programmes.domain.trainer_day import trainer_day
+from programmes.clock import BERLIN
+from programmes.demo import DEMO_TRAINER, load_demo
+from programmes.domain.accounts import staff_accounts
+from programmes.domain.attendance.recording import MarkInput, get_attendance, record_attendance
+from programmes.domain.attendance.trainer_day import trainer_day
 from programmes.tables import Attendance, Session
 
 
@@ -27,7 +27,7 @@ async def test_demo_trainer_has_a_session_today_with_families_and_earlier_marks(
     now: datetime,
 ) -> None:
     await load_demo(now=now)
-    trainer = await accounts.account_by_email(DEMO_TRAINER)
+    trainer = await staff_accounts.account_by_email(DEMO_TRAINER)
     day = await trainer_day(staff=trainer, now=now)
     today = [s for s in day.recent if s.is_today]
     assert len(today) == 1, day.recent

@@ -6,12 +6,12 @@ from datetime import date
 
 import pytest
 
-from programmes.domain import families
+from programmes.domain.enrolment import families
+from programmes.domain.enrolment.families import ChildInput, FamilyInput, GuardianInput
+from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from programmes.domain.families import ChildInput, FamilyInput, GuardianInput
-from programmes.domain.registration_mail import MailContext
 from programmes.tables import Child, Cohort, Family, Guardian, Outbox, Registration
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_rucksack_group, make_staff
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 
 from programmes.db import write_transaction
-from programmes.domain.mail_delivery import LEASE
-from programmes.domain.outbox import OutgoingMail, enqueue
+from programmes.domain.mail.delivery import LEASE
+from programmes.domain.mail.outbox import OutgoingMail, enqueue
 from programmes.tables import Outbox
 from tests.conftest import FROZEN_NOW, TEST_SECRET
 from tests.integration.conftest import MAIL_FROM

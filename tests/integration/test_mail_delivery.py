@@ -18,8 +18,8 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 from programmes.clock import FrozenClock
 from programmes.db import write_transaction
-from programmes.domain import mail_delivery
-from programmes.domain.mail_delivery import (
+from programmes.domain.mail import delivery
+from programmes.domain.mail.delivery import (
     HELD_NOTE,
     LEASE,
     MAX_ATTEMPTS,
@@ -27,8 +27,8 @@ from programmes.domain.mail_delivery import (
     deliver_due,
     retry_delay,
 )
-from programmes.domain.mail_wire import build_message, describe_error
-from programmes.domain.outbox import OutgoingMail, enqueue
+from programmes.domain.mail.outbox import OutgoingMail, enqueue
+from programmes.domain.mail.wire import build_message, describe_error
 from programmes.settings import Settings, SmtpConfig, load_settings
 from programmes.tables import Outbox
 from tests import conftest as shared
@@ -254,7 +254,7 @@ async def test_a_permanently_refused_mail_is_given_up_and_stays_visible(
     clock.advance(timedelta(days=30))
     assert await deliver_due(smtp_of(mail_settings), now=clock()) == DeliveryReport()
     assert smtp_server.handler.received == []
-    assert await mail_delivery.waiting_count() == 0
+    assert await delivery.waiting_count() == 0
 
 
 async def test_without_a_mail_server_mail_waits_and_is_logged_once_without_address(
@@ -281,7 +281,7 @@ async def test_without_a_mail_server_mail_waits_and_is_logged_once_without_addre
     held = await row(outbox_id)
     assert (held["sent_at"], held["failed_at"], held["attempts"]) == (None, None, 0)
     assert held["last_error"] == HELD_NOTE
-    assert await mail_delivery.waiting_count() == 1
+    assert await delivery.waiting_count() == 1
 
     # once a server is configured, the held mail goes out
     report = await deliver_due(smtp_of(mail_settings), now=FROZEN_NOW + timedelta(hours=2))

@@ -13,9 +13,9 @@ from litestar import Litestar
 from programmes.app import create_app
 from programmes.clock import FrozenClock
 from programmes.db import write_transaction
-from programmes.domain import mail_delivery
-from programmes.domain.mail_sender import MailSender
-from programmes.domain.outbox import OutgoingMail, enqueue
+from programmes.domain.mail import delivery
+from programmes.domain.mail.outbox import OutgoingMail, enqueue
+from programmes.domain.mail.sender import MailSender
 from programmes.settings import Settings, load_settings
 from programmes.tables import Outbox
 from tests import conftest as shared
@@ -26,7 +26,7 @@ from tests.smtp_server import PATIENCE, SmtpServer
 @pytest.fixture(autouse=True)
 def _no_polling(monkeypatch: pytest.MonkeyPatch) -> None:
     """With an hour between polls, only a wake-up can explain a prompt delivery."""
-    monkeypatch.setattr(mail_delivery, "POLL_SECONDS", 3600.0)
+    monkeypatch.setattr(delivery, "POLL_SECONDS", 3600.0)
 
 
 async def add_mail(subject: str = "Anmeldung bestätigt") -> int:
@@ -117,4 +117,4 @@ async def test_an_app_without_the_sender_leaves_mail_in_the_outbox(
         assert getattr(app.state, "mail_sender", None) is None
         await add_mail()
     assert smtp_server.handler.received == []
-    assert await mail_delivery.waiting_count() == 1
+    assert await delivery.waiting_count() == 1

@@ -8,9 +8,9 @@ import re
 import pytest
 
 from programmes.db import write_transaction
-from programmes.domain import outbox
 from programmes.domain.errors import InvalidInput
-from programmes.domain.outbox import OutgoingMail, enqueue
+from programmes.domain.mail import outbox
+from programmes.domain.mail.outbox import OutgoingMail, enqueue
 from programmes.tables import Kita, Outbox
 from tests.conftest import FROZEN_NOW
 

@@ -7,12 +7,12 @@ from datetime import timedelta
 
 import pytest
 
-from programmes.domain import registrations
+from programmes.domain.enrolment import registrations
+from programmes.domain.enrolment.registration_mail import MailContext
+from programmes.domain.enrolment.registrations import CapacityChange, PersonInput
 from programmes.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from programmes.domain.registration_mail import MailContext
-from programmes.domain.registrations import CapacityChange, PersonInput
 from programmes.tables import AuditEvent, Cohort, Outbox, Person, Registration
-from programmes.tables.vocabulary import ProgrammeKind, PublicationStatus, Role
+from programmes.vocabulary import ProgrammeKind, PublicationStatus, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_public_run, make_staff
 

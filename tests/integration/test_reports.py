@@ -7,9 +7,9 @@ from datetime import date
 import msgspec
 import pytest
 
-from programmes.domain import reports
 from programmes.domain.errors import Forbidden, InvalidParameter
-from programmes.domain.reports import ReportFilter
+from programmes.domain.reporting import reports
+from programmes.domain.reporting.reports import ReportFilter
 from tests.conftest import FROZEN_NOW
 from tests.report_world import (
     HAND_COUNT_HOURS,

@@ -7,10 +7,10 @@ from datetime import UTC, date, datetime, timedelta
 import holidays
 import pytest
 
-from programmes.domain import schedules, sessions
+from programmes.clock import BERLIN
 from programmes.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
-from programmes.domain.recurrence import BERLIN
-from programmes.domain.schedules import RuleInput
+from programmes.domain.planning import schedules, sessions
+from programmes.domain.planning.schedules import RuleInput
 from programmes.tables import (
     Attendance,
     AuditEvent,
@@ -23,7 +23,7 @@ from programmes.tables import (
     Registration,
     Session,
 )
-from programmes.tables.vocabulary import ProgrammeKind, Role
+from programmes.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_cohort, make_kita, make_programme, make_staff
 
@@ -34,7 +34,7 @@ NRW = holidays.Germany(subdiv="NW", years=range(2026, 2029))
 async def rucksack_cohort(*, closures: bool = True) -> tuple[int, int]:
     kita = await make_kita()
     programme = await make_programme(ProgrammeKind.rucksack, is_public=False)
-    from programmes.domain.catalogue import RUCKSACK_THEMES
+    from programmes.domain.catalogue.entries import RUCKSACK_THEMES
     from programmes.tables import Programme
 
     await Programme.update({Programme.themes: list(RUCKSACK_THEMES)}).where(

@@ -1,4 +1,4 @@
-"""Which servers a closure import may contact (SSRF guard of programmes.domain.closures).
+"""Which servers a closure import may contact (SSRF guard of programmes.domain.planning.closures).
 
 The import tests in tests/integration/test_closures.py run against a real server on
 127.0.0.1, which this guard refuses by design; there, the guard is switched off (as the test
@@ -15,9 +15,9 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 
-from programmes.domain.closure_import import fetch_calendar
-from programmes.domain.closures import AddressRefused, calendar_client, is_public_address
 from programmes.domain.errors import Unavailable
+from programmes.domain.planning.closure_import import fetch_calendar
+from programmes.domain.planning.closures import AddressRefused, calendar_client, is_public_address
 
 CALENDAR = b"BEGIN:VCALENDAR\r\nVERSION:2.0\r\nEND:VCALENDAR\r\n"
 PUBLIC = "93.184.215.14"

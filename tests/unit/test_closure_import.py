@@ -21,7 +21,8 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from programmes.domain.closure_import import (
+from programmes.domain.errors import InvalidInput, Unavailable
+from programmes.domain.planning.closure_import import (
     DEFAULT_REASON,
     FetchLimits,
     ImportedClosure,
@@ -31,7 +32,6 @@ from programmes.domain.closure_import import (
     parse_closures,
     validate_calendar_url,
 )
-from programmes.domain.errors import InvalidInput, Unavailable
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ics"
 CLOSURES_ICS = (FIXTURES / "closures_2025_26.ics").read_bytes()
@@ -694,7 +694,7 @@ def test_limits_reject_nonsense() -> None:
 
 def test_unknown_server_name_is_explained() -> None:
     # No DNS in tests: build the exception chain httpx raises for a name that does not resolve.
-    from programmes.domain.closure_import import _connect_problem
+    from programmes.domain.planning.closure_import import _connect_problem
 
     error = httpx.ConnectError("[Errno -2] Name or service not known")
     error.__cause__ = socket.gaierror(-2, "Name or service not known")

@@ -8,8 +8,8 @@ from datetime import UTC, datetime
 
 import pytest
 
-from programmes.domain.feed_cache import LRU, FeedCache, FreshCheck
-from programmes.domain.feed_scopes import Fingerprint
+from programmes.domain.feeds.cache import LRU, FeedCache, FreshCheck
+from programmes.domain.feeds.scopes import Fingerprint
 from programmes.ical import FeedEvent, render_feed
 
 
@@ -157,7 +157,7 @@ async def test_an_inline_result_serves_exactly_the_requests_scheduled_before_it(
 
 
 async def test_an_inline_check_that_cannot_run_inline_waits_for_a_run() -> None:
-    from programmes.domain.feed_scopes import NOT_INLINE
+    from programmes.domain.feeds.scopes import NOT_INLINE
 
     async def query() -> str:
         return "awaited"

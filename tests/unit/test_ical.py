@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from icalendar import Calendar, Event
 from icalendar.prop import vText
 
+from programmes.clock import BERLIN
 from programmes.ical import (
     PRODID,
     FeedEvent,
@@ -31,7 +32,6 @@ from programmes.ical import (
 
 GOLDEN = Path(__file__).parent / "golden"
 HOST = "programmes.example.org"
-BERLIN = ZoneInfo("Europe/Berlin")
 
 EVENT_PROPS = {
     "UID",

@@ -12,9 +12,9 @@ from holidays.countries.germany import Germany
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from programmes.clock import BERLIN
 from programmes.domain.errors import InvalidInput
-from programmes.domain.recurrence import (
-    BERLIN,
+from programmes.domain.planning.recurrence import (
     MAX_SESSIONS,
     Closure,
     PlannedSession,

@@ -17,10 +17,10 @@ import httpx
 import pytest
 
 from programmes.app import create_app
-from programmes.domain.feed_cache import FeedCache
-from programmes.domain.feed_content import RunCounts, Viewer, Wording
-from programmes.domain.feed_scopes import Fingerprint
-from programmes.domain.render_pool import MIN_BATCH, RenderPool
+from programmes.domain.feeds.cache import FeedCache
+from programmes.domain.feeds.content import RunCounts, Viewer, Wording
+from programmes.domain.feeds.render_pool import MIN_BATCH, RenderPool
+from programmes.domain.feeds.scopes import Fingerprint
 from programmes.ical import FeedEvent, render_feed
 from programmes.settings import SettingsError, load_settings
 from tests.conftest import environment_for_tests, running
@@ -190,7 +190,7 @@ def test_a_dead_helper_costs_no_feed_and_is_replaced() -> None:
 
 ORPHAN_SCRIPT = """
 import os, signal, sys
-from programmes.domain.render_pool import RenderPool
+from programmes.domain.feeds.render_pool import RenderPool
 pool = RenderPool()
 assert pool.wait_ready(timeout=30)
 print(pool.helper_pids()[0], flush=True)

@@ -8,7 +8,7 @@ import io
 import openpyxl
 import pytest
 
-from programmes.domain.spreadsheets import german_number, neutralise, to_csv, to_xlsx
+from programmes.domain.reporting.spreadsheets import german_number, neutralise, to_csv, to_xlsx
 
 DANGEROUS = ["=1+2", "+49 157", "-5", "@SUM(A1)", "\tx", "\r=1", '=HYPERLINK("http://x")']
 

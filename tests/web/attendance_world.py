@@ -9,10 +9,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import timedelta
 
-from programmes.domain import accounts
-from programmes.domain.accounts import Staff
+from programmes.domain.access import Staff
+from programmes.domain.accounts import staff_accounts
 from programmes.tables import Session
-from programmes.tables.vocabulary import ProgrammeKind, RegistrationStatus, Role, SessionStatus
+from programmes.vocabulary import ProgrammeKind, RegistrationStatus, Role, SessionStatus
 from tests.conftest import FROZEN_NOW
 from tests.factories import (
     make_cohort,
@@ -97,5 +97,5 @@ async def build_world() -> World:
 
 
 async def bearer(staff: Staff) -> dict[str, str]:
-    token = await accounts.create_api_token(account_id=staff.id, name="test", now=FROZEN_NOW)
+    token = await staff_accounts.create_api_token(account_id=staff.id, name="test", now=FROZEN_NOW)
     return {"authorization": f"Bearer {token}"}

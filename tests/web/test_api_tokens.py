@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import httpx
 
-from programmes.domain import accounts
+from programmes.domain.accounts import staff_accounts
 from programmes.domain.tokens import hash_token
 from programmes.tables import ApiToken
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_staff
 
 
 async def test_a_bearer_token_authenticates_a_script(client: httpx.AsyncClient) -> None:
     staff = await make_staff(Role.partner)
-    token = await accounts.create_api_token(account_id=staff.id, name="export", now=FROZEN_NOW)
+    token = await staff_accounts.create_api_token(
+        account_id=staff.id, name="export", now=FROZEN_NOW
+    )
     response = await client.get("/api/v1/me", headers={"authorization": f"Bearer {token}"})
     assert response.status_code == 200
     assert response.json() == {
@@ -32,8 +34,8 @@ async def test_a_bearer_token_authenticates_a_script(client: httpx.AsyncClient) 
 
 async def test_unknown_malformed_and_revoked_tokens_get_401(client: httpx.AsyncClient) -> None:
     staff = await make_staff(Role.trainer)
-    token = await accounts.create_api_token(account_id=staff.id, name="sync", now=FROZEN_NOW)
-    await accounts.revoke_api_token(token=token, now=FROZEN_NOW)
+    token = await staff_accounts.create_api_token(account_id=staff.id, name="sync", now=FROZEN_NOW)
+    await staff_accounts.revoke_api_token(token=token, now=FROZEN_NOW)
     for header in (
         f"Bearer {token}",
         "Bearer pgm_" + "A" * 43,

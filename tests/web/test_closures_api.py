@@ -13,11 +13,11 @@ import pytest
 
 from programmes.app import create_app
 from programmes.clock import FrozenClock
-from programmes.domain import accounts
-from programmes.domain.accounts import Staff
+from programmes.domain.access import Staff
+from programmes.domain.accounts import staff_accounts
 from programmes.settings import load_settings
 from programmes.tables import AuditEvent, ClosureDay, Kita
-from programmes.tables.vocabulary import ProgrammeKind, Role
+from programmes.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW, running
 from tests.conftest import environment_for_tests as environment_for
 from tests.factories import make_cohort, make_kita, make_programme, make_staff
@@ -38,7 +38,7 @@ def server() -> Iterator[IcsServer]:
 
 
 async def bearer(staff: Staff) -> dict[str, str]:
-    token = await accounts.create_api_token(account_id=staff.id, name="test", now=FROZEN_NOW)
+    token = await staff_accounts.create_api_token(account_id=staff.id, name="test", now=FROZEN_NOW)
     return {"authorization": f"Bearer {token}"}
 
 

@@ -12,10 +12,10 @@ from typing import Any
 import httpx
 import pytest
 
-from programmes.domain import closures
-from programmes.domain.accounts import Staff
+from programmes.domain.access import Staff
+from programmes.domain.planning import closures
 from programmes.tables import AuditEvent, ClosureDay, Kita
-from programmes.tables.vocabulary import ProgrammeKind, Role
+from programmes.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_cohort, make_kita, make_programme, make_staff
 from tests.ics_server import HTML_PAGE, SCHOOL_YEAR, IcsServer, running_ics_server

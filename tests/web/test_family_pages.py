@@ -8,7 +8,7 @@ import re
 import httpx
 
 from programmes.tables import Family, Registration
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 from tests.factories import make_public_run, make_rucksack_group, make_staff
 from tests.web.helpers import post_form, sign_in
 

@@ -10,9 +10,9 @@ from typing import Any
 import httpx
 import pytest
 
-from programmes.domain import feed_tokens
+from programmes.domain.feeds import feed_tokens
 from programmes.tables import Session
-from programmes.tables.vocabulary import ProgrammeKind, Role
+from programmes.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_staff
 from tests.feed_world import add_cohort, add_programme, add_session, berlin

@@ -14,8 +14,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from programmes.domain import feed_tokens
-from programmes.tables.vocabulary import Role
+from programmes.domain.feeds import feed_tokens
+from programmes.vocabulary import Role
 from tests.conftest import FROZEN_NOW, TEST_SECRET
 from tests.factories import make_staff
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import httpx
 
-from programmes.domain import feed_tokens
+from programmes.domain.feeds import feed_tokens
 from tests.conftest import FROZEN_NOW
 from tests.feed_world import build_world
 from tests.web.feed_helpers import events, fetch, unfolded

@@ -9,10 +9,11 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from programmes.domain import accounts, feed_tokens
-from programmes.domain.feed_tokens import FEED_TOKEN_PREFIX
+from programmes.domain.accounts import staff_accounts
+from programmes.domain.feeds import feed_tokens
+from programmes.domain.feeds.feed_tokens import FEED_TOKEN_PREFIX
 from programmes.tables import FeedToken, Registration
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_staff
 from tests.feed_world import World, build_world
@@ -249,7 +250,7 @@ async def test_revoked_rotated_and_deactivated_stop_at_once(
 
     token = await token_for(world.partner.id)
     assert (await fetch(client, private_url(token))).status_code == 200
-    await accounts.set_active(
+    await staff_accounts.set_active(
         account_id=world.partner.id, active=False, actor_id=None, now=FROZEN_NOW
     )
     assert (await fetch(client, private_url(token))).status_code == 404

@@ -11,10 +11,10 @@ from litestar import Litestar
 
 from programmes.clock import FrozenClock
 from programmes.domain.errors import NotFound
-from programmes.domain.feeds import FeedSite, render_run_calendar
+from programmes.domain.feeds.calendars import FeedSite, render_run_calendar
 from programmes.settings import Settings
 from programmes.tables import Cohort, Programme, Session
-from programmes.tables.vocabulary import ProgrammeKind, PublicationStatus
+from programmes.vocabulary import ProgrammeKind, PublicationStatus
 from tests.conftest import FROZEN_NOW
 from tests.feed_world import (
     STAMP,

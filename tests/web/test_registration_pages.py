@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 
 from programmes.tables import Outbox, Person, Registration
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 from tests.factories import make_public_run, make_rucksack_group, make_staff
 from tests.web.helpers import post_form
 
@@ -158,13 +158,13 @@ async def test_internal_rucksack_groups_are_not_public_events(client: httpx.Asyn
 async def test_partner_api_answers_404_for_another_kitas_families(
     client: httpx.AsyncClient,
 ) -> None:
-    from programmes.domain import accounts
+    from programmes.domain.accounts import staff_accounts
     from tests.conftest import FROZEN_NOW
 
     kita, cohort = await make_rucksack_group()
     other_kita, other_cohort = await make_rucksack_group()
     partner = await make_staff(Role.partner, kita_id=kita)
-    token = await accounts.create_api_token(account_id=partner.id, name="t", now=FROZEN_NOW)
+    token = await staff_accounts.create_api_token(account_id=partner.id, name="t", now=FROZEN_NOW)
     auth = {"authorization": f"Bearer {token}"}
     family = {
         "guardians": [

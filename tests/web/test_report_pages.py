@@ -12,7 +12,7 @@ import httpx
 import openpyxl
 import pytest
 
-from programmes.domain.report_sheet import TOTAL_FIGURES
+from programmes.domain.reporting.report_sheet import TOTAL_FIGURES
 from programmes.i18n import gettext
 from programmes.tables import Family, Guardian
 from tests.report_world import (

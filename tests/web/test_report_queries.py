@@ -8,10 +8,10 @@ from typing import Any
 
 import httpx
 
-from programmes.domain import reports
-from programmes.domain.reports import ReportFilter
+from programmes.domain.reporting import reports
+from programmes.domain.reporting.reports import ReportFilter
 from programmes.tables import Attendance, Family, Guardian, Registration, Session
-from programmes.tables.vocabulary import ProgrammeKind, Role
+from programmes.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_kita, make_staff
 from tests.query_counter import counted_queries

@@ -8,7 +8,7 @@ from datetime import date
 import httpx
 
 from programmes.tables import Cohort, Kita, Programme, Session
-from programmes.tables.vocabulary import ProgrammeKind, Role
+from programmes.vocabulary import ProgrammeKind, Role
 from tests.factories import make_cohort, make_kita, make_programme, make_staff
 from tests.web.helpers import post_form, sign_in
 

@@ -6,16 +6,16 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from programmes.domain import accounts
+from programmes.domain.accounts import staff_accounts
 from programmes.tables import Cohort, Kita, Programme, Session
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import make_kita, make_staff
 
 
 async def bearer(role: Role, **kwargs: object) -> dict[str, str]:
     staff = await make_staff(role, **kwargs)  # type: ignore[arg-type]
-    token = await accounts.create_api_token(account_id=staff.id, name="test", now=FROZEN_NOW)
+    token = await staff_accounts.create_api_token(account_id=staff.id, name="test", now=FROZEN_NOW)
     return {"authorization": f"Bearer {token}"}
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 from tests.factories import PASSWORD, make_staff
 from tests.web.helpers import csrf_token, post_form, sign_in
 

@@ -9,12 +9,27 @@ only (`Forbidden`).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from programmes.domain.accounts import Staff
 from programmes.domain.errors import N_, Forbidden, NotFound
 from programmes.tables import Cohort, CohortTrainer, Session
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
+
+
+@dataclass(frozen=True)
+class Staff:
+    """A signed-in member of staff, as the rest of the service sees them."""
+
+    id: int
+    email: str
+    name: str
+    role: Role
+    kita_id: int | None
+
+    @property
+    def is_coordinator(self) -> bool:
+        return self.role is Role.coordinator
 
 
 def require_coordinator(staff: Staff) -> None:
@@ -54,6 +69,7 @@ async def leads_cohort(staff: Staff, cohort_id: int) -> bool:
 
 
 __all__ = [
+    "Staff",
     "check_cohort_visible",
     "cohort_scope",
     "leads_cohort",

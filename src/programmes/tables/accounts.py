@@ -16,7 +16,7 @@ from piccolo.constraints import Check
 from piccolo.table import Table
 
 from programmes.tables.places import Kita
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 
 
 class Account(BaseUser, tablename="account"):

@@ -20,7 +20,7 @@ from piccolo.table import Table
 
 from programmes.tables.accounts import Account
 from programmes.tables.places import Kita
-from programmes.tables.vocabulary import (
+from programmes.vocabulary import (
     ProgrammeKind,
     PublicationStatus,
     SessionStatus,

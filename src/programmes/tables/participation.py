@@ -18,7 +18,7 @@ from piccolo.table import Table
 from programmes.tables.accounts import Account
 from programmes.tables.catalogue import Cohort, Session
 from programmes.tables.people import Family, Person
-from programmes.tables.vocabulary import (
+from programmes.vocabulary import (
     AttendanceMark,
     ConsentMethod,
     Language,

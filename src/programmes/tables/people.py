@@ -20,7 +20,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from programmes.tables.places import Kita
-from programmes.tables.vocabulary import Language
+from programmes.vocabulary import Language
 
 
 class Family(Table, tablename="family"):

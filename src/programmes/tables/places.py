@@ -14,7 +14,7 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
-from programmes.tables.vocabulary import ClosureSource
+from programmes.vocabulary import ClosureSource
 
 
 class Kita(Table, tablename="kita"):

@@ -37,7 +37,7 @@ class Outbox(Table, tablename="outbox"):
 
     The sender claims a message, sends it with `message_id` as its Message-ID, and marks
     it sent; a crash between sending and marking is resolved by the claim's lease (see
-    `programmes.domain.mail_delivery`). `attachment` holds the attachment's bytes in
+    `programmes.domain.mail.delivery`). `attachment` holds the attachment's bytes in
     base64 (attachments are small calendar files; text keeps both engines alike).
     `failed_at` is set when the sender gives up; the row stays for people to see.
     """

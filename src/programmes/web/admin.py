@@ -22,7 +22,7 @@ from piccolo_api.crud.hooks import Hook, HookType
 from piccolo_api.session_auth.tables import SessionsBase
 
 from programmes.clock import Clock, system_clock
-from programmes.domain import back_office
+from programmes.domain.catalogue import back_office
 from programmes.settings import Settings
 from programmes.tables import (
     Account,

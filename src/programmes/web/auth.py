@@ -16,8 +16,8 @@ from litestar.middleware import ASGIMiddleware
 from litestar.types import ASGIApp, HTTPResponseStartEvent, Receive, Scope, Send
 
 from programmes.clock import Clock
-from programmes.domain import accounts
-from programmes.domain.accounts import Staff
+from programmes.domain.access import Staff
+from programmes.domain.accounts import staff_accounts
 from programmes.web.security import full_path
 
 SESSION_COOKIE = "id"
@@ -59,7 +59,7 @@ class AuthenticationMiddleware(ASGIMiddleware):
         if authorization is not None:
             scheme, _, token = authorization.partition(" ")
             if scheme.lower() == "bearer":
-                staff = await accounts.staff_for_api_token(token.strip(), now=self.clock())
+                staff = await staff_accounts.staff_for_api_token(token.strip(), now=self.clock())
             if staff is None:
                 await _refuse(send, "Unknown or revoked API token.")
                 return
@@ -69,7 +69,7 @@ class AuthenticationMiddleware(ASGIMiddleware):
             method_name = str(scope.get("method", "GET"))
             api_write = full_path(scope).startswith("/api/") and method_name not in _SAFE_METHODS
             if cookie and not api_write:
-                staff = await accounts.staff_for_session(cookie)
+                staff = await staff_accounts.staff_for_session(cookie)
                 method = "session" if staff else None
         scope["user"] = staff
         scope["auth"] = method

@@ -9,7 +9,7 @@ from litestar import Request
 from litestar.exceptions import NotAuthorizedException
 from litestar.params import PathParameter, QueryParameter
 
-from programmes.domain.accounts import Staff
+from programmes.domain.access import Staff
 from programmes.domain.types import MAX_ID
 from programmes.settings import Settings
 from programmes.web.guards import current_staff

@@ -9,10 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import FromPath
 from litestar.response import Template
 
-from programmes.domain import events, registrations
+from programmes.domain.enrolment import events, registrations
+from programmes.domain.enrolment.registration_mail import MailContext
+from programmes.domain.enrolment.registrations import PersonInput
 from programmes.domain.errors import DomainError
-from programmes.domain.registration_mail import MailContext
-from programmes.domain.registrations import PersonInput
 from programmes.settings import Settings
 from programmes.web.deps import PathId
 from programmes.web.errors import status_for

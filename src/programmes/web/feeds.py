@@ -47,8 +47,8 @@ from litestar.response.base import ASGIResponse
 from litestar.types import ASGIApp, Receive, Scope, Send
 
 from programmes import i18n
-from programmes.domain import feeds
 from programmes.domain.errors import N_, NotFound
+from programmes.domain.feeds import calendars
 from programmes.web.conditional import accepts_gzip, http_date, is_not_modified
 from programmes.web.events import event_page
 from programmes.web.guards import PUBLIC
@@ -116,13 +116,13 @@ def _last_modified(moment: datetime) -> bytes:
 
 Headers = tuple[tuple[bytes, bytes], ...]
 #: The header lists of each cached feed, built once: (gzip, private, filename, status).
-_prepared: weakref.WeakKeyDictionary[feeds.RenderedFeed, dict[tuple[Any, ...], Headers]] = (
+_prepared: weakref.WeakKeyDictionary[calendars.RenderedFeed, dict[tuple[Any, ...], Headers]] = (
     weakref.WeakKeyDictionary()
 )
 
 
 def _headers(
-    feed: feeds.RenderedFeed,
+    feed: calendars.RenderedFeed,
     *,
     gzip: bool,
     private: bool,
@@ -143,7 +143,7 @@ def _headers(
 
 
 def _build_headers(
-    feed: feeds.RenderedFeed,
+    feed: calendars.RenderedFeed,
     *,
     gzip: bool,
     private: bool,
@@ -176,7 +176,7 @@ def _build_headers(
 
 def feed_response(
     request: Request[Any, Any, Any],
-    feed: feeds.RenderedFeed,
+    feed: calendars.RenderedFeed,
     *,
     now: datetime,
     private: bool = False,
@@ -209,8 +209,8 @@ class _Call:
     dependency uses (tests freeze it); `?lang=` alone picks the language (no cookie: a feed
     URL must give the same bytes to everybody)."""
 
-    site: feeds.FeedSite
-    cache: feeds.FeedCache
+    site: calendars.FeedSite
+    cache: calendars.FeedCache
     now: datetime
     language: str
     query: Mapping[str, str]
@@ -250,7 +250,7 @@ async def public_feed(request: Request[Any, Any, Any]) -> ASGIResponse:
     days ahead (PROGRAMMES_FEED_DAYS_BACK/_AHEAD). Query: `kind=training|info_event`
     narrows it to one kind (anything else: 400); `lang=en` for English."""
     call = _Call.of(request)
-    feed = await feeds.get_public_feed(
+    feed = await calendars.get_public_feed(
         kind=call.query.get("kind"),
         language=call.language,
         site=call.site,
@@ -273,7 +273,7 @@ async def programme_feed(request: Request[Any, Any, Any], name: FromPath[str]) -
     missing = NotFound(N_("There is no public programme with id %(id)s."), id=name[:20])
     programme_id = _id_from(name, missing)
     call = _Call.of(request)
-    feed = await feeds.get_programme_feed(
+    feed = await calendars.get_programme_feed(
         programme_id, language=call.language, site=call.site, cache=call.cache, now=call.now
     )
     return feed_response(request, feed, now=call.now)
@@ -293,7 +293,7 @@ async def private_feed(request: Request[Any, Any, Any], name: FromPath[str]) -> 
     if match is None:
         raise NotFound(N_("There is no such calendar feed."))
     call = _Call.of(request)
-    feed = await feeds.get_private_feed(
+    feed = await calendars.get_private_feed(
         match.group(1), language=call.language, site=call.site, cache=call.cache, now=call.now
     )
     return feed_response(request, feed, now=call.now, private=True)
@@ -324,7 +324,7 @@ async def event_resource(request: Request[Any, Any, Any], name: FromPath[str]) -
     missing = NotFound(N_("There is no public event with id %(id)s."), id=name[:20])
     cohort_id = _id_from(name, missing)
     call = _Call.of(request)
-    feed = await feeds.get_run_calendar(
+    feed = await calendars.get_run_calendar(
         cohort_id, language=call.language, site=call.site, cache=call.cache, now=call.now
     )
     return feed_response(request, feed, now=call.now, filename=f"event-{cohort_id}.ics")

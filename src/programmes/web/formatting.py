@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Final
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime, format_time
 from babel.numbers import format_decimal
@@ -12,8 +11,8 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 
 from programmes import i18n
+from programmes.clock import BERLIN
 
-BERLIN: Final = ZoneInfo("Europe/Berlin")
 _DATE_TIME: Final = {"de": "EEE, d. MMM yyyy, HH:mm", "en": "EEE d MMM yyyy, HH:mm"}
 
 

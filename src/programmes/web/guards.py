@@ -14,8 +14,8 @@ from litestar.connection import ASGIConnection
 from litestar.exceptions import NotAuthorizedException, PermissionDeniedException
 from litestar.handlers.base import BaseRouteHandler
 
-from programmes.domain.accounts import Staff
-from programmes.tables.vocabulary import Role
+from programmes.domain.access import Staff
+from programmes.vocabulary import Role
 
 Guard = Callable[[ASGIConnection[Any, Any, Any, Any], BaseRouteHandler], None]
 

@@ -11,7 +11,6 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from babel.dates import format_date, format_datetime
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, pass_context, select_autoescape
@@ -21,11 +20,11 @@ from litestar.datastructures import Cookie
 from litestar.response import Template
 
 from programmes import i18n
+from programmes.clock import BERLIN
 from programmes.web.formatting import FILTERS
 from programmes.web.guards import current_staff
 
 LANGUAGE_COOKIE = "lang"
-BERLIN = ZoneInfo("Europe/Berlin")
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 
 

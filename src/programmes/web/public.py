@@ -9,7 +9,7 @@ from litestar import Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from programmes.domain import public_runs
+from programmes.domain.enrolment import public_runs
 from programmes.web.calendar_links import CalendarLinks
 from programmes.web.guards import PUBLIC
 from programmes.web.pages import page, request_language

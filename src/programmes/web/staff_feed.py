@@ -14,7 +14,7 @@ from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
-from programmes.domain import feed_tokens
+from programmes.domain.feeds import feed_tokens
 from programmes.web.calendar_links import CalendarLinks
 from programmes.web.guards import current_staff, requires_staff
 from programmes.web.pages import page, request_language

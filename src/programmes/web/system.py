@@ -5,7 +5,7 @@ from __future__ import annotations
 from litestar import Response, get
 from litestar.status_codes import HTTP_200_OK, HTTP_503_SERVICE_UNAVAILABLE
 
-from programmes.domain import health
+from programmes import health
 from programmes.web.guards import PUBLIC
 
 #: A probe neither signs in nor submits forms: no session lookup, no CSRF cookie.

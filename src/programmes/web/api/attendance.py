@@ -9,10 +9,10 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import Struct
 
-from programmes.domain import attendance
-from programmes.domain.accounts import Staff
-from programmes.domain.attendance import AttendanceSheet, MarkInput
-from programmes.tables.vocabulary import Role
+from programmes.domain.access import Staff
+from programmes.domain.attendance import recording
+from programmes.domain.attendance.recording import AttendanceSheet, MarkInput
+from programmes.vocabulary import Role
 from programmes.web.deps import PathId
 from programmes.web.guards import requires_role, requires_staff
 
@@ -34,7 +34,7 @@ class AttendanceController(Controller):
     ) -> AttendanceSheet:
         """The session's confirmed participants and their marks (partners: their KiTa's
         families only)."""
-        return await attendance.get_attendance(staff=staff, session_id=session_id, now=now)
+        return await recording.get_attendance(staff=staff, session_id=session_id, now=now)
 
     @put("/", guards=[requires_role(Role.coordinator, Role.trainer)])
     async def record(
@@ -46,6 +46,6 @@ class AttendanceController(Controller):
     ) -> AttendanceSheet:
         """Record present / excused / absent for several participants at once: all or
         nothing. Refused for cancelled sessions and before the session's day (Berlin)."""
-        return await attendance.record_attendance(
+        return await recording.record_attendance(
             staff=staff, session_id=session_id, marks=data.marks, now=now
         )

@@ -12,9 +12,9 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED
 from msgspec import Struct
 
-from programmes.domain import catalogue
-from programmes.domain.accounts import Staff
-from programmes.domain.catalogue import (
+from programmes.domain.access import Staff
+from programmes.domain.catalogue import entries
+from programmes.domain.catalogue.entries import (
     CohortInput,
     CohortView,
     KitaView,
@@ -41,7 +41,7 @@ class KitaController(Controller):
     async def list_kitas(
         self, staff: NamedDependency[Staff], include_archived: FromQuery[bool] = False
     ) -> list[KitaView]:
-        return await catalogue.list_kitas(staff=staff, include_archived=include_archived)
+        return await entries.list_kitas(staff=staff, include_archived=include_archived)
 
     @post("/", guards=[requires_coordinator], status_code=HTTP_201_CREATED)
     async def create_kita(
@@ -50,13 +50,11 @@ class KitaController(Controller):
         data: JSONBody[KitaInput],
         now: NamedDependency[datetime],
     ) -> KitaView:
-        return await catalogue.create_kita(
-            staff=staff, name=data.name, address=data.address, now=now
-        )
+        return await entries.create_kita(staff=staff, name=data.name, address=data.address, now=now)
 
     @get("/{kita_id:int}")
     async def get_kita(self, staff: NamedDependency[Staff], kita_id: PathId) -> KitaView:
-        return await catalogue.get_kita(staff=staff, kita_id=kita_id)
+        return await entries.get_kita(staff=staff, kita_id=kita_id)
 
     @put("/{kita_id:int}", guards=[requires_coordinator])
     async def update_kita(
@@ -66,7 +64,7 @@ class KitaController(Controller):
         data: JSONBody[KitaInput],
         now: NamedDependency[datetime],
     ) -> KitaView:
-        return await catalogue.update_kita(
+        return await entries.update_kita(
             staff=staff, kita_id=kita_id, name=data.name, address=data.address, now=now
         )
 
@@ -74,7 +72,7 @@ class KitaController(Controller):
     async def archive_kita(
         self, staff: NamedDependency[Staff], kita_id: PathId, now: NamedDependency[datetime]
     ) -> KitaView:
-        return await catalogue.archive_kita(staff=staff, kita_id=kita_id, now=now)
+        return await entries.archive_kita(staff=staff, kita_id=kita_id, now=now)
 
 
 class ProgrammeController(Controller):
@@ -86,7 +84,7 @@ class ProgrammeController(Controller):
     async def list_programmes(
         self, staff: NamedDependency[Staff], include_archived: FromQuery[bool] = False
     ) -> list[ProgrammeView]:
-        return await catalogue.list_programmes(staff=staff, include_archived=include_archived)
+        return await entries.list_programmes(staff=staff, include_archived=include_archived)
 
     @post("/", guards=[requires_coordinator], status_code=HTTP_201_CREATED)
     async def create_programme(
@@ -95,13 +93,13 @@ class ProgrammeController(Controller):
         data: JSONBody[ProgrammeInput],
         now: NamedDependency[datetime],
     ) -> ProgrammeView:
-        return await catalogue.create_programme(staff=staff, data=data, now=now)
+        return await entries.create_programme(staff=staff, data=data, now=now)
 
     @get("/{programme_id:int}")
     async def get_programme(
         self, staff: NamedDependency[Staff], programme_id: PathId
     ) -> ProgrammeView:
-        return await catalogue.get_programme(staff=staff, programme_id=programme_id)
+        return await entries.get_programme(staff=staff, programme_id=programme_id)
 
     @put("/{programme_id:int}", guards=[requires_coordinator])
     async def update_programme(
@@ -111,7 +109,7 @@ class ProgrammeController(Controller):
         data: JSONBody[ProgrammeInput],
         now: NamedDependency[datetime],
     ) -> ProgrammeView:
-        return await catalogue.update_programme(
+        return await entries.update_programme(
             staff=staff, programme_id=programme_id, data=data, now=now
         )
 
@@ -124,7 +122,7 @@ class ProgrammeController(Controller):
         now: NamedDependency[datetime],
     ) -> ProgrammeView:
         """Publish, unpublish or archive."""
-        return await catalogue.change_programme_status(
+        return await entries.change_programme_status(
             staff=staff, programme_id=programme_id, action=action, now=now
         )
 
@@ -142,7 +140,7 @@ class CohortController(Controller):
         kita_id: FromQuery[int | None] = None,
         include_archived: FromQuery[bool] = False,
     ) -> list[CohortView]:
-        return await catalogue.list_cohorts(
+        return await entries.list_cohorts(
             staff=staff,
             programme_id=programme_id,
             kita_id=kita_id,
@@ -156,11 +154,11 @@ class CohortController(Controller):
         data: JSONBody[CohortInput],
         now: NamedDependency[datetime],
     ) -> CohortView:
-        return await catalogue.create_cohort(staff=staff, data=data, now=now)
+        return await entries.create_cohort(staff=staff, data=data, now=now)
 
     @get("/{cohort_id:int}")
     async def get_cohort(self, staff: NamedDependency[Staff], cohort_id: PathId) -> CohortView:
-        return await catalogue.get_cohort(staff=staff, cohort_id=cohort_id)
+        return await entries.get_cohort(staff=staff, cohort_id=cohort_id)
 
     @put("/{cohort_id:int}", guards=[requires_coordinator])
     async def update_cohort(
@@ -170,7 +168,7 @@ class CohortController(Controller):
         data: JSONBody[CohortInput],
         now: NamedDependency[datetime],
     ) -> CohortView:
-        return await catalogue.update_cohort(staff=staff, cohort_id=cohort_id, data=data, now=now)
+        return await entries.update_cohort(staff=staff, cohort_id=cohort_id, data=data, now=now)
 
     @post("/{cohort_id:int}/{action:str}", guards=[requires_coordinator], status_code=200)
     async def change_status(
@@ -181,6 +179,6 @@ class CohortController(Controller):
         now: NamedDependency[datetime],
     ) -> CohortView:
         """Publish, unpublish or archive."""
-        return await catalogue.change_cohort_status(
+        return await entries.change_cohort_status(
             staff=staff, cohort_id=cohort_id, action=action, now=now
         )

@@ -12,9 +12,9 @@ from litestar.params import FromQuery, JSONBody
 from litestar.status_codes import HTTP_201_CREATED, HTTP_204_NO_CONTENT
 from msgspec import Struct
 
-from programmes.domain import closures
-from programmes.domain.accounts import Staff
-from programmes.domain.closures import ClosureView, ImportResult
+from programmes.domain.access import Staff
+from programmes.domain.planning import closures
+from programmes.domain.planning.closures import ClosureView, ImportResult
 from programmes.web.deps import PathId, allow_private_calendar_hosts
 from programmes.web.guards import requires_coordinator, requires_staff
 

@@ -12,21 +12,21 @@ from litestar.params import JSONBody
 from litestar.status_codes import HTTP_200_OK, HTTP_201_CREATED
 from msgspec import Struct
 
-from programmes.domain import events, families, registrations
-from programmes.domain.accounts import Staff
-from programmes.domain.errors import N_, InvalidInput
-from programmes.domain.events import EventView
-from programmes.domain.families import FamilyInput, FamilyView
-from programmes.domain.registration_mail import MailContext
-from programmes.domain.registrations import (
+from programmes.domain.access import Staff
+from programmes.domain.enrolment import events, families, registrations
+from programmes.domain.enrolment.events import EventView
+from programmes.domain.enrolment.families import FamilyInput, FamilyView
+from programmes.domain.enrolment.registration_mail import MailContext
+from programmes.domain.enrolment.registrations import (
     CancelView,
     CapacityChange,
     Outcome,
     PersonInput,
     RegistrationView,
 )
+from programmes.domain.errors import N_, InvalidInput
 from programmes.settings import Settings
-from programmes.tables.vocabulary import ConsentMethod, Role
+from programmes.vocabulary import ConsentMethod, Role
 from programmes.web.deps import PathId
 from programmes.web.guards import PUBLIC, requires_coordinator, requires_role
 from programmes.web.registration_limit import check_registration_limit

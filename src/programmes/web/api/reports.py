@@ -10,10 +10,10 @@ from litestar import Controller, get
 from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 
-from programmes.domain import reports
-from programmes.domain.accounts import Staff
-from programmes.domain.reports import Report
-from programmes.tables.vocabulary import Role
+from programmes.domain.access import Staff
+from programmes.domain.reporting import reports
+from programmes.domain.reporting.reports import Report
+from programmes.vocabulary import Role
 from programmes.web.guards import requires_role
 
 #: The report's query parameters; `from` and `to` are ISO dates (default: this year).

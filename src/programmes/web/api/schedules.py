@@ -9,12 +9,12 @@ from litestar.di import NamedDependency
 from litestar.params import JSONBody
 from msgspec import Struct
 
-from programmes.domain import schedules, sessions
-from programmes.domain.accounts import Staff
-from programmes.domain.schedules import RuleInput, SchedulePlan
-from programmes.domain.sessions import SessionView
+from programmes.domain.access import Staff
+from programmes.domain.planning import schedules, sessions
+from programmes.domain.planning.schedules import RuleInput, SchedulePlan
+from programmes.domain.planning.sessions import SessionView
 from programmes.domain.types import Id
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 from programmes.web.deps import PathId
 from programmes.web.guards import requires_coordinator, requires_role, requires_staff
 

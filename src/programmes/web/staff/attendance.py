@@ -12,10 +12,10 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from programmes.domain import attendance
-from programmes.domain.accounts import Staff
-from programmes.domain.attendance import MarkInput
-from programmes.tables.vocabulary import AttendanceMark, Role
+from programmes.domain.access import Staff
+from programmes.domain.attendance import recording
+from programmes.domain.attendance.recording import MarkInput
+from programmes.vocabulary import AttendanceMark, Role
 from programmes.web.deps import PathId
 from programmes.web.forms import Form, required_int, submit, text
 from programmes.web.guards import requires_role, requires_staff
@@ -54,7 +54,7 @@ class AttendancePages(Controller):
         session_id: PathId,
         now: NamedDependency[datetime],
     ) -> Template:
-        sheet = await attendance.get_attendance(staff=staff, session_id=session_id, now=now)
+        sheet = await recording.get_attendance(staff=staff, session_id=session_id, now=now)
         return page(
             request,
             "staff/attendance.html",
@@ -70,10 +70,10 @@ class AttendancePages(Controller):
         session_id: PathId,
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        sheet = await attendance.get_attendance(staff=staff, session_id=session_id, now=now)
+        sheet = await recording.get_attendance(staff=staff, session_id=session_id, now=now)
 
         async def action(form: Form) -> str:
-            await attendance.record_attendance(
+            await recording.record_attendance(
                 staff=staff, session_id=session_id, marks=marks_from_form(form), now=now
             )
             return f"/staff/sessions/{session_id}/attendance?saved=1"

@@ -10,11 +10,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from programmes.domain import catalogue, sessions
-from programmes.domain.accounts import Staff
-from programmes.domain.catalogue import CohortInput, ProgrammeInput
+from programmes.domain.access import Staff
+from programmes.domain.catalogue import entries
+from programmes.domain.catalogue.entries import CohortInput, ProgrammeInput
 from programmes.domain.errors import N_
-from programmes.domain.recurrence import to_berlin
+from programmes.domain.planning import sessions
+from programmes.domain.planning.recurrence import to_berlin
 from programmes.web.deps import PathId, QueryId
 from programmes.web.forms import (
     Form,
@@ -52,7 +53,7 @@ class KitaPages(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], staff: NamedDependency[Staff]
     ) -> Template:
-        return page(request, "staff/kitas.html", kitas=await catalogue.list_kitas(staff=staff))
+        return page(request, "staff/kitas.html", kitas=await entries.list_kitas(staff=staff))
 
     @post("/", guards=[requires_coordinator])
     async def create(
@@ -62,13 +63,13 @@ class KitaPages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         async def action(form: Form) -> str:
-            kita = await catalogue.create_kita(
+            kita = await entries.create_kita(
                 staff=staff, name=text(form, "name"), address=text(form, "address"), now=now
             )
             return f"/staff/kitas/{kita.id}"
 
         return await submit(
-            request, "staff/kitas.html", action, kitas=await catalogue.list_kitas(staff=staff)
+            request, "staff/kitas.html", action, kitas=await entries.list_kitas(staff=staff)
         )
 
     @get("/{kita_id:int}")
@@ -86,7 +87,7 @@ class KitaPages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         async def action(form: Form) -> str:
-            await catalogue.update_kita(
+            await entries.update_kita(
                 staff=staff,
                 kita_id=kita_id,
                 name=text(form, "name"),
@@ -108,7 +109,7 @@ class KitaPages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         async def action(form: Form) -> str:
-            await catalogue.archive_kita(staff=staff, kita_id=kita_id, now=now)
+            await entries.archive_kita(staff=staff, kita_id=kita_id, now=now)
             return "/staff/kitas"
 
         return await submit(
@@ -118,8 +119,8 @@ class KitaPages(Controller):
 
 async def _kita_context(staff: Staff, kita_id: int) -> dict[str, Any]:
     return {
-        "kita": await catalogue.get_kita(staff=staff, kita_id=kita_id),
-        "cohorts": await catalogue.list_cohorts(staff=staff, kita_id=kita_id),
+        "kita": await entries.get_kita(staff=staff, kita_id=kita_id),
+        "cohorts": await entries.list_cohorts(staff=staff, kita_id=kita_id),
     }
 
 
@@ -152,7 +153,7 @@ class ProgrammePages(Controller):
         return page(
             request,
             "staff/programmes.html",
-            programmes=await catalogue.list_programmes(staff=staff),
+            programmes=await entries.list_programmes(staff=staff),
         )
 
     @post("/", guards=[requires_coordinator])
@@ -163,7 +164,7 @@ class ProgrammePages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         async def action(form: Form) -> str:
-            programme = await catalogue.create_programme(
+            programme = await entries.create_programme(
                 staff=staff, data=_programme_input(form), now=now
             )
             return f"/staff/programmes/{programme.id}"
@@ -172,7 +173,7 @@ class ProgrammePages(Controller):
             request,
             "staff/programmes.html",
             action,
-            programmes=await catalogue.list_programmes(staff=staff),
+            programmes=await entries.list_programmes(staff=staff),
         )
 
     @get("/{programme_id:int}")
@@ -192,7 +193,7 @@ class ProgrammePages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         async def action(form: Form) -> str:
-            await catalogue.update_programme(
+            await entries.update_programme(
                 staff=staff, programme_id=programme_id, data=_programme_input(form), now=now
             )
             return f"/staff/programmes/{programme_id}"
@@ -210,7 +211,7 @@ class ProgrammePages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         async def action(form: Form) -> str:
-            await catalogue.change_programme_status(
+            await entries.change_programme_status(
                 staff=staff, programme_id=programme_id, action=text(form, "action"), now=now
             )
             return f"/staff/programmes/{programme_id}"
@@ -222,8 +223,8 @@ class ProgrammePages(Controller):
 
 async def _programme_context(staff: Staff, programme_id: int) -> dict[str, Any]:
     return {
-        "programme": await catalogue.get_programme(staff=staff, programme_id=programme_id),
-        "cohorts": await catalogue.list_cohorts(staff=staff, programme_id=programme_id),
+        "programme": await entries.get_programme(staff=staff, programme_id=programme_id),
+        "cohorts": await entries.list_cohorts(staff=staff, programme_id=programme_id),
     }
 
 
@@ -254,9 +255,7 @@ class CohortPages(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], staff: NamedDependency[Staff]
     ) -> Template:
-        return page(
-            request, "staff/cohorts.html", cohorts=await catalogue.list_cohorts(staff=staff)
-        )
+        return page(request, "staff/cohorts.html", cohorts=await entries.list_cohorts(staff=staff))
 
     @get("/new", guards=[requires_coordinator])
     async def new(
@@ -275,7 +274,7 @@ class CohortPages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         async def action(form: Form) -> str:
-            cohort = await catalogue.create_cohort(
+            cohort = await entries.create_cohort(
                 staff=staff, data=_cohort_input(form, programme_id), now=now
             )
             return f"/staff/cohorts/{cohort.id}"
@@ -297,7 +296,7 @@ class CohortPages(Controller):
     async def edit(
         self, request: Request[Any, Any, Any], staff: NamedDependency[Staff], cohort_id: PathId
     ) -> Template:
-        cohort = await catalogue.get_cohort(staff=staff, cohort_id=cohort_id)
+        cohort = await entries.get_cohort(staff=staff, cohort_id=cohort_id)
         return page(
             request,
             "staff/cohort_form.html",
@@ -313,10 +312,10 @@ class CohortPages(Controller):
         cohort_id: PathId,
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        cohort = await catalogue.get_cohort(staff=staff, cohort_id=cohort_id)
+        cohort = await entries.get_cohort(staff=staff, cohort_id=cohort_id)
 
         async def action(form: Form) -> str:
-            await catalogue.update_cohort(
+            await entries.update_cohort(
                 staff=staff,
                 cohort_id=cohort_id,
                 data=_cohort_input(form, cohort.programme_id),
@@ -341,7 +340,7 @@ class CohortPages(Controller):
         now: NamedDependency[datetime],
     ) -> Response[Any]:
         async def action(form: Form) -> str:
-            await catalogue.change_cohort_status(
+            await entries.change_cohort_status(
                 staff=staff, cohort_id=cohort_id, action=text(form, "action"), now=now
             )
             return f"/staff/cohorts/{cohort_id}"
@@ -353,15 +352,15 @@ class CohortPages(Controller):
 
 async def _cohort_form_context(staff: Staff, programme_id: int) -> dict[str, Any]:
     return {
-        "programme": await catalogue.get_programme(staff=staff, programme_id=programme_id),
-        "kitas": await catalogue.list_kitas(staff=staff),
-        "trainers": await catalogue.list_trainers(staff=staff),
+        "programme": await entries.get_programme(staff=staff, programme_id=programme_id),
+        "kitas": await entries.list_kitas(staff=staff),
+        "trainers": await entries.list_trainers(staff=staff),
         "cohort": None,
     }
 
 
 async def _cohort_context(staff: Staff, cohort_id: int) -> dict[str, Any]:
-    cohort = await catalogue.get_cohort(staff=staff, cohort_id=cohort_id)
+    cohort = await entries.get_cohort(staff=staff, cohort_id=cohort_id)
     return {
         "cohort": cohort,
         "sessions": await sessions.list_sessions(staff=staff, cohort_id=cohort_id),

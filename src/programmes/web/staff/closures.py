@@ -17,11 +17,11 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from programmes.domain import closures
-from programmes.domain.accounts import Staff
-from programmes.domain.closures import ImportResult
+from programmes.clock import BERLIN
+from programmes.domain.access import Staff
 from programmes.domain.errors import Conflict, DomainError, InvalidInput, Unavailable
-from programmes.domain.recurrence import BERLIN
+from programmes.domain.planning import closures
+from programmes.domain.planning.closures import ImportResult
 from programmes.web.deps import PathId, allow_private_calendar_hosts
 from programmes.web.errors import status_for
 from programmes.web.guards import requires_coordinator, requires_staff

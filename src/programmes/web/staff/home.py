@@ -9,8 +9,8 @@ from litestar import Controller, Request, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from programmes.domain.accounts import Staff
-from programmes.domain.trainer_day import trainer_day
+from programmes.domain.access import Staff
+from programmes.domain.attendance.trainer_day import trainer_day
 from programmes.web.guards import requires_staff
 from programmes.web.pages import page
 

@@ -10,8 +10,8 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 
-from programmes.domain import attendance_list, certificates
-from programmes.domain.accounts import Staff
+from programmes.domain.access import Staff
+from programmes.domain.reporting import attendance_list, certificates
 from programmes.settings import Settings
 from programmes.web.deps import PathId
 from programmes.web.guards import requires_coordinator, requires_staff

@@ -11,14 +11,15 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from programmes.domain import catalogue, families, registrations
-from programmes.domain.accounts import Staff
+from programmes.domain.access import Staff
+from programmes.domain.catalogue import entries
+from programmes.domain.enrolment import families, registrations
+from programmes.domain.enrolment.families import ChildInput, FamilyInput, GuardianInput
+from programmes.domain.enrolment.registration_mail import MailContext
+from programmes.domain.enrolment.registrations import CapacityChange, PersonInput
 from programmes.domain.errors import N_, InvalidInput
-from programmes.domain.families import ChildInput, FamilyInput, GuardianInput
-from programmes.domain.registration_mail import MailContext
-from programmes.domain.registrations import CapacityChange, PersonInput
 from programmes.settings import Settings
-from programmes.tables.vocabulary import ConsentMethod, Role
+from programmes.vocabulary import ConsentMethod, Role
 from programmes.web.deps import PathId
 from programmes.web.forms import (
     Form,
@@ -159,7 +160,7 @@ def _method(value: str) -> ConsentMethod:
 
 async def _context(staff: Staff, cohort_id: int) -> dict[str, Any]:
     return {
-        "cohort": await catalogue.get_cohort(staff=staff, cohort_id=cohort_id),
+        "cohort": await entries.get_cohort(staff=staff, cohort_id=cohort_id),
         "registrations": await registrations.list_registrations(staff=staff, cohort_id=cohort_id),
     }
 
@@ -273,7 +274,7 @@ class FamilyPages(Controller):
 
 async def _family_list_context(staff: Staff, cohort_id: int) -> dict[str, Any]:
     return {
-        "cohort": await catalogue.get_cohort(staff=staff, cohort_id=cohort_id),
+        "cohort": await entries.get_cohort(staff=staff, cohort_id=cohort_id),
         "families": await families.list_families(staff=staff, cohort_id=cohort_id),
         "form_key": secrets.token_urlsafe(16),
         "guardian_slots": range(GUARDIAN_SLOTS),
@@ -289,7 +290,7 @@ async def _family_context(staff: Staff, family_id: int) -> dict[str, Any]:
     assert family.cohort_id is not None
     return {
         "family": family,
-        "cohort": await catalogue.get_cohort(staff=staff, cohort_id=family.cohort_id),
+        "cohort": await entries.get_cohort(staff=staff, cohort_id=family.cohort_id),
         "guardian_slots": range(max(GUARDIAN_SLOTS, len(family.guardians))),
         "child_slots": range(max(CHILD_SLOTS, len(family.children))),
         "form_key": "",

@@ -9,13 +9,24 @@ from litestar import Controller, Request, Response, get
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from programmes.domain import catalogue, reports
-from programmes.domain.accounts import Staff
-from programmes.domain.report_sheet import COHORT_FIGURES, TOTAL_FIGURES, percent, report_rows
-from programmes.domain.reports import NO_FACILITATOR, NO_LANGUAGE, Report
-from programmes.domain.spreadsheets import CSV_MEDIA_TYPE, XLSX_MEDIA_TYPE, to_csv, to_xlsx
+from programmes.domain.access import Staff
+from programmes.domain.catalogue import entries
+from programmes.domain.reporting import reports
+from programmes.domain.reporting.report_sheet import (
+    COHORT_FIGURES,
+    TOTAL_FIGURES,
+    percent,
+    report_rows,
+)
+from programmes.domain.reporting.reports import NO_FACILITATOR, NO_LANGUAGE, Report
+from programmes.domain.reporting.spreadsheets import (
+    CSV_MEDIA_TYPE,
+    XLSX_MEDIA_TYPE,
+    to_csv,
+    to_xlsx,
+)
 from programmes.i18n import gettext
-from programmes.tables.vocabulary import Role
+from programmes.vocabulary import Role
 from programmes.web.api.reports import DateFrom, DateTo, FilterId
 from programmes.web.guards import requires_role
 from programmes.web.pages import page, request_language
@@ -48,13 +59,13 @@ class ReportPages(Controller):
             percent=percent,
             placeholders=(NO_LANGUAGE, NO_FACILITATOR),
             query=request.url.query,
-            programmes=await catalogue.list_programmes(staff=staff, include_archived=True)
+            programmes=await entries.list_programmes(staff=staff, include_archived=True)
             if staff.role is Role.coordinator
             else [],
-            kitas=await catalogue.list_kitas(staff=staff, include_archived=True)
+            kitas=await entries.list_kitas(staff=staff, include_archived=True)
             if staff.role is Role.coordinator
             else [],
-            cohorts=await catalogue.list_cohorts(staff=staff, include_archived=True),
+            cohorts=await entries.list_cohorts(staff=staff, include_archived=True),
         )
 
     @get("/report.csv")

@@ -9,11 +9,12 @@ from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Template
 
-from programmes.domain import catalogue, schedules, sessions
-from programmes.domain.accounts import Staff
+from programmes.domain.access import Staff
+from programmes.domain.catalogue import entries
 from programmes.domain.errors import DomainError
-from programmes.domain.schedules import RuleInput
-from programmes.tables.vocabulary import Role
+from programmes.domain.planning import schedules, sessions
+from programmes.domain.planning.schedules import RuleInput
+from programmes.vocabulary import Role
 from programmes.web.deps import PathId
 from programmes.web.errors import status_for
 from programmes.web.forms import (
@@ -60,7 +61,7 @@ class SchedulePages(Controller):
         """ "Preview" shows what would happen; "Save" stores it. Errors show the form again."""
         form = await read_form(request)
         context: dict[str, Any] = {
-            "cohort": await catalogue.get_cohort(staff=staff, cohort_id=cohort_id),
+            "cohort": await entries.get_cohort(staff=staff, cohort_id=cohort_id),
             "weekday_names": WEEKDAYS,
             "form": form,
         }
@@ -192,11 +193,11 @@ class SessionPages(Controller):
 
 async def _context(staff: Staff, session_id: int) -> dict[str, Any]:
     session = await sessions.get_session(staff=staff, session_id=session_id)
-    cohort = await catalogue.get_cohort(staff=staff, cohort_id=session.cohort_id)
-    programme = await catalogue.get_programme(staff=staff, programme_id=cohort.programme_id)
+    cohort = await entries.get_cohort(staff=staff, cohort_id=session.cohort_id)
+    programme = await entries.get_programme(staff=staff, programme_id=cohort.programme_id)
     return {
         "session": session,
         "cohort": cohort,
         "themes": programme.themes,
-        "trainers": await catalogue.list_trainers(staff=staff) if staff.is_coordinator else [],
+        "trainers": await entries.list_trainers(staff=staff) if staff.is_coordinator else [],
     }

@@ -12,7 +12,7 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from programmes.domain import accounts
+from programmes.domain.accounts import staff_accounts
 from programmes.domain.errors import AuthenticationFailed, TooManyRequests
 from programmes.web.auth import SESSION_COOKIE, session_cookie
 from programmes.web.guards import PUBLIC, requires_staff
@@ -52,7 +52,7 @@ class StaffAuthController(Controller):
     ) -> Redirect | Template:
         address = request.client.host if request.client else "unknown"
         try:
-            signed_in = await accounts.sign_in(
+            signed_in = await staff_accounts.sign_in(
                 email=data.email, password=data.password, address=address, now=now
             )
         except (AuthenticationFailed, TooManyRequests) as exc:
@@ -67,7 +67,7 @@ class StaffAuthController(Controller):
             )
         previous = session_cookie(request.scope)
         if previous:  # session fixation: a pre-existing id never survives a sign-in
-            await accounts.sign_out(previous)
+            await staff_accounts.sign_out(previous)
         settings = request.app.state.settings
         return Redirect(
             safe_next(data.next),
@@ -88,7 +88,7 @@ class StaffAuthController(Controller):
     async def logout(self, request: Request[Any, Any, Any]) -> Redirect:
         token = session_cookie(request.scope)
         if token:
-            await accounts.sign_out(token)
+            await staff_accounts.sign_out(token)
         return Redirect(
             "/staff/login",
             status_code=303,

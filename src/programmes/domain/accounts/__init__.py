@@ -1,0 +1,1 @@
+"""Staff accounts: creating them, signing in and out, API tokens."""

@@ -1,0 +1,1 @@
+"""Attendance: marks per session and participant, and the trainer's day."""

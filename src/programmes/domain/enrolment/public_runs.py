@@ -1,0 +1,123 @@
+"""The public listing: upcoming runs of public trainings and info events.
+
+One query (sessions joined with run and programme), grouped here by run. Only what the
+public may see: titles, dates, places, the run's language; no person and no count.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from programmes.domain.feeds.content import programme_title
+from programmes.domain.feeds.scopes import PUBLIC_KINDS
+from programmes.tables import Session
+from programmes.vocabulary import PublicationStatus, SessionStatus
+
+#: Runs and programmes in these states are listed (archived and draft ones are not).
+LISTED_STATUSES = [PublicationStatus.published.value, PublicationStatus.cancelled.value]
+MAX_SESSIONS = 5000
+
+_COHORT: Any = Session.cohort
+_PROGRAMME: Any = Session.cohort.programme
+
+
+@dataclass(frozen=True)
+class RunDate:
+    starts_at: datetime
+    ends_at: datetime
+    cancelled: bool
+
+
+@dataclass
+class UpcomingRun:
+    cohort_id: int
+    programme_id: int
+    kind: str
+    title: str
+    run_title: str
+    location: str
+    language: str
+    cancelled: bool
+    dates: list[RunDate] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ListedProgramme:
+    programme_id: int
+    kind: str
+    title: str
+
+
+async def list_upcoming_runs(
+    *, language: str, now: datetime, limit: int = 200
+) -> list[UpcomingRun]:
+    """Runs with a date that has not ended yet, soonest first; their dates from now on."""
+    rows = (
+        await Session.select(
+            Session.starts_at,
+            Session.ends_at,
+            Session.status,
+            Session.location,
+            _COHORT.id.as_alias("cohort_id"),
+            _COHORT.title.as_alias("cohort_title"),
+            _COHORT.location.as_alias("cohort_location"),
+            _COHORT.language.as_alias("cohort_language"),
+            _COHORT.status.as_alias("cohort_status"),
+            _PROGRAMME.id.as_alias("programme_id"),
+            _PROGRAMME.kind.as_alias("programme_kind"),
+            _PROGRAMME.title.as_alias("programme_title"),
+            _PROGRAMME.title_en.as_alias("programme_title_en"),
+            _PROGRAMME.status.as_alias("programme_status"),
+        )
+        .where(
+            (Session.ends_at > now)
+            & _PROGRAMME.kind.is_in(list(PUBLIC_KINDS))
+            & (_PROGRAMME.is_public == True)  # noqa: E712
+            & _PROGRAMME.status.is_in(LISTED_STATUSES)
+            & _COHORT.status.is_in(LISTED_STATUSES)
+        )
+        .order_by(Session.starts_at, Session.id)
+        .limit(MAX_SESSIONS)
+    )
+    runs: dict[int, UpcomingRun] = {}
+    for row in rows:
+        cohort_id = int(row["cohort_id"])
+        run = runs.get(cohort_id)
+        if run is None:
+            if len(runs) >= limit:
+                continue
+            run_cancelled = PublicationStatus.cancelled.value in (
+                row["cohort_status"],
+                row["programme_status"],
+            )
+            run = runs[cohort_id] = UpcomingRun(
+                cohort_id=cohort_id,
+                programme_id=int(row["programme_id"]),
+                kind=str(row["programme_kind"]),
+                title=programme_title(row, language),
+                run_title=str(row["cohort_title"] or ""),
+                location=str(row["cohort_location"] or ""),
+                language=str(row["cohort_language"] or ""),
+                cancelled=run_cancelled,
+            )
+        run.dates.append(
+            RunDate(
+                starts_at=row["starts_at"],
+                ends_at=row["ends_at"],
+                cancelled=run.cancelled or row["status"] == SessionStatus.cancelled.value,
+            )
+        )
+    return list(runs.values())
+
+
+def listed_programmes(runs: list[UpcomingRun]) -> list[ListedProgramme]:
+    """The programmes of the listed runs, in order of their first run, each once."""
+    seen: dict[int, ListedProgramme] = {}
+    for run in runs:
+        seen.setdefault(
+            run.programme_id,
+            ListedProgramme(programme_id=run.programme_id, kind=run.kind, title=run.title),
+        )
+    return list(seen.values())

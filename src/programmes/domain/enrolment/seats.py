@@ -1,0 +1,149 @@
+"""Giving and freeing seats: the one place where overbooking could happen, so it cannot.
+
+Rules (see RELIABILITY.md, "Seats under concurrency"):
+
+* A seat is taken with one conditional UPDATE on the cohort row,
+  `seats_taken = seats_taken + n WHERE capacity IS NULL OR seats_taken + n <= capacity`:
+  one row updated means confirmed, none means the waiting list. The CHECK constraint
+  `seats_taken <= capacity` backs it: even a bug cannot store an overbooking.
+* A waiting position comes from `waiting_counter + 1` on the same row, which locks it (on
+  PostgreSQL until commit; SQLite write transactions are IMMEDIATE and serialised anyway).
+  Under that lock the fit is checked once more, so a seat freed a moment earlier by a
+  cancellation in another worker is never left empty while someone waits.
+* The waiting list is **first group that fits, in order of arrival**: whenever seats free up
+  (cancellation, higher capacity), the list is walked by position and every group that fits
+  in the free seats is confirmed, whole. A larger group that does not fit keeps its place at
+  the front and gets seats as soon as enough are free at once; it is never split. Because
+  this runs in the same transaction as every change that frees seats, no waiting group ever
+  fits into free seats, so a newcomer is confirmed exactly when they fit.
+
+All functions here run inside the caller's `write_transaction()`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from programmes.db import fetch
+from programmes.tables import Cohort, Registration
+from programmes.vocabulary import RegistrationStatus
+
+
+@dataclass(frozen=True)
+class Placement:
+    status: RegistrationStatus
+    waiting_position: int | None
+
+
+async def place(cohort_id: int, seats: int) -> Placement:
+    """Confirm `seats` if they fit, else hand out the next waiting position."""
+    taken = await fetch(
+        "UPDATE cohort SET seats_taken = seats_taken + {} "
+        "WHERE id = {} AND (capacity IS NULL OR seats_taken + {} <= capacity) RETURNING id",
+        seats,
+        cohort_id,
+        seats,
+    )
+    if taken:
+        return Placement(RegistrationStatus.confirmed, None)
+    rows = await fetch(
+        "UPDATE cohort SET waiting_counter = waiting_counter + 1 WHERE id = {} "
+        "RETURNING waiting_counter, seats_taken, capacity",
+        cohort_id,
+    )
+    row = rows[0]
+    if row["capacity"] is None or row["seats_taken"] + seats <= row["capacity"]:
+        # seats were freed between the two statements (another worker's cancellation)
+        await fetch(
+            "UPDATE cohort SET seats_taken = seats_taken + {} WHERE id = {}", seats, cohort_id
+        )
+        return Placement(RegistrationStatus.confirmed, None)
+    return Placement(RegistrationStatus.waiting, int(row["waiting_counter"]))
+
+
+async def place_unsafely(cohort_id: int, seats: int) -> Placement:
+    """The naive read-then-write, for the test harness's control run only: it must
+    overbook under concurrency, or the concurrency tests would prove nothing."""
+    row = (
+        await Cohort.select(Cohort.seats_taken, Cohort.capacity, Cohort.waiting_counter)
+        .where(Cohort.id == cohort_id)
+        .first()
+    )
+    assert row is not None
+    await asyncio.sleep(0.005)  # widen the race window a little, as real latency would
+    if row["capacity"] is None or row["seats_taken"] + seats <= row["capacity"]:
+        await Cohort.update({Cohort.seats_taken: row["seats_taken"] + seats}).where(
+            Cohort.id == cohort_id
+        )
+        return Placement(RegistrationStatus.confirmed, None)
+    position = row["waiting_counter"] + 1
+    await Cohort.update({Cohort.waiting_counter: position}).where(Cohort.id == cohort_id)
+    return Placement(RegistrationStatus.waiting, position)
+
+
+async def lock_cohort(cohort_id: int) -> dict[str, Any]:
+    """Take the cohort row's write lock (PostgreSQL) and read its seat counts."""
+    rows = await (
+        Cohort.update({Cohort.waiting_counter: Cohort.waiting_counter})
+        .where(Cohort.id == cohort_id)
+        .returning(Cohort.seats_taken, Cohort.capacity, Cohort.waiting_counter)
+    )
+    row: dict[str, Any] = rows[0]
+    return row
+
+
+async def release(cohort_id: int, seats: int) -> None:
+    await Cohort.update({Cohort.seats_taken: Cohort.seats_taken - seats}).where(
+        Cohort.id == cohort_id
+    )
+
+
+async def promote(
+    cohort_id: int, *, now: datetime, exclude: frozenset[int] = frozenset()
+) -> list[int]:
+    """Confirm every waiting group that fits, in order; returns their registration ids."""
+    cohort = await lock_cohort(cohort_id)
+    free = None if cohort["capacity"] is None else cohort["capacity"] - cohort["seats_taken"]
+    waiting = (
+        await Registration.select(Registration.id, Registration.seats)
+        .where(
+            (Registration.cohort == cohort_id)
+            & (Registration.status == RegistrationStatus.waiting.value)
+        )
+        .order_by(Registration.waiting_position)
+    )
+    promoted: list[int] = []
+    seats = 0
+    for entry in waiting:
+        if entry["id"] in exclude:
+            continue
+        if free is not None and entry["seats"] > free - seats:
+            continue
+        promoted.append(entry["id"])
+        seats += entry["seats"]
+    if promoted:
+        await Cohort.update({Cohort.seats_taken: Cohort.seats_taken + seats}).where(
+            Cohort.id == cohort_id
+        )
+        await Registration.update(
+            {
+                Registration.status: RegistrationStatus.confirmed.value,
+                Registration.waiting_position: None,
+                Registration.updated_at: now,
+            }
+        ).where(Registration.id.is_in(promoted))
+    return promoted
+
+
+async def waiting_rank(cohort_id: int, waiting_position: int) -> int:
+    """A waiting registration's place as people read it: 1 for the first in line."""
+    rows = await fetch(
+        "SELECT COUNT(*) AS n FROM registration WHERE cohort = {} AND status = 'waiting' "
+        "AND waiting_position <= {}",
+        cohort_id,
+        waiting_position,
+    )
+    return int(rows[0]["n"])

@@ -1,0 +1,336 @@
+"""Calendar feeds: the use cases behind /feeds/… and /events/{id}.ics.
+
+Every call costs one fingerprint query (`feed_scopes`); when the cached feed is current it is
+returned as it is, otherwise it is rebuilt from a constant number of queries, re-rendering
+only the entries that changed (`feed_cache`). Same data, same bytes, in every process.
+
+Unknown, internal and unpublished programmes and runs, and unknown, rotated or revoked
+tokens, all raise the same `NotFound`, so a feed URL never tells whether something exists.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+import anyio.to_thread
+from piccolo.query.functions.aggregate import Count, Max, Sum
+
+from programmes.clock import as_utc
+from programmes.domain.errors import N_, InvalidParameter, NotFound
+from programmes.domain.feeds.cache import FeedCache, RenderedFeed
+from programmes.domain.feeds.content import (
+    RunCounts,
+    Viewer,
+    Wording,
+    calendar_name,
+    kind_label,
+    programme_title,
+)
+from programmes.domain.feeds.feed_tokens import feed_token_hash
+from programmes.domain.feeds.scopes import (
+    PUBLIC_KINDS,
+    FeedScope,
+    Fingerprint,
+    PrivateScope,
+    ProgrammeScope,
+    PublicScope,
+    RunScope,
+    feed_window,
+)
+from programmes.i18n import gettext
+from programmes.settings import Settings
+from programmes.tables import Registration
+from programmes.vocabulary import RegistrationStatus
+
+__all__ = [
+    "FeedCache",
+    "FeedSite",
+    "RenderedFeed",
+    "get_private_feed",
+    "get_programme_feed",
+    "get_public_feed",
+    "get_run_calendar",
+    "render_run_calendar",
+]
+
+Loaded = tuple[Sequence[Mapping[str, Any]], str, Wording]
+
+
+@dataclass(frozen=True)
+class FeedSite:
+    """The settings feeds depend on."""
+
+    base_url: str
+    host: str
+    organisation: str
+    days_back: int
+    days_ahead: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> FeedSite:
+        return cls(
+            base_url=settings.base_url,
+            host=settings.host,
+            organisation=settings.organisation_name,
+            days_back=settings.feed_days_back,
+            days_ahead=settings.feed_days_ahead,
+        )
+
+    def window(self, now: datetime) -> Any:
+        return feed_window(now, days_back=self.days_back, days_ahead=self.days_ahead)
+
+    @property
+    def webcal_base(self) -> str:
+        return "webcal://" + urlsplit(self.base_url).netloc
+
+
+def check_kind(kind: str | None) -> str | None:
+    """None for all public kinds; a public kind; anything else is refused, naming them."""
+    if kind is None or kind == "":
+        return None
+    if kind in PUBLIC_KINDS:
+        return kind
+    raise InvalidParameter(
+        N_("Unknown kind %(kind)s: use one of %(allowed)s."),
+        field="kind",
+        kind=repr(kind[:40]),
+        allowed=", ".join(PUBLIC_KINDS),
+    )
+
+
+async def get_public_feed(
+    *, kind: str | None, language: str, site: FeedSite, cache: FeedCache, now: datetime
+) -> RenderedFeed:
+    """Every session of the public programmes' published runs in the window."""
+    kind = check_kind(kind)
+    scope = PublicScope(kind, site.window(now))
+
+    async def load() -> Loaded | None:
+        rows = await scope.rows()
+        name = calendar_name(site.organisation, kind_label(kind, language))
+        return rows, name, Wording(base_url=site.base_url, language=language)
+
+    return await _serve(scope, language, site, cache, load, now=now, missing=_no_feed)
+
+
+async def get_programme_feed(
+    programme_id: int, *, language: str, site: FeedSite, cache: FeedCache, now: datetime
+) -> RenderedFeed:
+    """One public programme's sessions in the window."""
+    scope = ProgrammeScope(programme_id, site.window(now))
+
+    async def load() -> Loaded | None:
+        titles = await scope.title_if_public()
+        if titles is None:
+            return None
+        rows = await scope.rows()
+        name = calendar_name(site.organisation, programme_title(titles, language))
+        return rows, name, Wording(base_url=site.base_url, language=language)
+
+    def missing() -> NotFound:
+        return NotFound(
+            N_("There is no public programme with id %(id)s."), field="programme", id=programme_id
+        )
+
+    return await _serve(scope, language, site, cache, load, now=now, missing=missing)
+
+
+async def get_run_calendar(
+    cohort_id: int, *, language: str, site: FeedSite, cache: FeedCache, now: datetime
+) -> RenderedFeed:
+    """Every date of one public run: the "add to calendar" file (no window)."""
+    scope = RunScope(cohort_id)
+
+    async def load() -> Loaded | None:
+        titles = await scope.title_if_public()
+        if titles is None:
+            return None
+        rows = await scope.rows()
+        name = programme_title(titles, language)
+        return rows, name, Wording(base_url=site.base_url, language=language)
+
+    def missing() -> NotFound:
+        return NotFound(N_("There is no public event with id %(id)s."), field="event", id=cohort_id)
+
+    return await _serve(scope, language, site, cache, load, now=now, missing=missing)
+
+
+async def render_run_calendar(
+    cohort_id: int,
+    *,
+    language: str,
+    site: FeedSite,
+    now: datetime,
+    cache: FeedCache | None = None,
+) -> bytes:
+    """The `.ics` bytes of one public run, as `/events/{id}.ics` serves them (for mails)."""
+    feed = await get_run_calendar(
+        cohort_id, language=language, site=site, cache=cache or FeedCache(), now=now
+    )
+    return feed.body
+
+
+async def get_private_feed(
+    token: str, *, language: str, site: FeedSite, cache: FeedCache, now: datetime
+) -> RenderedFeed:
+    """A person's own sessions; the token is checked on every request."""
+    token_hash = feed_token_hash(token)
+    if token_hash is None:
+        raise _no_feed()
+    scope = PrivateScope(token_hash, site.window(now))
+
+    async def load() -> Loaded | None:
+        assert scope.account is not None
+        rows = await scope.rows()
+        counts = await _run_counts({int(row["cohort_id"]) for row in rows})
+        name = calendar_name(site.organisation, gettext(language, N_("My dates")))
+        wording = Wording(
+            base_url=site.base_url,
+            language=language,
+            viewer=Viewer(account_id=scope.account.id),
+            counts=counts,
+        )
+        return rows, name, wording
+
+    return await _serve(scope, language, site, cache, load, now=now, missing=_no_feed)
+
+
+def _no_feed() -> NotFound:
+    return NotFound(N_("There is no such calendar feed."), field="token")
+
+
+async def _run_counts(cohort_ids: set[int]) -> dict[int, RunCounts]:
+    """Confirmed seats, confirmed and waiting registrations per run (one grouped query)."""
+    if not cohort_ids:
+        return {}
+    rows = (
+        await Registration.select(
+            Registration.cohort,
+            Registration.status,
+            Count(alias="n"),
+            Sum(Registration.seats, alias="seats"),
+            Max(Registration.updated_at, alias="updated"),
+        )
+        .where(Registration.cohort.is_in(sorted(cohort_ids)))
+        .group_by(Registration.cohort, Registration.status)
+    )
+    totals: dict[int, dict[str, Any]] = {}
+    for row in rows:
+        run = totals.setdefault(int(row["cohort"]), {"seats": 0, "n": 0, "w": 0, "at": []})
+        if row["status"] == RegistrationStatus.confirmed.value:
+            run["seats"] += int(row["seats"] or 0)
+            run["n"] += int(row["n"])
+        elif row["status"] == RegistrationStatus.waiting.value:
+            run["w"] += int(row["n"])
+        stamp = as_utc(row["updated"])
+        if stamp is not None:
+            run["at"].append(stamp)
+    return {
+        cohort: RunCounts(
+            confirmed_seats=t["seats"],
+            confirmed=t["n"],
+            waiting=t["w"],
+            updated_at=max(t["at"], default=None),
+        )
+        for cohort, t in totals.items()
+    }
+
+
+async def _serve(
+    scope: FeedScope,
+    language: str,
+    site: FeedSite,
+    cache: FeedCache,
+    load: Callable[[], Awaitable[Loaded | None]],
+    *,
+    now: datetime,
+    missing: Callable[[], NotFound],
+) -> RenderedFeed:
+    """The cached feed if the fingerprint says it is current, else a rebuild (one at a time
+    per feed; the CPU part in a worker thread). A feed found not to exist is cached as such
+    under the same fingerprint, so unknown ids cost one query too."""
+    run, fingerprint = await cache.check(
+        scope.check_key, scope.fingerprint, scope.fingerprint_inline
+    )
+    if fingerprint is None:
+        raise missing()
+    if isinstance(scope, PrivateScope):
+        scope.account = fingerprint.account
+    key = (scope.key, language)
+    feed = cache.feeds.get(key)
+    if _stale(feed, fingerprint, run, now):
+        async with cache.lock(key):
+            feed = cache.feeds.get(key)
+            if _stale(feed, fingerprint, run, now):
+                feed = await _rebuild(
+                    scope, cache, load, fingerprint, run, host=site.host, reuse=key, now=now
+                )
+                cache.feeds.put(key, feed)
+    assert feed is not None  # a missing feed is stale, and was just built
+    if feed.missing:
+        raise missing()
+    return feed
+
+
+def _stale(feed: RenderedFeed | None, fingerprint: Fingerprint, run: int, now: datetime) -> bool:
+    return feed is None or not feed.is_current(fingerprint, run) or feed.needs_recheck(now)
+
+
+async def _rebuild(
+    scope: FeedScope,
+    cache: FeedCache,
+    load: Callable[[], Awaitable[Loaded | None]],
+    fingerprint: Fingerprint,
+    run: int,
+    *,
+    host: str,
+    reuse: Hashable,
+    now: datetime,
+) -> RenderedFeed:
+    loaded = await load()
+    if loaded is None:
+        return RenderedFeed.absent(fingerprint, run, now)
+    rows, name, wording = loaded
+    build = functools.partial(
+        _build,
+        cache,
+        rows,
+        name=name,
+        wording=wording,
+        host=host,
+        run=run,
+        last_modified=scope.last_modified(fingerprint),
+        reuse=reuse,
+        read_at=now,
+    )
+    return await anyio.to_thread.run_sync(build, fingerprint)
+
+
+def _build(
+    cache: FeedCache,
+    rows: Sequence[Mapping[str, Any]],
+    fingerprint: Fingerprint,
+    *,
+    name: str,
+    wording: Wording,
+    host: str,
+    run: int,
+    last_modified: datetime | None,
+    reuse: Hashable,
+    read_at: datetime,
+) -> RenderedFeed:
+    return cache.assemble(
+        name=name,
+        rows=(rows, wording),
+        host=host,
+        fingerprint=fingerprint,
+        run=run,
+        last_modified=last_modified,
+        reuse=reuse,
+        read_at=read_at,
+    )

@@ -1,0 +1,225 @@
+"""What a calendar entry says: one session row (with its run and programme) as a `FeedEvent`.
+
+Pure functions, no database. What goes in, and what never does:
+
+* SUMMARY: the programme title (English title on English feeds when there is one), the run's
+  title when it adds something, and " – abgesagt" when the session, its run or its programme
+  is cancelled. LOCATION: the session's place, else the run's.
+* DESCRIPTION: the cancellation reason, the session's theme (Rucksack KiTa), the run's
+  language; in private feeds also the counts (confirmed seats, registrations, waiting list)
+  and whether a substitute leads the session. Never a name, an e-mail address, a phone
+  number or a session note (notes are free text and may name people).
+* LAST-MODIFIED/DTSTAMP: the newest `updated_at` of session, run and programme (and, in
+  private feeds, of the run's registrations), so a renamed run reaches every calendar.
+* SEQUENCE: the session's own; a session whose whole run or programme was cancelled shows
+  one more, so calendars apply the cancellation even if nobody touched the session.
+* URL: the public event page for public runs, the staff page of the run otherwise.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from programmes.clock import as_utc
+from programmes.domain.errors import N_
+from programmes.domain.feeds.scopes import PUBLIC_KINDS
+from programmes.i18n import gettext
+from programmes.ical import FeedEvent
+from programmes.vocabulary import ProgrammeKind, PublicationStatus, SessionStatus
+
+CATEGORY_BY_KIND: Final = {
+    ProgrammeKind.training.value: N_("Training"),
+    ProgrammeKind.info_event.value: N_("Info event"),
+    ProgrammeKind.rucksack.value: N_("Rucksack KiTa"),
+}
+CANCELLED_SUFFIX: Final = N_("cancelled")
+
+
+@dataclass(frozen=True)
+class RunCounts:
+    """Registrations of one run, for private feeds."""
+
+    confirmed_seats: int = 0
+    confirmed: int = 0
+    waiting: int = 0
+    updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who reads a private feed: their account id (to say "you substitute")."""
+
+    account_id: int
+
+
+@dataclass(frozen=True)
+class Wording:
+    """Everything besides the row that the entry depends on."""
+
+    base_url: str
+    language: str
+    viewer: Viewer | None = None
+    counts: Mapping[int, RunCounts] | None = None
+
+
+def _t(language: str, message: str, **params: Any) -> str:
+    return gettext(language, message, **params)
+
+
+@dataclass(frozen=True)
+class _Labels:
+    """The catalogue's texts for entries, looked up once per language (a rebuild builds
+    a thousand entries)."""
+
+    cancelled: str
+    cancelled_because: str
+    date_cancelled: str
+    theme: str
+    language: str
+    seats_of: str
+    seats: str
+    registrations: str
+    waiting: str
+    you_substitute: str
+    substitute: str
+    categories: Mapping[str, str]
+
+    @classmethod
+    @functools.lru_cache(maxsize=8)
+    def of(cls, language: str) -> _Labels:
+        def t(message: str) -> str:
+            return gettext(language, message)
+
+        return cls(
+            cancelled=t(CANCELLED_SUFFIX),
+            cancelled_because=t(N_("Cancelled: %(reason)s")),
+            date_cancelled=t(N_("This date is cancelled.")),
+            theme=t(N_("Theme: %(theme)s")),
+            language=t(N_("Language: %(name)s")),
+            seats_of=t(N_("Confirmed seats: %(seats)s of %(capacity)s")),
+            seats=t(N_("Confirmed seats: %(seats)s")),
+            registrations=t(N_("Registrations: %(count)s")),
+            waiting=t(N_("Waiting list: %(count)s")),
+            you_substitute=t(N_("You lead this session as a substitute.")),
+            substitute=t(N_("A substitute leads this session.")),
+            categories={kind: t(label) for kind, label in CATEGORY_BY_KIND.items()},
+        )
+
+
+_CANCELLED: Final = PublicationStatus.cancelled.value
+_SESSION_CANCELLED: Final = SessionStatus.cancelled.value
+
+
+def programme_title(row: Mapping[str, Any], language: str) -> str:
+    english = str(row.get("programme_title_en") or "")
+    return english if language == "en" and english.strip() else str(row["programme_title"])
+
+
+def event_url(base_url: str, *, cohort_id: int, public: bool) -> str:
+    return f"{base_url}/events/{cohort_id}" if public else f"{base_url}/staff/cohorts/{cohort_id}"
+
+
+def is_public_run(row: Mapping[str, Any]) -> bool:
+    return bool(row["programme_is_public"]) and row["programme_kind"] in PUBLIC_KINDS
+
+
+def feed_event(row: Mapping[str, Any], wording: Wording) -> FeedEvent:
+    """One session row of `FeedScope.rows()` as a calendar entry. Timestamps may be
+    datetimes or the text SQLite stores; booleans may be 0/1."""
+    labels = _Labels.of(wording.language)
+    run_cancelled = row["cohort_status"] == _CANCELLED or row["programme_status"] == _CANCELLED
+    session_cancelled = row["status"] == _SESSION_CANCELLED
+    cancelled = session_cancelled or run_cancelled
+    cohort_id = int(row["cohort_id"])
+    counts = wording.counts.get(cohort_id) if wording.counts is not None else None
+
+    title = programme_title(row, wording.language)
+    run_title = str(row["cohort_title"] or "").strip()
+    summary = f"{title} – {run_title}" if run_title and run_title != title else title
+    if cancelled:
+        summary = f"{summary} – {labels.cancelled}"
+
+    updated = _newest(row["updated_at"], row["cohort_updated_at"], row["programme_updated_at"])
+    if counts is not None and counts.updated_at is not None:
+        updated = max(updated, counts.updated_at)
+    starts_at = as_utc(row["starts_at"])
+    ends_at = as_utc(row["ends_at"])
+    assert starts_at is not None  # NOT NULL columns
+    assert ends_at is not None
+
+    return FeedEvent(
+        session_id=int(row["id"]),
+        sequence=int(row["sequence"]) + (1 if run_cancelled and not session_cancelled else 0),
+        cancelled=cancelled,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        updated_at=updated,
+        summary=summary,
+        location=str(row["location"] or row["cohort_location"] or ""),
+        description="\n".join(_description(row, labels, wording, cancelled, counts)),
+        url=event_url(wording.base_url, cohort_id=cohort_id, public=is_public_run(row)),
+        category=labels.categories.get(str(row["programme_kind"]), labels.categories["training"]),
+    )
+
+
+def _newest(*stamps: object) -> datetime:
+    return max(stamp for stamp in map(as_utc, stamps) if stamp is not None)
+
+
+def _description(
+    row: Mapping[str, Any],
+    labels: _Labels,
+    wording: Wording,
+    cancelled: bool,
+    counts: RunCounts | None,
+) -> list[str]:
+    lines: list[str] = []
+    if cancelled:
+        reason = str(row["cancel_reason"] or "").strip()
+        lines.append(
+            labels.cancelled_because % {"reason": reason} if reason else labels.date_cancelled
+        )
+    if row["theme"]:
+        lines.append(labels.theme % {"theme": row["theme"]})
+    if row["cohort_language"]:
+        lines.append(labels.language % {"name": row["cohort_language"]})
+    if wording.viewer is not None:
+        lines += _private_lines(row, wording.viewer, counts or RunCounts(), labels)
+    return lines
+
+
+def _private_lines(
+    row: Mapping[str, Any], viewer: Viewer, counts: RunCounts, labels: _Labels
+) -> list[str]:
+    capacity = row["cohort_capacity"]
+    seats = counts.confirmed_seats
+    lines = [
+        labels.seats_of % {"seats": seats, "capacity": capacity}
+        if capacity is not None
+        else labels.seats % {"seats": seats},
+        labels.registrations % {"count": counts.confirmed},
+        labels.waiting % {"count": counts.waiting},
+    ]
+    substitute = row["substitute"]
+    if substitute is not None and int(substitute) == viewer.account_id:
+        lines.append(labels.you_substitute)
+    elif substitute is not None:
+        lines.append(labels.substitute)
+    return lines
+
+
+def calendar_name(organisation: str, subject: str) -> str:
+    return f"{organisation}: {subject}"
+
+
+def kind_label(kind: str | None, language: str) -> str:
+    """The subject of a public feed: all public dates, or one kind of them."""
+    if kind == ProgrammeKind.training.value:
+        return _t(language, N_("Trainings"))
+    if kind == ProgrammeKind.info_event.value:
+        return _t(language, N_("Info events"))
+    return _t(language, N_("Public dates"))

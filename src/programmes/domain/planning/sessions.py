@@ -1,0 +1,338 @@
+"""Single sessions: seeing them, moving one, cancelling one, its theme and substitute.
+
+A move or a cancellation keeps the session's id (its calendar UID), raises its `sequence`
+so calendar apps replace their copy, sets `updated_at` (the feed's LAST-MODIFIED), writes an
+audit event without personal data, and queues a mail for everyone registered.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+from typing import Any
+
+import msgspec
+
+from programmes.clock import BERLIN
+from programmes.db import write_transaction
+from programmes.domain import audit
+from programmes.domain.access import (
+    Staff,
+    check_cohort_visible,
+    leads_cohort,
+    require_coordinator,
+    visible,
+)
+from programmes.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
+from programmes.domain.planning.notifications import SessionChange, notify_session_change
+from programmes.domain.planning.recurrence import MAX_DURATION, to_berlin
+from programmes.domain.text import clean_text
+from programmes.tables import Account, Attendance, Cohort, Session
+from programmes.vocabulary import Role, SessionStatus
+
+
+class SessionView(msgspec.Struct, frozen=True):
+    id: int
+    cohort_id: int
+    cohort_title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    theme: str | None
+    status: str
+    cancel_reason: str
+    sequence: int
+    updated_at: datetime
+    substitute_id: int | None
+    substitute_name: str | None
+    attendance_taken: bool
+
+
+_COLUMNS = (
+    Session.id,
+    Session.cohort,
+    Session.cohort.title.as_alias("cohort_title"),
+    Session.starts_at,
+    Session.ends_at,
+    Session.location,
+    Session.theme,
+    Session.status,
+    Session.cancel_reason,
+    Session.sequence,
+    Session.updated_at,
+    Session.substitute,
+    Session.substitute.first_name.as_alias("substitute_name"),
+)
+
+
+async def list_sessions(*, staff: Staff, cohort_id: int) -> list[SessionView]:
+    await check_cohort_visible(staff, cohort_id)
+    rows = (
+        await Session.select(*_COLUMNS)
+        .where(Session.cohort == cohort_id)
+        .order_by(Session.starts_at)
+    )
+    return await _views(rows)
+
+
+async def get_session(*, staff: Staff, session_id: int) -> SessionView:
+    row = await _visible_session(staff, session_id)
+    return (await _views([row]))[0]
+
+
+async def _visible_session(staff: Staff, session_id: int) -> dict[str, Any]:
+    cohorts = visible(Cohort.select(Cohort.id), staff)
+    query = Session.select(*_COLUMNS).where(Session.id == session_id)
+    if staff.role is Role.trainer:  # their cohorts' sessions, and the ones they stand in for
+        query = query.where(Session.cohort.is_in(cohorts) | (Session.substitute == staff.id))
+    elif staff.role is not Role.coordinator:
+        query = query.where(Session.cohort.is_in(cohorts))
+    row = await query.first()
+    if row is None:
+        raise NotFound(N_("There is no session with id %(id)s."), field="session", id=session_id)
+    return row
+
+
+async def _views(rows: list[dict[str, Any]]) -> list[SessionView]:
+    ids = [row["id"] for row in rows]
+    attended = (
+        {
+            r["session"]
+            for r in await Attendance.select(Attendance.session)
+            .where(Attendance.session.is_in(ids))
+            .distinct()
+        }
+        if ids
+        else set()
+    )
+    return [
+        SessionView(
+            id=row["id"],
+            cohort_id=row["cohort"],
+            cohort_title=row["cohort_title"],
+            starts_at=row["starts_at"].astimezone(BERLIN),
+            ends_at=row["ends_at"].astimezone(BERLIN),
+            location=row["location"],
+            theme=row["theme"],
+            status=row["status"],
+            cancel_reason=row["cancel_reason"],
+            sequence=row["sequence"],
+            updated_at=row["updated_at"],
+            substitute_id=row["substitute"],
+            substitute_name=row["substitute_name"],
+            attendance_taken=row["id"] in attended,
+        )
+        for row in rows
+    ]
+
+
+def local_times(day: date, start: str, end: str) -> tuple[datetime, datetime]:
+    """A page form's date and wall-clock times as aware Berlin datetimes.
+
+    A start in the spring-forward gap is refused; an ambiguous autumn time means its first
+    occurrence (summer time), as everywhere in the service."""
+    starts_at = to_berlin(day, _clock_time(start, "start_time"), field="start_time")
+    ends_at = to_berlin(day, _clock_time(end, "end_time"), field="end_time")
+    return starts_at, ends_at
+
+
+def _clock_time(value: str, field: str) -> time:
+    try:
+        hours, _, minutes = value.strip().partition(":")
+        return time(int(hours), int(minutes or 0))
+    except ValueError:
+        raise InvalidInput(
+            N_("Give the time as hours and minutes, e.g. 09:00."), field=field
+        ) from None
+
+
+def _check_times(starts_at: datetime, ends_at: datetime) -> None:
+    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise InvalidInput(
+                N_("Give a time with its time zone offset, e.g. 2027-03-01T09:00:00+01:00."),
+                field=field,
+            )
+    if ends_at <= starts_at:
+        raise InvalidInput(N_("The session must end after it starts."), field="ends_at")
+    if ends_at - starts_at > MAX_DURATION:
+        raise InvalidInput(
+            N_("A session lasts at most %(hours)s hours."),
+            field="ends_at",
+            hours=int(MAX_DURATION.total_seconds() // 3600),
+        )
+
+
+async def _changeable(session_id: int) -> dict[str, Any]:
+    row = await Session.select(*_COLUMNS).where(Session.id == session_id).first()
+    if row is None:
+        raise NotFound(N_("There is no session with id %(id)s."), field="session", id=session_id)
+    if row["status"] == SessionStatus.cancelled.value:
+        raise Conflict(N_("This session is cancelled already."), field="status")
+    return row
+
+
+async def move_session(
+    *,
+    staff: Staff,
+    session_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str | None,
+    now: datetime,
+) -> SessionView:
+    """Give a session a new time (and place); everyone registered is told."""
+    require_coordinator(staff)
+    _check_times(starts_at, ends_at)
+    new_location = (
+        None if location is None else clean_text(location, field="location", max_length=300)
+    )
+    async with write_transaction():
+        row = await _changeable(session_id)
+        if await Attendance.exists().where(Attendance.session == session_id):
+            raise Conflict(
+                N_("Attendance was taken for this session; it cannot be moved."), field="session"
+            )
+        place = new_location if new_location is not None else row["location"]
+        await Session.update(
+            {
+                Session.starts_at: starts_at,
+                Session.ends_at: ends_at,
+                Session.location: place,
+                Session.sequence: Session.sequence + 1,
+                Session.updated_at: now,
+            }
+        ).where(Session.id == session_id)
+        await audit.record(
+            actor_id=staff.id,
+            action="session.moved",
+            object_type="session",
+            object_id=session_id,
+            now=now,
+            detail={
+                "from": row["starts_at"].isoformat(),
+                "to": starts_at.isoformat(),
+                "location_changed": place != row["location"],
+            },
+        )
+        await notify_session_change(
+            cohort_id=row["cohort"],
+            session_id=session_id,
+            template="session_moved.txt",
+            change=SessionChange(
+                cohort_title=row["cohort_title"],
+                starts_at=starts_at,
+                ends_at=ends_at,
+                location=place,
+                old_starts_at=row["starts_at"],
+                old_location=row["location"],
+            ),
+            now=now,
+        )
+    return await get_session(staff=staff, session_id=session_id)
+
+
+async def cancel_session(
+    *, staff: Staff, session_id: int, reason: str, now: datetime
+) -> SessionView:
+    """Cancel one session with a reason; it stays in calendars as CANCELLED."""
+    require_coordinator(staff)
+    reason = clean_text(reason, field="reason", max_length=300)
+    async with write_transaction():
+        row = await _changeable(session_id)
+        await Session.update(
+            {
+                Session.status: SessionStatus.cancelled.value,
+                Session.cancel_reason: reason,
+                Session.sequence: Session.sequence + 1,
+                Session.updated_at: now,
+            }
+        ).where(Session.id == session_id)
+        await audit.record(
+            actor_id=staff.id,
+            action="session.cancelled",
+            object_type="session",
+            object_id=session_id,
+            now=now,
+            detail={"starts_at": row["starts_at"].isoformat()},
+        )
+        await notify_session_change(
+            cohort_id=row["cohort"],
+            session_id=session_id,
+            template="session_cancelled.txt",
+            change=SessionChange(
+                cohort_title=row["cohort_title"],
+                starts_at=row["starts_at"],
+                ends_at=row["ends_at"],
+                location=row["location"],
+                reason=reason,
+            ),
+            now=now,
+        )
+    return await get_session(staff=staff, session_id=session_id)
+
+
+async def change_theme(
+    *, staff: Staff, session_id: int, theme: str | None, now: datetime
+) -> SessionView:
+    """Coordinators and the cohort's trainers may set a session's theme."""
+    row = await _visible_session(staff, session_id)
+    if staff.role is Role.partner or (
+        staff.role is Role.trainer
+        and not await leads_cohort(staff, row["cohort"])
+        and row["substitute"] != staff.id
+    ):
+        raise Forbidden(N_("Only coordinators and the group's trainers may change the theme."))
+    text = clean_text(theme, field="theme", max_length=200, required=False) or None
+    async with write_transaction():
+        await Session.update(
+            {Session.theme: text, Session.sequence: Session.sequence + 1, Session.updated_at: now}
+        ).where(Session.id == session_id)
+        await audit.record(
+            actor_id=staff.id,
+            action="session.theme_changed",
+            object_type="session",
+            object_id=session_id,
+            now=now,
+        )
+    return await get_session(staff=staff, session_id=session_id)
+
+
+async def set_substitute(
+    *, staff: Staff, session_id: int, trainer_id: int | None, now: datetime
+) -> SessionView:
+    """Name a trainer who leads this one session instead of the cohort's trainers."""
+    require_coordinator(staff)
+    async with write_transaction():
+        await _changeable(session_id)
+        if trainer_id is not None and not await Account.exists().where(
+            (Account.id == trainer_id)
+            & (Account.role == Role.trainer.value)
+            & (Account.active == True)  # noqa: E712 (SQL comparison)
+        ):
+            raise NotFound(
+                N_("There is no active trainer with id %(id)s."), field="trainer_id", id=trainer_id
+            )
+        await Session.update({Session.substitute: trainer_id, Session.updated_at: now}).where(
+            Session.id == session_id
+        )
+        await audit.record(
+            actor_id=staff.id,
+            action="session.substitute_set",
+            object_type="session",
+            object_id=session_id,
+            now=now,
+            detail={"trainer": trainer_id},
+        )
+    return await get_session(staff=staff, session_id=session_id)
+
+
+__all__ = [
+    "SessionView",
+    "cancel_session",
+    "change_theme",
+    "get_session",
+    "list_sessions",
+    "local_times",
+    "move_session",
+    "set_substitute",
+]

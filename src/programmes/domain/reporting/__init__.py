@@ -1,0 +1,2 @@
+"""Reporting for funders: figures per period, spreadsheets, attendance lists and
+certificates."""
