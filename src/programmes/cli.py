@@ -1,4 +1,5 @@
-"""The `programmes` command: serve, migrate, demo, user create, token create, mail send.
+"""The `programmes` command: serve, migrate, demo, user create, token create, mail send,
+backup, restore.
 
 Every command first reads the settings and reaches the database; a bad or unreachable value
 ends the command with one line naming the variable and exit status 2, never a traceback.
@@ -12,9 +13,10 @@ import getpass
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any, NoReturn
 
-from programmes import db, demo
+from programmes import backup, db, demo
 from programmes.clock import system_clock
 from programmes.domain.accounts import staff_accounts
 from programmes.domain.catalogue import kitas
@@ -155,6 +157,37 @@ async def _send_mail(
     return report, await delivery.waiting_count()
 
 
+def cmd_backup(args: argparse.Namespace) -> None:
+    settings = prepare(migrate=False)
+    try:
+        backup.backup(settings.database, args.path)
+    except backup.BackupError as exc:
+        fail(str(exc))
+    print(f"Backup of {settings.database.display} written to {args.path}.")
+    _print_fingerprints(run(backup.table_fingerprints(settings.database)))
+
+
+def cmd_restore(args: argparse.Namespace) -> None:
+    settings = prepare()
+    if not args.force and run(backup.holds_data(settings.database)):
+        fail(
+            f"{settings.database.display} holds data; restoring replaces all of it. "
+            "Stop the server, then run again with --force."
+        )
+    try:
+        backup.restore(settings.database, args.path)
+    except backup.BackupError as exc:
+        fail(str(exc))
+    prepare()  # a backup from an older version gets this version's migrations
+    print(f"Restored {settings.database.display} from {args.path}.")
+    _print_fingerprints(run(backup.table_fingerprints(settings.database)))
+
+
+def _print_fingerprints(fingerprints: list[backup.TableFingerprint]) -> None:
+    for item in fingerprints:
+        print(f"  {item.table:<28} {item.rows:>8} rows  {item.sha256[:16]}")
+
+
 def _read_password(from_stdin: bool) -> str:
     if from_stdin or not sys.stdin.isatty():
         return sys.stdin.readline().rstrip("\n")
@@ -246,6 +279,29 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"messages per round (default {delivery.DEFAULT_BATCH})",
     )
     mail_send.set_defaults(handler=cmd_mail_send)
+
+    backup_ = commands.add_parser(
+        "backup",
+        help="write a backup of the whole database to a file",
+        description="Write a backup of the whole database to PATH (replacing a file there): "
+        "SQLite through its online backup API, safe while the server runs; PostgreSQL with "
+        "pg_dump in custom format. Prints each table's row count and content hash.",
+    )
+    backup_.add_argument("path", type=Path, metavar="PATH")
+    backup_.set_defaults(handler=cmd_backup)
+
+    restore = commands.add_parser(
+        "restore",
+        help="replace the database's contents with a backup",
+        description="Replace every row of the database with the backup at PATH (made by "
+        "'programmes backup' on the same engine), then apply migrations. Stop the server "
+        "first. Refuses a database that holds data unless --force is given; on PostgreSQL "
+        "a restore that fails changes nothing. Prints each table's row count and content "
+        "hash, to compare with those printed by the backup.",
+    )
+    restore.add_argument("path", type=Path, metavar="PATH")
+    restore.add_argument("--force", action="store_true", help="replace a database that holds data")
+    restore.set_defaults(handler=cmd_restore)
     return parser
 
 
