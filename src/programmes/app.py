@@ -3,6 +3,8 @@ mapping, security middleware and database lifespan."""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import gc
 import sys
 from collections.abc import AsyncIterator, Callable
@@ -29,6 +31,7 @@ from programmes.domain.feeds.calendars import FeedCache, FeedSite
 from programmes.domain.feeds.render_pool import RenderPool
 from programmes.domain.mail import outbox
 from programmes.domain.mail.sender import MailSender
+from programmes.domain.privacy import retention
 from programmes.settings import Settings
 from programmes.web import api, events, feeds, public, staff, staff_feed, system
 from programmes.web.admin import admin_route, build_admin
@@ -144,6 +147,36 @@ def mail_sender(
     return lifespan
 
 
+def daily_retention(
+    settings: Settings, clock: Clock
+) -> Callable[[Litestar], AbstractAsyncContextManager[None]]:
+    """Retention once a day in each server process (when PROGRAMMES_RETENTION_DAILY is on;
+    runs are idempotent, so several workers doing it cost nothing but a query)."""
+
+    @asynccontextmanager
+    async def lifespan(app: Litestar) -> AsyncIterator[None]:
+        if not settings.retention_daily:
+            yield
+            return
+        task = asyncio.create_task(retention.run_daily(retention_policy(settings), clock))
+        try:
+            yield
+        finally:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+
+    return lifespan
+
+
+def retention_policy(settings: Settings) -> retention.RetentionPolicy:
+    return retention.RetentionPolicy(
+        public_days=settings.retention_public_days,
+        family_months=settings.retention_family_months,
+        mail_days=settings.retention_mail_days,
+    )
+
+
 def site_router(settings: Settings, clock: Clock) -> Router:
     """Every route but the calendar feeds, behind the security-header, sign-in and CSRF
     middleware (outermost first).
@@ -198,6 +231,7 @@ def create_app(
     lifespans = [database_pool, tuned_runtime, feed_renderer(settings)] + (
         [mail_sender(settings, clock)] if send_mail else []
     )
+    lifespans.append(daily_retention(settings, clock))
     return Litestar(
         route_handlers=[site_router(settings, clock), *feeds.ROUTES],
         dependencies={

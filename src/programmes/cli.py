@@ -1,5 +1,5 @@
 """The `programmes` command: serve, migrate, demo, user create, token create, mail send,
-backup, restore.
+backup, restore, retention.
 
 Every command first reads the settings and reaches the database; a bad or unreachable value
 ends the command with one line naming the variable and exit status 2, never a traceback.
@@ -22,6 +22,7 @@ from programmes.domain.accounts import staff_accounts
 from programmes.domain.catalogue import kitas
 from programmes.domain.errors import DomainError
 from programmes.domain.mail import delivery, outbox
+from programmes.domain.privacy import retention
 from programmes.settings import Settings, SettingsError, load_settings
 from programmes.vocabulary import Role
 
@@ -183,6 +184,18 @@ def cmd_restore(args: argparse.Namespace) -> None:
     _print_fingerprints(run(backup.table_fingerprints(settings.database)))
 
 
+def cmd_retention(args: argparse.Namespace) -> None:
+    from programmes.app import retention_policy
+
+    settings = prepare()
+    report = run(
+        retention.apply_retention(
+            retention_policy(settings), now=system_clock(), dry_run=args.dry_run
+        )
+    )
+    print(report.summary())
+
+
 def _print_fingerprints(fingerprints: list[backup.TableFingerprint]) -> None:
     for item in fingerprints:
         print(f"  {item.table:<28} {item.rows:>8} rows  {item.sha256[:16]}")
@@ -302,6 +315,19 @@ def build_parser() -> argparse.ArgumentParser:
     restore.add_argument("path", type=Path, metavar="PATH")
     restore.add_argument("--force", action="store_true", help="replace a database that holds data")
     restore.set_defaults(handler=cmd_restore)
+
+    retention_ = commands.add_parser(
+        "retention",
+        help="anonymise personal data that is kept no longer",
+        description="Anonymise public registrants PROGRAMMES_RETENTION_PUBLIC_DAYS after "
+        "their runs ended, families PROGRAMMES_RETENTION_FAMILY_MONTHS after their "
+        "cohorts ended, and clear the address and text of mails sent more than "
+        "PROGRAMMES_RETENTION_MAIL_DAYS ago. Reports stay the same. Safe to repeat.",
+    )
+    retention_.add_argument(
+        "--dry-run", action="store_true", help="only say what would be anonymised"
+    )
+    retention_.set_defaults(handler=cmd_retention)
     return parser
 
 

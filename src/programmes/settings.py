@@ -106,6 +106,14 @@ class Settings:
     #: per server process, at low priority; see domain/feeds/render_pool.py) or "thread" (the
     #: rebuild's worker thread; tests use it, as they start many apps).
     feed_renderer: str = "process"
+    #: Retention (domain/privacy/retention.py): public registrants are anonymised this many
+    #: days after their runs' last session, families this many months after their cohorts',
+    #: and sent mails lose address and text this many days after sending.
+    retention_public_days: int = 30
+    retention_family_months: int = 24
+    retention_mail_days: int = 30
+    #: Whether each server process runs retention once a day (on in production by default).
+    retention_daily: bool = False
 
     @property
     def host(self) -> str:
@@ -150,6 +158,16 @@ def load_settings(
         ),
         feed_renderer=_parse_choice(
             env, "PROGRAMMES_FEED_RENDERER", FEED_RENDERERS, default="process"
+        ),
+        retention_public_days=_parse_days(env, "PROGRAMMES_RETENTION_PUBLIC_DAYS", 30, minimum=0),
+        retention_family_months=_parse_days(
+            env, "PROGRAMMES_RETENTION_FAMILY_MONTHS", 24, minimum=1, maximum=120, unit="months"
+        ),
+        retention_mail_days=_parse_days(env, "PROGRAMMES_RETENTION_MAIL_DAYS", 30, minimum=0),
+        retention_daily=_parse_flag(
+            "PROGRAMMES_RETENTION_DAILY",
+            env.get("PROGRAMMES_RETENTION_DAILY")
+            or ("true" if mode is Mode.production else "false"),
         ),
     )
 
@@ -197,16 +215,25 @@ def _parse_flag(variable: str, value: str | None) -> bool:
     raise SettingsError(variable, f"must be true or false, not {value!r}")
 
 
-def _parse_days(env: Mapping[str, str], var: str, default: int, *, minimum: int) -> int:
-    """A whole number of days between `minimum` and MAX_FEED_DAYS; unset or blank: default."""
+def _parse_days(
+    env: Mapping[str, str],
+    var: str,
+    default: int,
+    *,
+    minimum: int,
+    maximum: int = MAX_FEED_DAYS,
+    unit: str = "days",
+) -> int:
+    """A whole number (of days, unless `unit` says otherwise) between `minimum` and
+    `maximum`; unset or blank: default."""
     raw = (env.get(var) or "").strip()
     if not raw:
         return default
-    problem = f"must be a whole number of days from {minimum} to {MAX_FEED_DAYS}, not {raw!r}"
+    problem = f"must be a whole number of {unit} from {minimum} to {maximum}, not {raw!r}"
     if not raw.isascii() or not raw.isdigit():
         raise SettingsError(var, problem)
     days = int(raw)
-    if not minimum <= days <= MAX_FEED_DAYS:
+    if not minimum <= days <= maximum:
         raise SettingsError(var, problem)
     return days
 

@@ -27,6 +27,7 @@ CAPABILITIES = (
     "enrolment",
     "attendance",
     "reporting",
+    "privacy",
 )
 
 

@@ -317,3 +317,11 @@ async def account_by_email(email: str) -> Staff:
     if row is None:
         raise NotFound(N_("There is no account with this e-mail address."), field="email")
     return _staff(row)
+
+
+async def confirm_password(staff: Staff, password: str, *, now: datetime) -> None:
+    """Ask a signed-in person for their password again before a grave step (exporting or
+    erasing a family's data): a session left open on a shared office computer is not
+    enough. A wrong password is refused naming the field."""
+    if await _verify_password(staff.email, password, now=now) is None:
+        raise InvalidInput(N_("The password is not correct."), field="password")

@@ -79,6 +79,7 @@ class RegistrationView(msgspec.Struct, frozen=True):
     consent_method: str
     consent_given_on: date
     created_at: datetime
+    person_id: int | None = None
 
 
 def email_key(email: str) -> str:
@@ -649,6 +650,7 @@ async def list_registrations(*, staff: Staff, cohort_id: int) -> list[Registrati
             Registration.language,
             Registration.needs,
             Registration.family,
+            Registration.person,
             Registration.consent_method,
             Registration.consent_given_on,
             Registration.created_at,
@@ -681,6 +683,7 @@ async def list_registrations(*, staff: Staff, cohort_id: int) -> list[Registrati
             consent_method=r["consent_method"],
             consent_given_on=r["consent_given_on"],
             created_at=r["created_at"],
+            person_id=r["person"],
         )
         for r in rows
     ]

@@ -13,6 +13,7 @@ from programmes.web.api import (
     attendance,
     catalogue,
     closures,
+    privacy,
     registrations,
     reports,
     schedules,
@@ -33,6 +34,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     registrations.CoordinatorRegistrationController,
     registrations.FamilyController,
     reports.ReportController,
+    privacy.PrivacyController,
 ]
 
 

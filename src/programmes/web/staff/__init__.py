@@ -8,6 +8,7 @@ from programmes.web.staff import (
     attendance,
     catalogue,
     printables,
+    privacy,
     registrations,
     reports,
     schedules,
@@ -30,4 +31,5 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     StaffClosureController,
     reports.ReportPages,
     printables.PrintablePages,
+    privacy.PrivacyPages,
 ]

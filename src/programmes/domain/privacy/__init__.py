@@ -1,0 +1,1 @@
+"""Data subjects' rights and the data's lifecycle: export, erasure, retention."""

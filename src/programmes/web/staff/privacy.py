@@ -1,0 +1,114 @@
+"""Staff pages for data subjects' rights: a coordinator exports (as a page or JSON) or
+erases one family's or one person's data, giving their password again first."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from litestar import Controller, Request, Response, get, post
+from litestar.di import NamedDependency
+from litestar.response import Redirect, Template
+
+from programmes.domain.access import Staff
+from programmes.domain.accounts import staff_accounts
+from programmes.domain.errors import N_, DomainError, InvalidInput
+from programmes.domain.privacy import erasure, export
+from programmes.domain.privacy.subjects import get_subject
+from programmes.web.api.privacy import KINDS, SubjectPath
+from programmes.web.deps import PathId
+from programmes.web.errors import status_for
+from programmes.web.forms import checkbox, read_form, text
+from programmes.web.guards import requires_coordinator
+from programmes.web.pages import page, request_language
+
+
+class PrivacyPages(Controller):
+    path = "/staff/privacy/{subjects:str}/{subject_id:int}"
+    guards = [requires_coordinator]
+    include_in_schema = False
+
+    @get("/")
+    async def overview(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        subjects: SubjectPath,
+        subject_id: PathId,
+    ) -> Template:
+        subject = await get_subject(staff=staff, kind=KINDS[subjects], subject_id=subject_id)
+        return page(request, "staff/privacy.html", subject=subject, subjects=subjects)
+
+    @post("/export", status_code=200)
+    async def export_data(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        now: NamedDependency[datetime],
+        subjects: SubjectPath,
+        subject_id: PathId,
+    ) -> Response[Any]:
+        form = await read_form(request)
+        kind = KINDS[subjects]
+        try:
+            await staff_accounts.confirm_password(staff, text(form, "password"), now=now)
+            data = await export.export_subject(
+                staff=staff, kind=kind, subject_id=subject_id, now=now
+            )
+        except DomainError as error:
+            return await _again(request, staff, subjects, subject_id, error)
+        if text(form, "format") == "json":
+            return Response(
+                json.dumps(data, ensure_ascii=False, indent=2),
+                media_type="application/json; charset=utf-8",
+                headers={
+                    "Content-Disposition": f'attachment; filename="{kind.value}-{subject_id}.json"'
+                },
+            )
+        return page(request, "staff/privacy_export.html", data=data, subjects=subjects)  # type: ignore[return-value]
+
+    @post("/erase", status_code=303)
+    async def erase_data(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        now: NamedDependency[datetime],
+        subjects: SubjectPath,
+        subject_id: PathId,
+    ) -> Response[Any]:
+        form = await read_form(request)
+        try:
+            if not checkbox(form, "confirm"):
+                raise InvalidInput(
+                    N_("Tick the box to confirm that the data are to be erased."),
+                    field="confirm",
+                )
+            await staff_accounts.confirm_password(staff, text(form, "password"), now=now)
+            await erasure.erase_subject(
+                staff=staff, kind=KINDS[subjects], subject_id=subject_id, now=now
+            )
+        except DomainError as error:
+            return await _again(request, staff, subjects, subject_id, error)
+        return Redirect(f"/staff/privacy/{subjects}/{subject_id}", status_code=303)
+
+
+async def _again(
+    request: Request[Any, Any, Any],
+    staff: Staff,
+    subjects: str,
+    subject_id: int,
+    error: DomainError,
+) -> Response[Any]:
+    """The page again with the error next to its field (the password is never echoed)."""
+    subject = await get_subject(staff=staff, kind=KINDS[subjects], subject_id=subject_id)
+    message = error.translated(request_language(request))
+    return page(  # type: ignore[return-value]
+        request,
+        "staff/privacy.html",
+        status_code=status_for(error),
+        subject=subject,
+        subjects=subjects,
+        errors=[{"field": error.field, "message": message}],
+        error=message,
+    )
