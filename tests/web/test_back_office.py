@@ -3,6 +3,7 @@ changes: they set `updated_at`, and a changed session's `SEQUENCE` grows."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -10,7 +11,7 @@ import httpx
 import pytest
 
 from programmes.clock import FrozenClock
-from programmes.tables import Programme, Session
+from programmes.tables import AuditEvent, Programme, Session
 from tests.feed_world import World, build_world
 from tests.web.feed_helpers import events, fetch
 from tests.web.helpers import sign_in
@@ -141,3 +142,27 @@ async def test_a_session_added_in_the_back_office_is_stamped_now(
     assert row is not None
     assert row["updated_at"] == clock()
     assert row["id"] in events((await fetch(client, FEED)).content)
+
+
+async def test_back_office_edits_are_audited_by_field_name_never_value(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    session_id = world.sessions["training"][0]
+    response = await admin_patch(
+        client, "cohort_session", session_id, {"note": "Frau Beispiel ruft an"}
+    )
+    assert response.status_code == 200, response.text
+    rows = await AuditEvent.select().where(AuditEvent.action == "back_office.edited")
+    assert len(rows) == 1
+    event = rows[0]
+    assert (event["object_type"], event["object_id"]) == ("cohort_session", session_id)
+    assert event["actor"] == world.coordinator.id
+    detail = event["detail"] if isinstance(event["detail"], dict) else json.loads(event["detail"])
+    assert detail == {"fields": ["note"]}
+    assert "Beispiel" not in str(rows)
+
+    deleted = await client.delete(
+        f"/admin/api/tables/cohort_session/{session_id}/", headers=ADMIN_CSRF
+    )
+    assert deleted.status_code in (200, 204), deleted.text
+    assert await AuditEvent.count().where(AuditEvent.action == "back_office.deleted") == 1

@@ -5,7 +5,8 @@ pages, so a coordinator who signed in at /staff/login is signed in here too. Our
 lets only coordinators through (others get 403, anonymous visitors the sign-in page);
 piccolo-admin's own check (`admin` flag) is a second line. Edits made here set
 `updated_at` (and raise a changed session's `sequence`) like the service's own changes, so
-calendar feeds and subscribed calendars pick them up (`domain.back_office`).
+calendar feeds and subscribed calendars pick them up, and are audited
+(`domain/catalogue/back_office.py`).
 """
 
 from __future__ import annotations
@@ -77,19 +78,44 @@ def _clock(request: Any) -> Clock:
     return app.state.clock if app is not None else system_clock  # type: ignore[no-any-return]
 
 
-def _table_config(table: type[Table]) -> TableConfig:
-    if not back_office.has_change_stamp(table):
-        return TableConfig(table)
+def _actor_id(request: Any) -> int | None:
+    """The signed-in coordinator (piccolo-admin's session user wraps our Account row)."""
+    user = getattr(request, "user", None)
+    return getattr(user, "user_id", None)
 
-    def on_create(row: Table, request: Any) -> Table:
-        return back_office.stamp_new_row(row, now=_clock(request)())
+
+def _table_config(table: type[Table]) -> TableConfig:
+    stamped = back_office.has_change_stamp(table)
+
+    async def on_create(row: Table, request: Any) -> Table:
+        now = _clock(request)()
+        if stamped:
+            row = back_office.stamp_new_row(row, now=now)
+        fields = [c._meta.name for c in table._meta.columns if c._meta.name != "id"]
+        await back_office.audit_edit(
+            table, None, fields, action="created", actor_id=_actor_id(request), now=now
+        )
+        return row
 
     async def on_edit(row_id: Any, values: dict[Any, Any], request: Any) -> dict[Any, Any]:
-        return await back_office.stamp_edit(table, row_id, values, now=_clock(request)())
+        now = _clock(request)()
+        await back_office.audit_edit(
+            table, row_id, values, action="edited", actor_id=_actor_id(request), now=now
+        )
+        return await back_office.stamp_edit(table, row_id, values, now=now) if stamped else values
+
+    async def on_delete(row_id: Any, request: Any) -> None:
+        await back_office.audit_edit(
+            table, row_id, [], action="deleted", actor_id=_actor_id(request), now=_clock(request)()
+        )
 
     return TableConfig(
         table,
-        hooks=[Hook(HookType.pre_save, on_create), Hook(HookType.pre_patch, on_edit)],
+        hooks=[
+            Hook(HookType.pre_save, on_create),
+            Hook(HookType.pre_patch, on_edit),
+            Hook(HookType.pre_delete, on_delete),
+        ],
     )
 
 

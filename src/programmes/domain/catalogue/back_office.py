@@ -8,12 +8,15 @@ bypasses them, so these rules run as piccolo-admin hooks:
 * every new or edited row of a table that has `updated_at` gets `updated_at = now`;
 * an edited session whose calendar-visible fields (times, place, theme, status, reason,
   substitute) really changed gets `sequence = current + 1` (never lower than what was
-  sent, never lower than it was).
+  sent, never lower than it was);
+* every creation, edit and deletion is in the audit trail like the service's own writes:
+  who, which table and row, and the names of the fields sent (never their values, which
+  may be personal data).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from datetime import datetime
 from typing import Any, Final
 
@@ -21,6 +24,7 @@ from piccolo.columns import Column
 from piccolo.table import Table
 
 from programmes.clock import as_utc
+from programmes.domain import audit
 from programmes.tables import Session
 
 #: What a calendar entry of a session shows (besides the run's and programme's texts).
@@ -88,3 +92,31 @@ def _differs(stored: Any, sent: Any) -> bool:
     if isinstance(sent, Table):  # a foreign key sent as a row
         sent = getattr(sent, "id", sent)
     return bool(stored != sent)
+
+
+async def audit_edit(
+    table: type[Table],
+    row_id: Any,
+    fields: Iterable[Any],
+    *,
+    action: str,
+    actor_id: int | None,
+    now: datetime,
+) -> None:
+    """Record a back-office creation, edit or deletion (`action`: created, edited,
+    deleted) with the names of the fields sent."""
+    await audit.record(
+        actor_id=actor_id,
+        action=f"back_office.{action}",
+        object_type=table._meta.tablename,
+        object_id=_row_id(row_id),
+        now=now,
+        detail={"fields": sorted({_name(key) for key in fields})},
+    )
+
+
+def _row_id(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None

@@ -11,6 +11,7 @@ from litestar.types import ControllerRouterHandler
 
 from programmes.web.api import (
     attendance,
+    audit,
     catalogue,
     closures,
     privacy,
@@ -35,6 +36,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     registrations.FamilyController,
     reports.ReportController,
     privacy.PrivacyController,
+    audit.AuditController,
 ]
 
 

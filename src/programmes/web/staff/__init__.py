@@ -6,6 +6,7 @@ from litestar.types import ControllerRouterHandler
 
 from programmes.web.staff import (
     attendance,
+    audit,
     catalogue,
     printables,
     privacy,
@@ -32,4 +33,5 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     reports.ReportPages,
     printables.PrintablePages,
     privacy.PrivacyPages,
+    audit.AuditPages,
 ]
