@@ -8,8 +8,8 @@ import json
 import httpx
 
 from programmes.domain.accounts import staff_accounts
-from programmes.tables import Guardian, Person
-from programmes.vocabulary import Role
+from programmes.tables import Cohort, ErasureRequest, Guardian, Outbox, Person, Registration
+from programmes.vocabulary import RegistrationStatus, Role
 from tests.conftest import FROZEN_NOW
 from tests.factories import (
     PASSWORD,
@@ -115,3 +115,75 @@ async def test_the_api_erases_a_person_with_the_password_again(client: httpx.Asy
     assert erased.status_code == 200
     assert erased.json() == {"kind": "person", "id": row["id"], "erased": True}
     assert await Person.count().where(Person.name == "Dilan Aksoy") == 0
+
+
+async def test_a_partner_records_a_withdrawn_consent_in_one_step(
+    client: httpx.AsyncClient,
+) -> None:
+    kita, cohort = await make_rucksack_group(capacity=1)
+    await make_family_registration(cohort, kita, ("Zeynep Yılmaz",))
+    await Cohort.update({Cohort.seats_taken: 1}).where(Cohort.id == cohort)  # the factory's seat
+    await make_family_registration(
+        cohort, kita, ("Next Family",), status=RegistrationStatus.waiting
+    )
+    row = await Guardian.select(Guardian.family).where(Guardian.name == "Zeynep Yılmaz").first()
+    assert row is not None
+    family = int(row["family"])
+    await Guardian.update({Guardian.email: "zeynep@example.org"}).where(Guardian.family == family)
+    await Outbox.insert(
+        Outbox(message_id="<unsent@x>", to_address="zeynep@example.org", subject="s", body_text="b")
+    )
+    partner = await make_staff(Role.partner, kita_id=kita)
+    await sign_in(client, partner.email)
+    page = f"/staff/families/{family}"
+    done = await post_form(client, page, page + "/consent/withdraw", {})
+    assert done.status_code == 303
+    assert "Einwilligung" in (await client.get(done.headers["location"])).text
+
+    registrations = await Registration.select(
+        Registration.family, Registration.status, Registration.consent_withdrawn_at
+    ).order_by(Registration.id)
+    assert registrations[0]["status"] == "cancelled"
+    assert registrations[0]["consent_withdrawn_at"] is not None
+    assert registrations[1]["status"] == "confirmed"  # the place went to the next family
+    unsent = await Outbox.select(Outbox.to_address, Outbox.failed_at).where(
+        Outbox.message_id == "<unsent@x>"
+    )
+    assert unsent[0]["to_address"] == "" and unsent[0]["failed_at"] is not None
+    assert await ErasureRequest.count().where(ErasureRequest.done_at.is_null()) == 1
+
+    # a partner of another KiTa cannot, and the partner cannot erase
+    other = await make_staff(Role.partner, kita_id=(await make_rucksack_group())[0])
+    client.cookies.clear()
+    await sign_in(client, other.email)
+    assert (await client.get(page)).status_code == 404
+    client.cookies.clear()
+    await sign_in(client, partner.email)
+    assert (await client.get(f"/staff/privacy/families/{family}")).status_code == 403
+
+    coordinator = await make_staff(Role.coordinator)
+    client.cookies.clear()
+    await sign_in(client, coordinator.email)
+    listed = await client.get("/staff/privacy/requests")
+    assert f"/staff/privacy/families/{family}" in listed.text
+    erased = await post_form(
+        client,
+        f"/staff/privacy/families/{family}",
+        f"/staff/privacy/families/{family}/erase",
+        {"password": PASSWORD, "confirm": "1"},
+    )
+    assert erased.status_code == 303
+    assert await ErasureRequest.count().where(ErasureRequest.done_at.is_null()) == 0
+    assert "Keine offenen" in (await client.get("/staff/privacy/requests")).text
+
+
+async def test_a_partner_files_an_erasure_request_once(client: httpx.AsyncClient) -> None:
+    kita, family = await family_of("Zeynep Yılmaz")
+    partner = await make_staff(Role.partner, kita_id=kita)
+    await sign_in(client, partner.email)
+    page = f"/staff/families/{family}"
+    for _ in range(2):
+        filed = await post_form(client, page, page + "/erasure-request", {})
+        assert filed.status_code == 303
+    assert await ErasureRequest.count() == 1
+    assert await Guardian.count().where(Guardian.name == "Zeynep Yılmaz") == 1

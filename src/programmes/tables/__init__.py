@@ -5,7 +5,7 @@ from programmes.tables.catalogue import Cohort, CohortTrainer, Programme, Sessio
 from programmes.tables.participation import Attendance, Registration
 from programmes.tables.people import Child, Family, Guardian, Person
 from programmes.tables.places import ClosureDay, Kita
-from programmes.tables.records import AuditEvent, Outbox, RateCounter
+from programmes.tables.records import AuditEvent, ErasureRequest, Outbox, RateCounter
 
 #: Every table of the service, parents before children (the order migrations create them).
 ALL_TABLES = (
@@ -27,6 +27,7 @@ ALL_TABLES = (
     AuditEvent,
     Outbox,
     RateCounter,
+    ErasureRequest,
 )
 
 __all__ = [
@@ -39,6 +40,7 @@ __all__ = [
     "ClosureDay",
     "Cohort",
     "CohortTrainer",
+    "ErasureRequest",
     "Family",
     "FeedToken",
     "Guardian",

@@ -57,6 +57,8 @@ class Registration(Table, tablename="registration"):
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # feeds: MAX(updated_at)
     cancelled_at = Timestamptz(null=True, default=None)
+    #: When the person or family withdrew their consent (no mail for this purpose after).
+    consent_withdrawn_at = Timestamptz(null=True, default=None)
 
     registration_one_per_family = Unique(["cohort", "family"])
     registration_one_per_person = Unique(["cohort", "person"])

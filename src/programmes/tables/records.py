@@ -16,6 +16,8 @@ from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.table import Table
 
 from programmes.tables.accounts import Account
+from programmes.tables.people import Family, Person
+from programmes.tables.places import Kita
 
 
 class AuditEvent(Table, tablename="audit_event"):
@@ -61,6 +63,23 @@ class Outbox(Table, tablename="outbox"):
     claimed_until = Timestamptz(null=True, default=None)
     sent_at = Timestamptz(null=True, default=None)
     failed_at = Timestamptz(null=True, default=None)
+
+
+class ErasureRequest(Table, tablename="erasure_request"):
+    """A request to erase a family's or person's data, filed by a KiTa partner or because
+    consent was withdrawn; coordinators carry it out (and `done_at` records when)."""
+
+    id: Serial
+    family = ForeignKey(references=Family, on_delete=OnDelete.cascade, null=True, default=None)
+    person = ForeignKey(references=Person, on_delete=OnDelete.cascade, null=True, default=None)
+    kita = ForeignKey(references=Kita, on_delete=OnDelete.set_null, null=True, default=None)
+    reason = Varchar(length=30)
+    requested_by = ForeignKey(
+        references=Account, null=True, default=None, on_delete=OnDelete.set_null
+    )
+    requested_at = Timestamptz(default=TimestamptzNow())
+    done_at = Timestamptz(null=True, default=None)
+    done_by = ForeignKey(references=Account, null=True, default=None, on_delete=OnDelete.set_null)
 
 
 class RateCounter(Table, tablename="rate_counter"):

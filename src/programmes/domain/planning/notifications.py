@@ -38,7 +38,8 @@ class SessionChange:
 
 
 async def recipients(cohort_id: int) -> list[Recipient]:
-    """Everyone with an e-mail address who is confirmed or waiting in the cohort."""
+    """Everyone with an e-mail address who is confirmed or waiting in the cohort and has
+    not withdrawn their consent."""
     registrations = await Registration.select(
         Registration.id,
         Registration.language,
@@ -49,6 +50,7 @@ async def recipients(cohort_id: int) -> list[Recipient]:
         & Registration.status.is_in(
             [RegistrationStatus.confirmed.value, RegistrationStatus.waiting.value]
         )
+        & Registration.consent_withdrawn_at.is_null()
     )
     families = {r["family"]: r for r in registrations if r["family"] is not None}
     found: list[Recipient] = [

@@ -21,6 +21,7 @@ from datetime import date, datetime
 from programmes.db import fetch, write_transaction
 from programmes.domain import audit
 from programmes.domain.access import Staff, require_coordinator
+from programmes.domain.privacy.requests import close_requests
 from programmes.domain.privacy.subjects import Subject, SubjectKind, find_subject, placeholders
 
 #: Stands in for an erased child's date of birth (the column cannot be empty).
@@ -33,6 +34,7 @@ async def erase_subject(*, staff: Staff, kind: SubjectKind, subject_id: int, now
     async with write_transaction():
         subject = await find_subject(kind, subject_id)
         await erase(subject, now=now)
+        await close_requests(subject, staff_id=staff.id, now=now)
         await audit.record(
             actor_id=staff.id,
             action=f"{kind.value}.erased",

@@ -26,6 +26,7 @@ from programmes.clock import Clock
 from programmes.db import fetch, write_transaction
 from programmes.domain import audit
 from programmes.domain.privacy.erasure import erase, forget_mails
+from programmes.domain.privacy.requests import close_requests
 from programmes.domain.privacy.subjects import SubjectKind, find_subject
 
 log = logging.getLogger(__name__)
@@ -92,6 +93,7 @@ async def apply_retention(
                 if subject.anonymised:
                     continue  # another worker was quicker
                 await erase(subject, now=now)
+                await close_requests(subject, staff_id=None, now=now)
                 await audit.record(
                     actor_id=None,
                     action=f"{kind.value}.retention_erased",

@@ -33,5 +33,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     reports.ReportPages,
     printables.PrintablePages,
     privacy.PrivacyPages,
+    privacy.ErasureRequestPages,
+    privacy.FamilyConsentPages,
     audit.AuditPages,
 ]

@@ -13,14 +13,16 @@ from litestar.response import Redirect, Template
 
 from programmes.domain.access import Staff
 from programmes.domain.accounts import staff_accounts
+from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.errors import N_, DomainError, InvalidInput
-from programmes.domain.privacy import erasure, export
+from programmes.domain.privacy import consent, erasure, export, requests
 from programmes.domain.privacy.subjects import get_subject
+from programmes.vocabulary import Role
 from programmes.web.api.privacy import KINDS, SubjectPath
 from programmes.web.deps import PathId
 from programmes.web.errors import status_for
 from programmes.web.forms import checkbox, read_form, text
-from programmes.web.guards import requires_coordinator
+from programmes.web.guards import requires_coordinator, requires_role
 from programmes.web.pages import page, request_language
 
 
@@ -112,3 +114,41 @@ async def _again(
         errors=[{"field": error.field, "message": message}],
         error=message,
     )
+
+
+class ErasureRequestPages(Controller):
+    path = "/staff/privacy/requests"
+    guards = [requires_coordinator]
+    include_in_schema = False
+
+    @get("/")
+    async def open_requests(
+        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff]
+    ) -> Template:
+        return page(
+            request,
+            "staff/erasure_requests.html",
+            requests=await requests.open_requests(staff=staff),
+        )
+
+
+class FamilyConsentPages(Controller):
+    """What a KiTa partner (own KiTa) or a coordinator does for a family's rights."""
+
+    path = "/staff/families/{family_id:int}"
+    guards = [requires_role(Role.coordinator, Role.partner)]
+    include_in_schema = False
+
+    @post("/consent/withdraw", status_code=303)
+    async def withdraw_consent(
+        self, staff: NamedDependency[Staff], family_id: PathId, mail: NamedDependency[MailContext]
+    ) -> Redirect:
+        await consent.withdraw_family_consent(staff=staff, family_id=family_id, mail=mail)
+        return Redirect(f"/staff/families/{family_id}?notice=consent-withdrawn", status_code=303)
+
+    @post("/erasure-request", status_code=303)
+    async def request_erasure(
+        self, staff: NamedDependency[Staff], family_id: PathId, now: NamedDependency[datetime]
+    ) -> Redirect:
+        await requests.request_family_erasure(staff=staff, family_id=family_id, now=now)
+        return Redirect(f"/staff/families/{family_id}?notice=erasure-requested", status_code=303)

@@ -235,7 +235,12 @@ class FamilyPages(Controller):
     async def detail(
         self, request: Request[Any, Any, Any], staff: NamedDependency[Staff], family_id: PathId
     ) -> Template:
-        return page(request, "staff/family.html", **await _family_context(staff, family_id))
+        return page(
+            request,
+            "staff/family.html",
+            request_notice=request.query_params.get("notice"),
+            **await _family_context(staff, family_id),
+        )
 
     @post("/families/{family_id:int}")
     async def update(
