@@ -207,3 +207,22 @@ async def test_every_staff_page_renders_for_every_role(client: httpx.AsyncClient
             response = await client.get(path)
             assert response.status_code == 200, (staff.role, path, response.text[:500])
     assert await Kita.count() == 1 and await Programme.count() == 1 and await Cohort.count() == 1
+
+
+async def test_a_rule_without_weekdays_shows_the_error_on_the_page(
+    client: httpx.AsyncClient,
+) -> None:
+    coordinator = await make_staff(Role.coordinator)
+    cohort_id = await make_cohort(await make_programme(ProgrammeKind.rucksack, is_public=False))
+    await sign_in(client, coordinator.email)
+    response = await post_form(
+        client,
+        f"/staff/cohorts/{cohort_id}",
+        f"/staff/cohorts/{cohort_id}/schedule",
+        {"start_time": "09:00", "duration_minutes": "60", "first_day": "2027-01-05", "count": "2"},
+    )
+    assert response.status_code == 422
+    assert "mindestens einen Wochentag" in response.text
+    assert 'value="09:00"' in response.text
+    assert await Session.count() == 0
+
