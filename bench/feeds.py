@@ -19,9 +19,9 @@ prints:
   4. /health p99 while the feed is rebuilt over and over (a loop touches sessions or all
      programmes and requests the feed), next to its idle p99.
 
-Targets (PERFORMANCE.md of the design notes): warm and 304 >= 70 % of the bare route; cold render
-<= 1.2x icalendar alone; one change <= 10 % of a cold render; /health p99 during rebuilds
-<= 3x idle. Needs `wrk` (apt-get install wrk).
+Targets: warm and 304 >= 70 % of the bare route; cold render <= 1.2x icalendar alone; one
+change <= 10 % of a cold render; /health p99 during rebuilds <= 3x idle. Needs `wrk`
+(apt-get install wrk).
 """
 
 from __future__ import annotations
