@@ -38,7 +38,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -148,13 +148,12 @@ async def recreate_postgres(url: str) -> None:
 @asynccontextmanager
 async def database(url: str) -> AsyncIterator[None]:
     engine = db.configure(parse_database_url(url))
-    pooled = isinstance(engine, PostgresEngine)
-    if pooled:
+    if isinstance(engine, PostgresEngine):
         await engine.start_connection_pool(min_size=1, max_size=4)
     try:
         yield
     finally:
-        if pooled:
+        if isinstance(engine, PostgresEngine):
             await engine.close_connection_pool()
 
 
@@ -226,7 +225,7 @@ class Load:
 
 
 async def wrk(
-    url: str, *, duration: int, connections: int = 64, threads: int = 2, headers: list[str] = ()
+    url: str, *, duration: int, connections: int = 64, threads: int = 2, headers: Sequence[str] = ()
 ) -> Load:
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{duration}s", "--latency"]
     for header in headers:

@@ -6,7 +6,7 @@ Prints, for the same 1,000 sessions (by default):
   1. naive: icalendar alone, one Calendar with N Event components, serialised once;
   2. cold:  render_feed (render every event, assemble);
   3. warm:  render_calendar over N pre-rendered (cached) event blocks;
-with the median of several runs and the ratios. Targets (docs/performance.md): cold <= 1.2x
+with the median of several runs and the ratios. Targets: cold <= 1.2x
 naive; warm far cheaper than either.
 """
 

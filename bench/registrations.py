@@ -7,7 +7,7 @@ open runs (plenty of seats), drives `--clients` concurrent clients posting regis
 (JSON API, unique addresses) for a fixed time, and prints registrations/s with p50/p99
 latency. In the same run it measures the ceiling: the conditional UPDATE that takes a seat,
 committed one by one with the bare driver (sqlite3 with BEGIN IMMEDIATE and
-synchronous=FULL; asyncpg with a pool of `--clients` connections). Targets (PERFORMANCE.md):
+synchronous=FULL; asyncpg with a pool of `--clients` connections). Targets:
 HTTP at least 20 % of the ceiling on SQLite, 35 % on PostgreSQL.
 """
 

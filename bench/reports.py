@@ -205,7 +205,8 @@ async def measure(url: str, workdir: Path) -> dict[str, Any]:
         async def ceiling() -> Any:
             return await db.fetch("SELECT COUNT(*) AS n FROM attendance")
 
-        transport = httpx.ASGITransport(app=app)
+        # httpx types the ASGI scope and messages as dicts, Litestar as TypedDicts
+        transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
         async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
             login = await http.get("/staff/login")
             token = login.text.split('name="_csrf_token" value="')[1].split('"')[0]

@@ -16,6 +16,8 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+from piccolo.engine.postgres import PostgresEngine
+
 from programmes import db
 from programmes.domain.accounts import staff_accounts
 from programmes.domain.planning import schedules
@@ -48,8 +50,8 @@ async def setup_database(url: str) -> None:
         await conn.close()
     engine = db.configure(config)
     await db.migrate()
-    if config.engine == "postgres":
-        await engine.start_connection_pool(min_size=1, max_size=4)  # type: ignore[attr-defined]
+    if isinstance(engine, PostgresEngine):
+        await engine.start_connection_pool(min_size=1, max_size=4)
 
 
 async def new_cohort(kita: int, programme: int) -> int:

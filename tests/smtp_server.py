@@ -119,7 +119,7 @@ class _AnyPortController(Controller):
     """aiosmtpd's controller, bound to a free port chosen by the kernel."""
 
     def _trigger_server(self) -> Any:
-        assert self.server is not None
+        assert isinstance(self.server, asyncio.Server)
         self.port = self.server.sockets[0].getsockname()[1]
         return super()._trigger_server()
 

@@ -2,7 +2,8 @@
 
 Message ids are English; the German catalogue (`locale/de/LC_MESSAGES/messages.po`) is
 compiled in memory at first use, so there is no build step and no binary file in the
-repository. Pages and mails pick the language per request or per recipient, never globally.
+repository. Pages and mails pick the language per request or per recipient, never globally;
+their templates translate through `install_gettext`.
 Extract new strings with `pybabel extract -F babel.cfg -o messages.pot .` and merge them with
 `pybabel update -i messages.pot -d src/programmes/locale`.
 """
@@ -18,6 +19,8 @@ from typing import Any
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
+from jinja2 import Environment, pass_context
+from jinja2.runtime import Context
 
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
 LANGUAGES = ("de", "en")
@@ -55,3 +58,22 @@ def gettext(language: str, message: str, **variables: Any) -> str:
 def ngettext(language: str, singular: str, plural: str, n: int, **variables: Any) -> str:
     text = translations(language).ngettext(singular, plural, n)
     return text % {"num": n, **variables}
+
+
+def install_gettext(env: Environment) -> None:
+    """Templates translate with `_()`, `gettext`, `ngettext` and `{% trans %}`, looked up in
+    the language of the render context's `lang` (German when it has none)."""
+    env.add_extension("jinja2.ext.i18n")
+    env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=_template_gettext, ngettext=_template_ngettext, newstyle=True
+    )
+
+
+@pass_context
+def _template_gettext(context: Context, message: str) -> str:
+    return translations(context.get("lang", DEFAULT_LANGUAGE)).gettext(message)
+
+
+@pass_context
+def _template_ngettext(context: Context, singular: str, plural: str, n: int) -> str:
+    return translations(context.get("lang", DEFAULT_LANGUAGE)).ngettext(singular, plural, n)

@@ -190,7 +190,7 @@ class DurableSQLiteEngine(SQLiteEngine):
             os.close(fd)
 
     async def run_ddl(self, ddl: str, in_pool: bool = False) -> Any:
-        """Run DDL, translating what SQLite cannot do (see `_sqlite_constraint`)."""
+        """Run DDL, translating what SQLite cannot do (see `_add_constraint`)."""
         match = _ADD_CONSTRAINT.match(ddl.strip())
         if match is None:
             return await super().run_ddl(ddl, in_pool=in_pool)

@@ -8,7 +8,7 @@ import pytest
 
 from programmes.domain.catalogue import entries
 from programmes.domain.catalogue.entries import RUCKSACK_THEMES, CohortInput, ProgrammeInput
-from programmes.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from programmes.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, NotFound
 from programmes.tables import Cohort, Kita, Programme
 from programmes.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW
@@ -137,7 +137,7 @@ async def test_bad_cohort_input_names_the_field() -> None:
     rucksack = await make_programme(ProgrammeKind.rucksack, is_public=False)
     training = await make_programme(ProgrammeKind.training)
     naive = datetime(2027, 1, 1, 9, 0)
-    cases: list[tuple[CohortInput, type[Exception], str]] = [
+    cases: list[tuple[CohortInput, type[DomainError], str]] = [
         (CohortInput(programme_id=rucksack, title="R"), InvalidInput, "kita_id"),
         (CohortInput(programme_id=training, title="T", kita_id=999_999), NotFound, "kita"),
         (CohortInput(programme_id=999_999, title="T"), NotFound, "programme"),
@@ -174,7 +174,7 @@ async def test_bad_cohort_input_names_the_field() -> None:
         ),
     ]
     for data, error_type, field in cases:
-        with pytest.raises(error_type) as error:  # type: ignore[call-overload]
+        with pytest.raises(error_type) as error:
             await entries.create_cohort(staff=coordinator, data=data, now=NOW)
         assert error.value.field == field, data
     assert await Cohort.count() == 0

@@ -6,7 +6,6 @@ import asyncio
 import socket
 from pathlib import Path
 
-import httpx
 import pytest
 from litestar import Litestar
 
@@ -19,7 +18,7 @@ from programmes.domain.mail.sender import MailSender
 from programmes.settings import Settings, load_settings
 from programmes.tables import Outbox
 from tests import conftest as shared
-from tests.conftest import FROZEN_NOW, running
+from tests.conftest import FROZEN_NOW, app_client, running
 from tests.smtp_server import PATIENCE, SmtpServer
 
 
@@ -78,8 +77,7 @@ async def test_mail_server_errors_never_take_the_server_down(
         await add_mail()
         async with asyncio.timeout(PATIENCE):  # the woken round met the dead server
             await sender.wait_for_rounds(2)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with app_client(app) as http:
             assert (await http.get("/health")).status_code == 200
     waiting = await Outbox.select(Outbox.attempts, Outbox.sent_at).first()
     assert waiting == {"attempts": 0, "sent_at": None}

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
-import holidays
 import pytest
+from holidays.countries.germany import Germany
 
 from programmes.clock import BERLIN
 from programmes.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
@@ -28,7 +28,7 @@ from tests.conftest import FROZEN_NOW
 from tests.factories import make_cohort, make_kita, make_programme, make_staff
 
 NOW = FROZEN_NOW  # Wednesday 2026-11-25, 10:00 in Berlin
-NRW = holidays.Germany(subdiv="NW", years=range(2026, 2029))
+NRW = Germany(subdiv="NW", years=range(2026, 2029))
 
 
 async def rucksack_cohort(*, closures: bool = True) -> tuple[int, int]:

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypedDict
 from urllib.parse import urlsplit
 
 import httpx
@@ -35,7 +35,16 @@ from programmes.domain.planning.closure_import import (
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ics"
 CLOSURES_ICS = (FIXTURES / "closures_2025_26.ics").read_bytes()
-SCHOOL_YEAR = {"window_start": date(2025, 8, 1), "window_end": date(2026, 7, 31)}
+
+
+class Window(TypedDict):
+    """The days an import reads closures for (keyword arguments of the importer)."""
+
+    window_start: date
+    window_end: date
+
+
+SCHOOL_YEAR: Window = {"window_start": date(2025, 8, 1), "window_end": date(2026, 7, 31)}
 UID = "@kita-sonnenschein.example"
 TEAMTAG = f"teamtag{UID}"
 

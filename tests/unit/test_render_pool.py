@@ -13,7 +13,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 
 from programmes.app import create_app
@@ -23,7 +22,7 @@ from programmes.domain.feeds.render_pool import MIN_BATCH, RenderPool
 from programmes.domain.feeds.scopes import Fingerprint
 from programmes.ical import FeedEvent, render_feed
 from programmes.settings import SettingsError, load_settings
-from tests.conftest import environment_for_tests, running
+from tests.conftest import app_client, environment_for_tests, running
 
 FINGERPRINT = Fingerprint(values=(), newest=None)
 
@@ -231,8 +230,7 @@ async def test_the_app_starts_and_stops_its_helper(database_url: str, tmp_path: 
     async with running(app):
         helper = app.state.feed_cache.render_pool
         assert isinstance(helper, RenderPool)
-        transport = httpx.ASGITransport(app=app)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
+        async with app_client(app) as http:
             response = await http.get("/feeds/public.ics")
         assert response.status_code == 200
         pids = helper.helper_pids()

@@ -8,7 +8,13 @@ import io
 import openpyxl
 import pytest
 
-from programmes.domain.reporting.spreadsheets import german_number, neutralise, to_csv, to_xlsx
+from programmes.domain.reporting.spreadsheets import (
+    Row,
+    german_number,
+    neutralise,
+    to_csv,
+    to_xlsx,
+)
 
 DANGEROUS = ["=1+2", "+49 157", "-5", "@SUM(A1)", "\tx", "\r=1", '=HYPERLINK("http://x")']
 
@@ -39,7 +45,9 @@ def test_csv_has_a_bom_semicolons_and_no_formula() -> None:
 
 
 def test_xlsx_keeps_text_as_text_and_numbers_as_numbers() -> None:
-    body = to_xlsx([["Name", "Wert"], *([text, 1.5] for text in DANGEROUS)], title="Bericht")
+    rows: list[Row] = [["Name", "Wert"]]
+    rows += [[text, 1.5] for text in DANGEROUS]
+    body = to_xlsx(rows, title="Bericht")
     sheet = openpyxl.load_workbook(io.BytesIO(body)).active
     assert sheet is not None
     values = [[cell.value for cell in row] for row in sheet.iter_rows()]

@@ -20,7 +20,7 @@ def parse(body: bytes) -> Calendar:
 def events(body: bytes) -> dict[int, Event]:
     """The feed's VEVENTs by session id (from the UID, which must have our host)."""
     found: dict[int, Event] = {}
-    for event in parse(body).walk("VEVENT"):
+    for event in parse(body).events:
         uid = str(event["UID"])
         prefix, _, host = uid.partition("@")
         assert host == HOST, uid

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 from litestar import Litestar
+from litestar.routes import HTTPRoute
 
 from programmes.vocabulary import Role
 from tests.factories import make_staff
@@ -14,7 +15,7 @@ from tests.web.helpers import sign_in
 def test_every_route_has_an_explicit_role_rule(app: Litestar) -> None:
     unguarded = []
     for route in app.routes:
-        handlers = getattr(route, "route_handlers", None) or [route.route_handler]  # type: ignore[attr-defined]
+        handlers = route.route_handlers if isinstance(route, HTTPRoute) else [route.route_handler]
         for handler in handlers:
             if handler.resolve_guards() or handler.opt.get("access") == "public":
                 continue

@@ -55,7 +55,7 @@ async def test_a_session_moved_in_the_back_office_moves_in_every_calendar(
     assert response.status_code == 200, response.text
     after = events((await fetch(client, FEED)).content)[session_id]
     assert after.decoded("DTSTART").astimezone(UTC) == starts
-    assert int(after["SEQUENCE"]) == int(before["SEQUENCE"]) + 1
+    assert after.sequence == before.sequence + 1
     assert after.decoded("LAST-MODIFIED") == clock().replace(microsecond=0)
 
 

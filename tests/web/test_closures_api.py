@@ -18,7 +18,7 @@ from programmes.domain.accounts import staff_accounts
 from programmes.settings import load_settings
 from programmes.tables import AuditEvent, ClosureDay, Kita
 from programmes.vocabulary import ProgrammeKind, Role
-from tests.conftest import FROZEN_NOW, running
+from tests.conftest import FROZEN_NOW, app_client, running
 from tests.conftest import environment_for_tests as environment_for
 from tests.factories import make_cohort, make_kita, make_programme, make_staff
 from tests.ics_server import (
@@ -318,10 +318,11 @@ async def guarded_client(
     environment = environment_for(database_url, PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS="false")
     settings = load_settings(environment, workdir=tmp_path)
     assert not settings.allow_private_calendar_hosts
-    async with running(create_app(settings, clock=clock)) as application:
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
+    async with (
+        running(create_app(settings, clock=clock)) as application,
+        app_client(application) as http,
+    ):
+        yield http
 
 
 async def test_private_calendar_hosts_are_refused_by_default(

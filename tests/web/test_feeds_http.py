@@ -18,7 +18,7 @@ from programmes.app import create_app
 from programmes.clock import FrozenClock
 from programmes.settings import Settings
 from programmes.tables import Session
-from tests.conftest import FROZEN_NOW, running
+from tests.conftest import FROZEN_NOW, app_client, running
 from tests.feed_world import STAMP, World, add_session, berlin, build_world
 from tests.web.feed_helpers import IDENTITY, events, fetch
 
@@ -116,7 +116,7 @@ async def test_if_modified_since_that_is_not_a_usable_date_is_ignored(
     client: httpx.AsyncClient, world: World, value: str
 ) -> None:
     response = await client.get(
-        URL, headers=[("accept-encoding", "identity"), ("if-modified-since", value.encode())]
+        URL, headers=[(b"accept-encoding", b"identity"), (b"if-modified-since", value.encode())]
     )
     assert response.status_code == 200
     assert events(response.content)
@@ -300,10 +300,8 @@ async def test_concurrent_requests_share_one_rebuild(
 @pytest.fixture
 async def second_worker(settings: Settings, clock: FrozenClock) -> AsyncIterator[httpx.AsyncClient]:
     """Another app instance on the same database: a second worker process, cache and all."""
-    async with running(create_app(settings, clock=clock)) as other:
-        transport = httpx.ASGITransport(app=other)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            yield http
+    async with running(create_app(settings, clock=clock)) as other, app_client(other) as http:
+        yield http
 
 
 async def test_a_change_is_seen_by_every_worker_at_the_next_request(

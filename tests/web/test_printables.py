@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
+from tests.conftest import app_client
 from tests.report_world import ReportWorld, anonymise_family, build_report_world
 from tests.web.helpers import sign_in
 
@@ -113,9 +114,10 @@ async def test_the_organisation_name_comes_from_settings(
     from tests.conftest import running
 
     named = replace(settings, organisation_name="Культурный центр · Kültür Evi")
-    async with running(create_app(named, clock=clock)) as application:
-        transport = httpx.ASGITransport(app=application)
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
-            await sign_in(http, world.coordinator.email)
-            html = (await http.get(f"/staff/cohorts/{world.a1}/certificates")).text
+    async with (
+        running(create_app(named, clock=clock)) as application,
+        app_client(application) as http,
+    ):
+        await sign_in(http, world.coordinator.email)
+        html = (await http.get(f"/staff/cohorts/{world.a1}/certificates")).text
     assert "Культурный центр · Kültür Evi" in html

@@ -18,7 +18,7 @@ from programmes.app import create_app
 from programmes.clock import FrozenClock
 from programmes.settings import load_settings
 from programmes.tables import Registration
-from tests.conftest import environment_for_tests, running
+from tests.conftest import app_client, environment_for_tests, running
 from tests.factories import make_public_run
 from tests.smtp_server import SmtpServer, running_smtp_server
 from tests.web.helpers import post_form
@@ -43,10 +43,8 @@ async def mail_client(
         workdir=tmp_path,
     )
     app: Litestar = create_app(settings, clock=clock)
-    async with running(app):
-        transport = httpx.ASGITransport(app=app, client=("203.0.113.9", 50000))
-        async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-            yield client
+    async with running(app), app_client(app, address=("203.0.113.9", 50000)) as client:
+        yield client
 
 
 async def test_confirmation_arrives_in_german_with_dates_and_a_working_cancel_link(

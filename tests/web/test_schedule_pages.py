@@ -207,3 +207,61 @@ async def test_every_staff_page_renders_for_every_role(client: httpx.AsyncClient
             response = await client.get(path)
             assert response.status_code == 200, (staff.role, path, response.text[:500])
     assert await Kita.count() == 1 and await Programme.count() == 1 and await Cohort.count() == 1
+
+
+async def test_a_rule_without_weekdays_shows_the_error_on_the_page(
+    client: httpx.AsyncClient,
+) -> None:
+    coordinator = await make_staff(Role.coordinator)
+    cohort_id = await make_cohort(await make_programme(ProgrammeKind.rucksack, is_public=False))
+    await sign_in(client, coordinator.email)
+    response = await post_form(
+        client,
+        f"/staff/cohorts/{cohort_id}",
+        f"/staff/cohorts/{cohort_id}/schedule",
+        {"start_time": "09:00", "duration_minutes": "60", "first_day": "2027-01-05", "count": "2"},
+    )
+    assert response.status_code == 422
+    assert "mindestens einen Wochentag" in response.text
+    assert 'value="09:00"' in response.text
+    assert await Session.count() == 0
+
+
+async def test_coordinator_edits_a_cohort_on_its_form(client: httpx.AsyncClient) -> None:
+    coordinator = await make_staff(Role.coordinator)
+    trainer = await make_staff(Role.trainer, name="Tara Trainerin")
+    kita = await make_kita("KiTa Regenbogen")
+    cohort_id = await make_cohort(
+        await make_programme(ProgrammeKind.rucksack, is_public=False),
+        kita_id=kita,
+        trainer_ids=(trainer.id,),
+    )
+    await sign_in(client, coordinator.email)
+    edit = f"/staff/cohorts/{cohort_id}/edit"
+    form = await client.get(edit)
+    assert form.status_code == 200, form.text[:2000]
+    assert "Gruppe bearbeiten" in form.text
+    assert f'action="{edit}"' in form.text
+    assert f'name="trainer_ids" value="{trainer.id}" checked' in form.text
+
+    fields = {
+        "title": "Rucksack Regenbogen",
+        "kita_id": str(kita),
+        "language": "Türkisch",
+        "location": "Elterncafé",
+        "capacity": "10",
+        "max_seats_per_registration": "1",
+        "trainer_ids": str(trainer.id),
+    }
+    refused = await post_form(client, edit, edit, {**fields, "capacity": "viele"})
+    assert refused.status_code == 422
+    assert "Bitte eine ganze Zahl eingeben." in refused.text
+    assert f'action="{edit}"' in refused.text and 'value="Rucksack Regenbogen"' in refused.text
+    unchanged = await Cohort.select(Cohort.title).where(Cohort.id == cohort_id).first()
+    assert unchanged is not None and unchanged["title"] != "Rucksack Regenbogen"
+
+    saved = await post_form(client, edit, edit, fields)
+    assert saved.status_code == 303, saved.text[:2000]
+    assert saved.headers["location"] == f"/staff/cohorts/{cohort_id}"
+    row = await Cohort.select(Cohort.title, Cohort.language).where(Cohort.id == cohort_id).first()
+    assert row == {"title": "Rucksack Regenbogen", "language": "Türkisch"}

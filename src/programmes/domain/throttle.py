@@ -1,5 +1,5 @@
 """Fixed-window counters in the database, so that limits hold across all workers and
-restarts (login attempts now; public registrations later)."""
+restarts: staff sign-in attempts and public registrations."""
 
 from __future__ import annotations
 

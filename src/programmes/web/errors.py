@@ -1,4 +1,6 @@
-"""The one place where errors become HTTP responses.
+"""How errors become HTTP responses: the status of each domain error (`status_for`, which
+forms shown again with their error use too, see `web.forms`) and the answer to any error
+that leaves a handler.
 
 JSON callers (the API, or anyone asking for JSON) get `{"status_code", "detail", "field",
 "errors": [{"field", "message"}]}`; browsers get an error page in their language. A request

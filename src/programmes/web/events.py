@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -11,12 +13,11 @@ from litestar.response import Template
 
 from programmes.domain.enrolment import events, registrations
 from programmes.domain.enrolment.registration_mail import MailContext
-from programmes.domain.enrolment.registrations import PersonInput
+from programmes.domain.enrolment.registrations import Outcome, PersonInput
 from programmes.domain.errors import DomainError
 from programmes.settings import Settings
 from programmes.web.deps import PathId
-from programmes.web.errors import status_for
-from programmes.web.forms import checkbox, optional_int, read_form, text
+from programmes.web.forms import checkbox, form_error, optional_int, read_form, text
 from programmes.web.guards import PUBLIC
 from programmes.web.pages import page, request_language
 from programmes.web.registration_limit import check_registration_limit
@@ -25,11 +26,16 @@ from programmes.web.registration_limit import check_registration_limit
 async def event_page(request: Request[Any, Any, Any], cohort_id: int) -> Template:
     """The page of one public event (served by the `/events/{name}` route in web/feeds.py,
     which also serves `/events/{id}.ics`)."""
-    event = await events.public_event(cohort_id)
-    now = request.app.state.clock()
     return page(
-        request, "public/event.html", event=event, state=event.registration_state(now), outcome=None
+        request, "public/event.html", **await _event_context(cohort_id, request.app.state.clock())
     )
+
+
+async def _event_context(
+    cohort_id: int, now: datetime, outcome: Outcome | None = None
+) -> dict[str, Any]:
+    event = await events.public_event(cohort_id)
+    return {"event": event, "state": event.registration_state(now), "outcome": outcome}
 
 
 class EventPages(Controller):
@@ -45,7 +51,6 @@ class EventPages(Controller):
         mail: NamedDependency[MailContext],
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
-        event = await events.public_event(cohort_id)
         form = await read_form(request)
         try:
             await check_registration_limit(request, settings, mail.now)
@@ -65,25 +70,18 @@ class EventPages(Controller):
                 unsafe=settings.unsafe_seats,
             )
         except DomainError as error:
-            message = error.translated(request_language(request))
-            return page(  # type: ignore[return-value]
+            return await form_error(
                 request,
                 "public/event.html",
-                status_code=status_for(error),
-                event=event,
-                state=event.registration_state(mail.now),
-                outcome=None,
-                form=form,
-                errors=[{"field": error.field, "message": message}],
-                error=message,
+                error,
+                form,
+                partial(_event_context, cohort_id, mail.now),
             )
-        event = await events.public_event(cohort_id)  # places left, after this registration
         return page(  # type: ignore[return-value]
             request,
             "public/event.html",
-            event=event,
-            state=event.registration_state(mail.now),
-            outcome=outcome,
+            # the places left after this registration
+            **await _event_context(cohort_id, mail.now, outcome),
         )
 
     @get("/cancel/{token:str}")

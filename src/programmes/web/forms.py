@@ -7,7 +7,7 @@ exactly like any other domain error to the person filling it in.
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from datetime import date
 from typing import Any
 
@@ -93,26 +93,43 @@ def checkbox(form: Form, name: str) -> bool:
     return text(form, name) in ("on", "1", "true", "yes")
 
 
+#: What a form's page shows besides the form itself (lists to choose from, the record being
+#: edited), loaded only when the form is shown again with an error: a saved form redirects.
+ErrorContext = Callable[[], Awaitable[Mapping[str, Any]]]
+
+
+async def form_error(
+    request: Request[Any, Any, Any],
+    template: str,
+    error: DomainError,
+    form: Form,
+    context: ErrorContext,
+) -> Response[Any]:
+    """`template` again with the error, the entered values and what `context` loads."""
+    message = error.translated(request_language(request))
+    return page(  # type: ignore[return-value]
+        request,
+        template,
+        status_code=status_for(error),
+        errors=[{"field": error.field, "message": message}],
+        error=message,
+        form=form,
+        **await context(),
+    )
+
+
 async def submit(
     request: Request[Any, Any, Any],
     template: str,
     action: Callable[[Form], Awaitable[str]],
-    **context: Any,
+    context: ErrorContext,
 ) -> Response[Any]:
     """Run `action` with the posted form; on success redirect (303) to the URL it returns,
-    on a domain error show `template` again with the error and the entered values."""
+    on a domain error show `template` again with the error, the entered values and what
+    `context` loads (only then)."""
     form = await read_form(request)
     try:
         target = await action(form)
     except DomainError as error:
-        message = error.translated(request_language(request))
-        return page(  # type: ignore[return-value]
-            request,
-            template,
-            status_code=status_for(error),
-            errors=[{"field": error.field, "message": message}],
-            error=message,
-            form=form,
-            **context,
-        )
+        return await form_error(request, template, error, form, context)
     return Redirect(target, status_code=303)

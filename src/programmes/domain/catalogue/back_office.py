@@ -2,7 +2,7 @@
 
 Calendar feeds notice a change through `updated_at` (and counts and ids), and calendar apps
 apply a changed entry only when its `SEQUENCE` grows (RFC 5545). The use cases in
-`domain.sessions` and elsewhere set both; a coordinator correcting a row in the back office
+`planning.sessions` and elsewhere set both; a coordinator correcting a row in the back office
 bypasses them, so these rules run as piccolo-admin hooks:
 
 * every new or edited row of a table that has `updated_at` gets `updated_at = now`;

@@ -1,6 +1,6 @@
 """Giving and freeing seats: the one place where overbooking could happen, so it cannot.
 
-Rules (see RELIABILITY.md, "Seats under concurrency"):
+Rules (docs/seats.md explains them and how the concurrency tests check them):
 
 * A seat is taken with one conditional UPDATE on the cohort row,
   `seats_taken = seats_taken + n WHERE capacity IS NULL OR seats_taken + n <= capacity`:

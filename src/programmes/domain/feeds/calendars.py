@@ -1,8 +1,8 @@
 """Calendar feeds: the use cases behind /feeds/… and /events/{id}.ics.
 
-Every call costs one fingerprint query (`feed_scopes`); when the cached feed is current it is
+Every call costs one fingerprint query (`scopes`); when the cached feed is current it is
 returned as it is, otherwise it is rebuilt from a constant number of queries, re-rendering
-only the entries that changed (`feed_cache`). Same data, same bytes, in every process.
+only the entries that changed (`cache`). Same data, same bytes, in every process.
 
 Unknown, internal and unpublished programmes and runs, and unknown, rotated or revoked
 tokens, all raise the same `NotFound`, so a feed URL never tells whether something exists.

@@ -3,7 +3,7 @@
 A feed token carries 256 random bits (`domain.tokens`) and is shown once; the database keeps
 only its SHA-256. A person has at most one active token: rotating revokes the old one in the
 same transaction, so an old URL stops working on its next request. The feed itself looks the
-token up on every request (`domain.feed_scopes.PrivateScope`), never from a cache.
+token up on every request (`scopes.PrivateScope`), never from a cache.
 """
 
 from __future__ import annotations

@@ -1,5 +1,5 @@
 """The mail on the wire: the message built from a stored outbox row, the SMTP connection
-(blocking `smtplib`, run in worker threads by `mail_delivery`), and error descriptions
+(blocking `smtplib`, run in worker threads by `delivery`), and error descriptions
 without personal data.
 
 A message is a pure function of its row: a retry is the same bytes (Message-ID, Date =

@@ -9,7 +9,7 @@ keeps them.
 
 Who may do what
 ---------------
-Anyone who may see the KiTa (see :func:`catalogue.get_kita`: coordinators all KiTas,
+Anyone who may see the KiTa (see :func:`entries.get_kita`: coordinators all KiTas,
 partners their own, trainers the KiTas of cohorts they lead) may read its closures; anybody
 else is told the KiTa does not exist. Only coordinators add, delete and import.
 

@@ -10,11 +10,10 @@ from __future__ import annotations
 from datetime import date
 from typing import Final
 
-from babel.dates import format_date
-
 from programmes.domain.errors import N_
 from programmes.domain.reporting.reports import NO_FACILITATOR, NO_LANGUAGE, Count, Report
 from programmes.domain.reporting.spreadsheets import Cell
+from programmes.formatting import local_date
 from programmes.i18n import gettext
 
 #: (field of `Totals`, label) in the order the report shows them.
@@ -72,7 +71,7 @@ def _label(value: str, language: str) -> str:
 
 
 def period_text(day: date, language: str) -> str:
-    return format_date(day, _DATE_PATTERN.get(language, "dd.MM.yyyy"), locale=language)
+    return local_date(day, language, _DATE_PATTERN.get(language, "dd.MM.yyyy"))
 
 
 def report_rows(report: Report, language: str) -> tuple[list[list[Cell]], list[int]]:

@@ -70,12 +70,14 @@ class AttendancePages(Controller):
         session_id: PathId,
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        sheet = await recording.get_attendance(staff=staff, session_id=session_id, now=now)
-
         async def action(form: Form) -> str:
             await recording.record_attendance(
                 staff=staff, session_id=session_id, marks=marks_from_form(form), now=now
             )
             return f"/staff/sessions/{session_id}/attendance?saved=1"
 
-        return await submit(request, "staff/attendance.html", action, sheet=sheet, saved=False)
+        async def context() -> dict[str, Any]:
+            sheet = await recording.get_attendance(staff=staff, session_id=session_id, now=now)
+            return {"sheet": sheet, "saved": False}
+
+        return await submit(request, "staff/attendance.html", action, context)

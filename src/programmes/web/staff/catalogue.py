@@ -4,6 +4,7 @@ coordinators get the forms."""
 from __future__ import annotations
 
 from datetime import datetime, time
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -12,7 +13,7 @@ from litestar.response import Template
 
 from programmes.domain.access import Staff
 from programmes.domain.catalogue import entries
-from programmes.domain.catalogue.entries import CohortInput, ProgrammeInput
+from programmes.domain.catalogue.entries import CohortInput, CohortView, ProgrammeInput
 from programmes.domain.errors import N_
 from programmes.domain.planning import sessions
 from programmes.domain.planning.recurrence import to_berlin
@@ -53,7 +54,7 @@ class KitaPages(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], staff: NamedDependency[Staff]
     ) -> Template:
-        return page(request, "staff/kitas.html", kitas=await entries.list_kitas(staff=staff))
+        return page(request, "staff/kitas.html", **await _kitas_context(staff))
 
     @post("/", guards=[requires_coordinator])
     async def create(
@@ -68,9 +69,7 @@ class KitaPages(Controller):
             )
             return f"/staff/kitas/{kita.id}"
 
-        return await submit(
-            request, "staff/kitas.html", action, kitas=await entries.list_kitas(staff=staff)
-        )
+        return await submit(request, "staff/kitas.html", action, partial(_kitas_context, staff))
 
     @get("/{kita_id:int}")
     async def detail(
@@ -97,7 +96,7 @@ class KitaPages(Controller):
             return f"/staff/kitas/{kita_id}"
 
         return await submit(
-            request, "staff/kita.html", action, **await _kita_context(staff, kita_id)
+            request, "staff/kita.html", action, partial(_kita_context, staff, kita_id)
         )
 
     @post("/{kita_id:int}/archive", guards=[requires_coordinator])
@@ -113,8 +112,12 @@ class KitaPages(Controller):
             return "/staff/kitas"
 
         return await submit(
-            request, "staff/kita.html", action, **await _kita_context(staff, kita_id)
+            request, "staff/kita.html", action, partial(_kita_context, staff, kita_id)
         )
+
+
+async def _kitas_context(staff: Staff) -> dict[str, Any]:
+    return {"kitas": await entries.list_kitas(staff=staff)}
 
 
 async def _kita_context(staff: Staff, kita_id: int) -> dict[str, Any]:
@@ -150,11 +153,7 @@ class ProgrammePages(Controller):
     async def list_page(
         self, request: Request[Any, Any, Any], staff: NamedDependency[Staff]
     ) -> Template:
-        return page(
-            request,
-            "staff/programmes.html",
-            programmes=await entries.list_programmes(staff=staff),
-        )
+        return page(request, "staff/programmes.html", **await _programmes_context(staff))
 
     @post("/", guards=[requires_coordinator])
     async def create(
@@ -170,10 +169,7 @@ class ProgrammePages(Controller):
             return f"/staff/programmes/{programme.id}"
 
         return await submit(
-            request,
-            "staff/programmes.html",
-            action,
-            programmes=await entries.list_programmes(staff=staff),
+            request, "staff/programmes.html", action, partial(_programmes_context, staff)
         )
 
     @get("/{programme_id:int}")
@@ -199,7 +195,10 @@ class ProgrammePages(Controller):
             return f"/staff/programmes/{programme_id}"
 
         return await submit(
-            request, "staff/programme.html", action, **await _programme_context(staff, programme_id)
+            request,
+            "staff/programme.html",
+            action,
+            partial(_programme_context, staff, programme_id),
         )
 
     @post("/{programme_id:int}/status", guards=[requires_coordinator])
@@ -217,8 +216,15 @@ class ProgrammePages(Controller):
             return f"/staff/programmes/{programme_id}"
 
         return await submit(
-            request, "staff/programme.html", action, **await _programme_context(staff, programme_id)
+            request,
+            "staff/programme.html",
+            action,
+            partial(_programme_context, staff, programme_id),
         )
+
+
+async def _programmes_context(staff: Staff) -> dict[str, Any]:
+    return {"programmes": await entries.list_programmes(staff=staff)}
 
 
 async def _programme_context(staff: Staff, programme_id: int) -> dict[str, Any]:
@@ -283,7 +289,7 @@ class CohortPages(Controller):
             request,
             "staff/cohort_form.html",
             action,
-            **await _cohort_form_context(staff, programme_id),
+            partial(_cohort_form_context, staff, programme_id),
         )
 
     @get("/{cohort_id:int}")
@@ -300,8 +306,7 @@ class CohortPages(Controller):
         return page(
             request,
             "staff/cohort_form.html",
-            cohort=cohort,
-            **await _cohort_form_context(staff, cohort.programme_id),
+            **await _cohort_form_context(staff, cohort.programme_id, cohort),
         )
 
     @post("/{cohort_id:int}/edit", guards=[requires_coordinator])
@@ -327,8 +332,7 @@ class CohortPages(Controller):
             request,
             "staff/cohort_form.html",
             action,
-            cohort=cohort,
-            **await _cohort_form_context(staff, cohort.programme_id),
+            partial(_cohort_form_context, staff, cohort.programme_id, cohort),
         )
 
     @post("/{cohort_id:int}/status", guards=[requires_coordinator])
@@ -346,16 +350,19 @@ class CohortPages(Controller):
             return f"/staff/cohorts/{cohort_id}"
 
         return await submit(
-            request, "staff/cohort.html", action, **await _cohort_context(staff, cohort_id)
+            request, "staff/cohort.html", action, partial(_cohort_context, staff, cohort_id)
         )
 
 
-async def _cohort_form_context(staff: Staff, programme_id: int) -> dict[str, Any]:
+async def _cohort_form_context(
+    staff: Staff, programme_id: int, cohort: CohortView | None = None
+) -> dict[str, Any]:
+    """The form for a new cohort of a programme, or for editing `cohort`."""
     return {
         "programme": await entries.get_programme(staff=staff, programme_id=programme_id),
         "kitas": await entries.list_kitas(staff=staff),
         "trainers": await entries.list_trainers(staff=staff),
-        "cohort": None,
+        "cohort": cohort,
     }
 
 

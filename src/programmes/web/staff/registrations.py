@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import date
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -78,7 +79,7 @@ class RegistrationPages(Controller):
             return f"/staff/cohorts/{cohort_id}/registrations"
 
         return await submit(
-            request, "staff/registrations.html", action, **await _context(staff, cohort_id)
+            request, "staff/registrations.html", action, partial(_context, staff, cohort_id)
         )
 
     @post("/{registration_id:int}/cancel")
@@ -97,7 +98,7 @@ class RegistrationPages(Controller):
             return f"/staff/cohorts/{cohort_id}/registrations"
 
         return await submit(
-            request, "staff/registrations.html", action, **await _context(staff, cohort_id)
+            request, "staff/registrations.html", action, partial(_context, staff, cohort_id)
         )
 
     @post("/{registration_id:int}/move")
@@ -120,7 +121,7 @@ class RegistrationPages(Controller):
             return f"/staff/cohorts/{cohort_id}/registrations"
 
         return await submit(
-            request, "staff/registrations.html", action, **await _context(staff, cohort_id)
+            request, "staff/registrations.html", action, partial(_context, staff, cohort_id)
         )
 
     @post("/capacity")
@@ -145,7 +146,7 @@ class RegistrationPages(Controller):
             return f"/staff/cohorts/{cohort_id}/registrations"
 
         return await submit(
-            request, "staff/registrations.html", action, **await _context(staff, cohort_id)
+            request, "staff/registrations.html", action, partial(_context, staff, cohort_id)
         )
 
 
@@ -228,8 +229,9 @@ class FamilyPages(Controller):
             )
             return f"/staff/families/{family.id}"
 
-        context = await _family_list_context(staff, cohort_id)
-        return await submit(request, "staff/families.html", action, **context)
+        return await submit(
+            request, "staff/families.html", action, partial(_family_list_context, staff, cohort_id)
+        )
 
     @get("/families/{family_id:int}")
     async def detail(
@@ -257,7 +259,7 @@ class FamilyPages(Controller):
             return f"/staff/families/{family_id}"
 
         return await submit(
-            request, "staff/family.html", action, **await _family_context(staff, family_id)
+            request, "staff/family.html", action, partial(_family_context, staff, family_id)
         )
 
     @post("/families/{family_id:int}/withdraw")
@@ -273,7 +275,7 @@ class FamilyPages(Controller):
             return f"/staff/families/{family_id}"
 
         return await submit(
-            request, "staff/family.html", action, **await _family_context(staff, family_id)
+            request, "staff/family.html", action, partial(_family_context, staff, family_id)
         )
 
 

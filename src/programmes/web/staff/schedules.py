@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -13,12 +14,12 @@ from programmes.domain.access import Staff
 from programmes.domain.catalogue import entries
 from programmes.domain.errors import DomainError
 from programmes.domain.planning import schedules, sessions
-from programmes.domain.planning.schedules import RuleInput
+from programmes.domain.planning.schedules import RuleInput, SchedulePlan
 from programmes.vocabulary import Role
 from programmes.web.deps import PathId
-from programmes.web.errors import status_for
 from programmes.web.forms import (
     Form,
+    form_error,
     int_list,
     optional_date,
     optional_int,
@@ -29,7 +30,7 @@ from programmes.web.forms import (
     text,
 )
 from programmes.web.guards import requires_coordinator, requires_role, requires_staff
-from programmes.web.pages import page, request_language
+from programmes.web.pages import page
 from programmes.web.staff.catalogue import WEEKDAYS
 
 
@@ -60,11 +61,6 @@ class SchedulePages(Controller):
     ) -> Response[Any]:
         """ "Preview" shows what would happen; "Save" stores it. Errors show the form again."""
         form = await read_form(request)
-        context: dict[str, Any] = {
-            "cohort": await entries.get_cohort(staff=staff, cohort_id=cohort_id),
-            "weekday_names": WEEKDAYS,
-            "form": form,
-        }
         try:
             rule = _rule(form)
             if text(form, "step") == "save":
@@ -76,24 +72,27 @@ class SchedulePages(Controller):
                     staff=staff, cohort_id=cohort_id, rule=rule, now=now
                 )
         except DomainError as error:
-            message = error.translated(request_language(request))
-            return page(  # type: ignore[return-value]
-                request,
-                "staff/cohort.html",
-                status_code=status_for(error),
-                errors=[{"field": error.field, "message": message}],
-                error=message,
-                sessions=await sessions.list_sessions(staff=staff, cohort_id=cohort_id),
-                plan=None,
-                **context,
+            return await form_error(
+                request, "staff/cohort.html", error, form, partial(_plan_context, staff, cohort_id)
             )
         return page(  # type: ignore[return-value]
             request,
             "staff/cohort.html",
-            plan=plan,
-            sessions=await sessions.list_sessions(staff=staff, cohort_id=cohort_id),
-            **context,
+            form=form,
+            **await _plan_context(staff, cohort_id, plan),
         )
+
+
+async def _plan_context(
+    staff: Staff, cohort_id: int, plan: SchedulePlan | None = None
+) -> dict[str, Any]:
+    """The cohort page with its sessions and, after "Preview" or "Save", the plan."""
+    return {
+        "cohort": await entries.get_cohort(staff=staff, cohort_id=cohort_id),
+        "weekday_names": WEEKDAYS,
+        "sessions": await sessions.list_sessions(staff=staff, cohort_id=cohort_id),
+        "plan": plan,
+    }
 
 
 class SessionPages(Controller):
@@ -130,7 +129,7 @@ class SessionPages(Controller):
             return f"/staff/sessions/{session_id}"
 
         return await submit(
-            request, "staff/session.html", action, **await _context(staff, session_id)
+            request, "staff/session.html", action, partial(_context, staff, session_id)
         )
 
     @post("/cancel", guards=[requires_coordinator])
@@ -148,7 +147,7 @@ class SessionPages(Controller):
             return f"/staff/sessions/{session_id}"
 
         return await submit(
-            request, "staff/session.html", action, **await _context(staff, session_id)
+            request, "staff/session.html", action, partial(_context, staff, session_id)
         )
 
     @post("/theme", guards=[requires_role(Role.coordinator, Role.trainer)])
@@ -166,7 +165,7 @@ class SessionPages(Controller):
             return f"/staff/sessions/{session_id}"
 
         return await submit(
-            request, "staff/session.html", action, **await _context(staff, session_id)
+            request, "staff/session.html", action, partial(_context, staff, session_id)
         )
 
     @post("/substitute", guards=[requires_coordinator])
@@ -187,7 +186,7 @@ class SessionPages(Controller):
             return f"/staff/sessions/{session_id}"
 
         return await submit(
-            request, "staff/session.html", action, **await _context(staff, session_id)
+            request, "staff/session.html", action, partial(_context, staff, session_id)
         )
 
 
