@@ -39,6 +39,7 @@ from litestar.status_codes import (
 )
 
 from programmes.domain.errors import (
+    N_,
     AuthenticationFailed,
     Conflict,
     DomainError,
@@ -49,6 +50,7 @@ from programmes.domain.errors import (
     TooManyRequests,
     Unavailable,
 )
+from programmes.i18n import gettext
 from programmes.redaction import redact
 from programmes.web.pages import page, request_language
 from programmes.web.security import strict_headers
@@ -158,19 +160,45 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
 def handle_validation_error(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Any]:
+    language = request_language(request)
     errors: list[ErrorItem] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         if isinstance(item, dict):
             message = str(item.get("message", ""))
-            errors.append({"field": _field_of(message, item.get("key")), "message": message})
+            errors.append(
+                {
+                    "field": _field_of(message, item.get("key")),
+                    "message": _readable(message, language),
+                }
+            )
     fields = ", ".join(str(e["field"]) for e in errors if e["field"])
-    detail = f"Invalid input: {fields}." if fields else "The request could not be read."
+    detail = (
+        gettext(language, N_("Invalid input: %(fields)s."), fields=fields)
+        if fields
+        else gettext(language, N_("The request could not be read."))
+    )
     return error_response(request, exc.status_code, detail, errors)
 
 
 _AT_PATH = re.compile(r"at `\$\.([^`]+)`")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
+#: msgspec's messages for the range rule of ids and whole numbers, in the reader's words.
+_READABLE: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"Expected `int` <= (-?\d+)"), N_("At most %(limit)s, please."), "limit"),
+    (re.compile(r"Expected `int` >= (-?\d+)"), N_("At least %(limit)s, please."), "limit"),
+    (re.compile(r"Expected `int`, got"), N_("Please enter a whole number."), ""),
+)
+
+
+def _readable(message: str, language: str) -> str:
+    """A decoding error of a whole number in the reader's language; others as msgspec
+    words them."""
+    for pattern, text, name in _READABLE:
+        match = pattern.search(message)
+        if match:
+            return gettext(language, text, **({name: match.group(1)} if name else {}))
+    return message
 
 
 def _field_of(message: str, key: object) -> str | None:
