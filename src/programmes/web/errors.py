@@ -53,7 +53,7 @@ from programmes.domain.errors import (
 from programmes.i18n import gettext
 from programmes.redaction import redact
 from programmes.web.pages import page, request_language
-from programmes.web.security import strict_headers
+from programmes.web.security import RequestRefused, strict_headers
 
 log = logging.getLogger(__name__)
 
@@ -157,6 +157,14 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
     )
 
 
+def handle_request_refused(request: Request[Any, Any, Any], exc: RequestRefused) -> Response[Any]:
+    """A body sent as the wrong media type (415), not UTF-8 or nested too deep (400)."""
+    message = gettext(request_language(request), exc.template, **exc.params)
+    return error_response(
+        request, exc.status_code, message, [{"field": exc.field, "message": message}]
+    )
+
+
 def handle_validation_error(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Any]:
@@ -244,6 +252,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: handle_domain_error,
+    RequestRefused: handle_request_refused,
     ValidationException: handle_validation_error,
     HTTPException: handle_http_error,
     HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected,
