@@ -30,6 +30,7 @@ from programmes.domain.planning.closure_import import (
     fetch_calendar,
     import_closures,
     parse_closures,
+    parse_closures_bounded,
     validate_calendar_url,
 )
 
@@ -709,6 +710,54 @@ def test_expansion_is_bounded_in_time() -> None:
     data = _calendar(_event("r", "DTSTART;VALUE=DATE:20250901", "RRULE:FREQ=WEEKLY"))
     with pytest.raises(InvalidInput, match="too complex"):
         parse_closures(data, **SCHOOL_YEAR, limits=ParseLimits(max_seconds=1e-9))
+
+
+# The helper process: hard limits for any input
+
+
+def test_the_helper_reads_a_calendar_like_the_parser() -> None:
+    assert parse_closures_bounded(CLOSURES_ICS, **SCHOOL_YEAR) == parse_closures(
+        CLOSURES_ICS, **SCHOOL_YEAR
+    )
+
+
+def test_the_helper_passes_a_refusal_on() -> None:
+    data = _calendar(_event("r", "DTSTART;VALUE=DATE:20250901", "RRULE:FREQ=DAILY;INTERVAL=0"))
+    with pytest.raises(InvalidInput) as caught:
+        parse_closures_bounded(data, **SCHOOL_YEAR)
+    assert caught.value.field == "url"
+    assert "RRULE:FREQ=DAILY;INTERVAL=0" in caught.value.message
+
+
+@pytest.mark.timeout(30)
+def test_the_helper_is_killed_at_its_deadline() -> None:
+    # One step of the date library that takes seconds (a never-matching BYSETPOS, searched
+    # until the year 9999), where the parser's own deadline is only checked between steps:
+    # the helper is killed after max_seconds + start_seconds.
+    never = "RRULE:FREQ=YEARLY;BYYEARDAY=1;BYSETPOS=2"
+    data = _calendar(*(_event(f"r{i}", "DTSTART;VALUE=DATE:20250901", never) for i in range(5)))
+    limits = ParseLimits(max_seconds=0.2, start_seconds=1.5)
+    started = time.monotonic()
+    with pytest.raises(InvalidInput) as caught:
+        parse_closures_bounded(data, **SCHOOL_YEAR, limits=limits)
+    assert time.monotonic() - started < 6
+    assert caught.value.field == "url"
+    assert "within 0.2 seconds" in caught.value.message
+
+
+@pytest.mark.timeout(60)
+def test_the_helper_is_held_to_its_memory() -> None:
+    # 1,500 events: reading them takes some 15 MB more than the helper's interpreter (itself
+    # some 45 MB); held to 52 MB in all, it runs out and says so.
+    events = [
+        _event(f"e{i}", f"DTSTART;VALUE=DATE:2026{1 + i % 12:02d}{1 + i % 28:02d}")
+        for i in range(1_500)
+    ]
+    limits = ParseLimits(max_memory_bytes=52_000_000, max_occurrences=100_000, max_seconds=30)
+    with pytest.raises(InvalidInput) as caught:
+        parse_closures_bounded(_calendar(*events), **SCHOOL_YEAR, limits=limits)
+    assert caught.value.field == "url"
+    assert "52 MB of memory" in caught.value.message
 
 
 @pytest.mark.parametrize(

@@ -36,9 +36,15 @@ from __future__ import annotations
 import asyncio
 import functools
 import hashlib
+import logging
+import math
+import os
 import re
+import resource
 import socket
 import ssl
+import subprocess
+import sys
 import time
 import zlib
 from calendar import monthrange
@@ -46,11 +52,13 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
 import httpx
 import icalendar
+import msgspec
 import recurring_ical_events
 
 from programmes.clock import BERLIN
@@ -66,8 +74,11 @@ __all__ = [
     "fetch_calendar",
     "import_closures",
     "parse_closures",
+    "parse_closures_bounded",
     "validate_calendar_url",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The schemes a calendar address may use (also after every redirect).
 ALLOWED_SCHEMES: Final = ("https", "http")
@@ -128,6 +139,10 @@ class ParseLimits:
     max_window_days: int = 1_830  # about five years
     max_interval: int = 1_000  # INTERVAL of a repeat rule (0 would repeat for ever)
     max_count: int = 10_000  # COUNT of a repeat rule
+    # The hard bounds of the helper process that reads a downloaded calendar: its memory,
+    # and the time it may take beyond ``max_seconds`` to start (it is killed after both).
+    max_memory_bytes: int = 500_000_000
+    start_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         if (
@@ -137,6 +152,8 @@ class ParseLimits:
             or self.max_window_days <= 0
             or self.max_interval <= 0
             or self.max_count <= 0
+            or self.max_memory_bytes <= 0
+            or self.start_seconds < 0
         ):
             raise ValueError(f"ParseLimits out of range: {self!r}")
 
@@ -913,14 +930,131 @@ async def import_closures(
 ) -> list[ImportedClosure]:
     """Download the calendar at ``url`` and read its closures in the window.
 
-    Reading runs in a worker thread (it is bounded by ``parse_limits.max_seconds``) so that a
-    large calendar does not hold up the event loop.
+    Reading runs in a helper process with hard limits (:func:`parse_closures_bounded`),
+    waited for in a worker thread, so that no calendar can hold up the event loop or the
+    server.
     """
     data = await fetch_calendar(url, limits=limits, client=client)
     return await asyncio.to_thread(
-        parse_closures,
+        parse_closures_bounded,
         data,
         window_start=window_start,
         window_end=window_end,
         limits=parse_limits,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The helper process
+#
+# The checks above refuse every repeat rule known to make the date library loop or search
+# until the year 9999, and the expansion checks its deadline between steps. But a single step
+# runs inside the library, and the file comes from anywhere: so a downloaded calendar is read
+# in a process of its own, which limits its own memory and CPU time before it reads anything,
+# and which is killed when it has not answered within ``max_seconds + start_seconds``.
+
+#: This module, run by ``python -m`` as the helper.
+_HELPER_MODULE: Final = "programmes.domain.planning.closure_import"
+#: Where the ``programmes`` package lives, for the helper's import path.
+_SOURCE_ROOT: Final = str(Path(__file__).resolve().parents[3])
+
+
+class _Job(msgspec.Struct, frozen=True):
+    data: bytes
+    window_start: date
+    window_end: date
+    limits: ParseLimits
+
+
+class _Outcome(msgspec.Struct, frozen=True):
+    closures: list[ImportedClosure] = msgspec.field(default_factory=list)
+    refusal: str | None = None  # the message of an InvalidInput
+    field: str | None = None
+
+
+def parse_closures_bounded(
+    data: bytes,
+    *,
+    window_start: date,
+    window_end: date,
+    limits: ParseLimits = ParseLimits(),
+) -> list[ImportedClosure]:
+    """:func:`parse_closures` in a helper process: at most ``limits.max_memory_bytes`` of
+    memory, killed after ``limits.max_seconds + limits.start_seconds`` (wall clock and CPU).
+    Blocks the calling thread until then."""
+    job = msgspec.msgpack.encode(_Job(data, window_start, window_end, limits))
+    try:
+        finished = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-P", "-m", _HELPER_MODULE],
+            input=job,
+            capture_output=True,
+            timeout=limits.max_seconds + limits.start_seconds,
+            env={"PYTHONPATH": _helper_path()},  # nothing else: no settings, no secrets
+            check=False,
+        )
+    except subprocess.TimeoutExpired:  # the helper is killed (SIGKILL) by now
+        raise _too_complex(limits) from None
+    if finished.returncode != 0:  # over its CPU time (SIGXCPU) or memory, or it crashed
+        log.warning("calendar reader ended with status %s", finished.returncode)
+        raise _beyond_limits(limits)
+    try:
+        outcome = msgspec.msgpack.decode(finished.stdout, type=_Outcome)
+    except msgspec.DecodeError:
+        log.warning("calendar reader answered something unreadable")
+        raise _beyond_limits(limits) from None
+    if outcome.refusal is not None:
+        raise InvalidInput(outcome.refusal, field=outcome.field or "url")
+    return outcome.closures
+
+
+def _helper_path() -> str:
+    inherited = os.environ.get("PYTHONPATH", "")
+    return _SOURCE_ROOT + (os.pathsep + inherited if inherited else "")
+
+
+def _beyond_limits(limits: ParseLimits) -> InvalidInput:
+    return InvalidInput(
+        f"The calendar cannot be read within {limits.max_seconds:g} seconds and "
+        f"{_size(limits.max_memory_bytes)} of memory. Check that the address points at the "
+        "KiTa's closure calendar.",
+        field="url",
+    )
+
+
+def _limit_resources(limits: ParseLimits) -> None:
+    """The helper's own hard limits, set before it reads the calendar: address space, and
+    CPU seconds (the kernel ends it with SIGXCPU, then SIGKILL a second later). Limits that
+    are already lower stay."""
+    cpu = math.ceil(limits.max_seconds + limits.start_seconds)
+    for kind, soft, hard in (
+        (resource.RLIMIT_AS, limits.max_memory_bytes, limits.max_memory_bytes),
+        (resource.RLIMIT_CPU, cpu, cpu + 1),
+    ):
+        _, current = resource.getrlimit(kind)
+        if current != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current), min(hard, current)
+        resource.setrlimit(kind, (soft, hard))
+
+
+def _helper_main() -> None:
+    """The helper: a job on stdin, its outcome on stdout (both msgpack)."""
+    job = msgspec.msgpack.decode(sys.stdin.buffer.read(), type=_Job)
+    _limit_resources(job.limits)
+    try:
+        outcome = _Outcome(
+            closures=parse_closures(
+                job.data,
+                window_start=job.window_start,
+                window_end=job.window_end,
+                limits=job.limits,
+            )
+        )
+    except InvalidInput as error:
+        outcome = _Outcome(refusal=error.message, field=error.field)
+    except MemoryError:
+        outcome = _Outcome(refusal=_beyond_limits(job.limits).message, field="url")
+    sys.stdout.buffer.write(msgspec.msgpack.encode(outcome))
+
+
+if __name__ == "__main__":
+    _helper_main()
