@@ -156,11 +156,14 @@ class RequestRefused(HTTPException):
         self.field = field
 
 
-def json_depth(body: bytes) -> int:
-    """How deeply `body` nests arrays and objects, counted outside strings (an unbalanced
-    body is malformed anyway; msgspec says so)."""
+def nested_deeper_than(body: bytes, limit: int) -> bool:
+    """Whether `body` nests arrays and objects more than `limit` levels deep, counted outside
+    strings. A body with no more opening brackets than `limit` cannot (every body of this
+    service: two byte counts); others are walked bracket by bracket (~0.1 µs each)."""
+    if body.count(b"[") + body.count(b"{") <= limit:
+        return False
     brackets = _JSON_STRING.sub(b"", body).translate(None, _NOT_BRACKETS)
-    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0)
+    return max(itertools.accumulate(map(_STEP.__getitem__, brackets)), default=0) > limit
 
 
 def check_utf8(body: bytes, *, url_encoded: bool) -> None:
@@ -175,6 +178,15 @@ def check_utf8(body: bytes, *, url_encoded: bool) -> None:
             N_("The request contains bytes that are not UTF-8 text."),
             field="body",
         ) from None
+
+
+def _too_deep() -> RequestRefused:
+    return RequestRefused(
+        HTTP_400_BAD_REQUEST,
+        N_("The JSON data is nested more than %(max)s levels deep."),
+        field="body",
+        max=MAX_JSON_DEPTH,
+    )
 
 
 class CheckedRequest(Request[Any, Any, Any]):
@@ -200,15 +212,12 @@ class CheckedRequest(Request[Any, Any, Any]):
                 N_("Send the data as JSON, with the header Content-Type: application/json."),
                 field="Content-Type",
             )
-        body = await self.body()
-        if json_depth(body) > MAX_JSON_DEPTH:
-            raise RequestRefused(
-                HTTP_400_BAD_REQUEST,
-                N_("The JSON data is nested more than %(max)s levels deep."),
-                field="body",
-                max=MAX_JSON_DEPTH,
-            )
-        return await super().json()
+        if nested_deeper_than(await self.body(), MAX_JSON_DEPTH):
+            raise _too_deep()
+        try:
+            return await super().json()
+        except RecursionError:  # unbalanced brackets are walked as deep as they open
+            raise _too_deep() from None
 
     async def form(self) -> FormMultiDict:
         await self.body()  # the whole body, checked; multipart parts are read from it
