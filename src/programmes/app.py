@@ -39,7 +39,7 @@ from programmes.web.auth import AuthenticationMiddleware
 from programmes.web.deps import provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
 from programmes.web.pages import build_environment
-from programmes.web.security import SecurityHeadersMiddleware
+from programmes.web.security import CheckedRequest, SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
 POOL_MIN_SIZE = 2
@@ -265,4 +265,5 @@ def create_app(
         lifespan=lifespans,
         debug=False,
         request_max_body_size=MAX_BODY_BYTES,
+        request_class=CheckedRequest,
     )

@@ -30,6 +30,7 @@ from programmes.domain.planning.closure_import import (
     fetch_calendar,
     import_closures,
     parse_closures,
+    parse_closures_bounded,
     validate_calendar_url,
 )
 
@@ -635,6 +636,63 @@ def test_unreasonable_repeat_rules_are_refused_quickly(rule: str, words: str) ->
     assert words in caught.value.message
 
 
+@pytest.mark.parametrize(
+    ("rule", "words"),
+    [
+        # The date library loops for ever on these (and grows without end).
+        ("FREQ=DAILY;INTERVAL=0", "needs an INTERVAL from 1 to 1,000"),
+        ("FREQ=MONTHLY;INTERVAL=0", "needs an INTERVAL from 1 to 1,000"),
+        ("FREQ=YEARLY;INTERVAL=0", "needs an INTERVAL from 1 to 1,000"),
+        ("FREQ=WEEKLY;INTERVAL=-1", "needs an INTERVAL from 1 to 1,000"),
+        # RFC 5545: COUNT and UNTIL must not both be given.
+        ("FREQ=DAILY;COUNT=5;UNTIL=20260301", "COUNT) and on a date (UNTIL"),
+        ("FREQ=YEARLY;COUNT=0", "needs a COUNT from 1 to 10,000"),
+        ("FREQ=YEARLY;COUNT=20000", "needs a COUNT from 1 to 10,000"),
+        # Days that never come: searched for until the year 9999.
+        ("FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=30", "names a day that no month of it has"),
+        ("FREQ=MONTHLY;BYMONTH=4,6;BYMONTHDAY=31,-31", "names a day that no month of it has"),
+        ("FREQ=YEARLY;BYMONTH=1;BYYEARDAY=366", "day of the year that lies in none"),
+        ("FREQ=YEARLY;BYMONTH=1;BYWEEKNO=20", "week that lies in none of its months"),
+        ("FREQ=MONTHLY;BYDAY=6MO", "BYDAY with a number outside 1 to 5"),
+        ("FREQ=YEARLY;BYMONTH=3;BYDAY=-6FR", "BYDAY with a number outside 1 to 5"),
+        ("FREQ=YEARLY;BYDAY=54MO", "BYDAY with a number outside 1 to 53"),
+        ("FREQ=YEARLY;BYMONTH=13", "BYMONTH outside 1 to 12"),
+        ("FREQ=MONTHLY;BYMONTHDAY=32", "BYMONTHDAY outside 1 to 31"),
+        ("FREQ=MONTHLY;BYMONTHDAY=0", "BYMONTHDAY of 0"),
+    ],
+)
+def test_rules_the_date_library_cannot_finish_are_refused_naming_the_rule(
+    rule: str, words: str
+) -> None:
+    data = _calendar(_event("r", "DTSTART;VALUE=DATE:20250901", f"RRULE:{rule}", summary="Zu"))
+    started = time.monotonic()
+    with pytest.raises(InvalidInput) as caught:
+        parse_closures(data, **SCHOOL_YEAR)
+    assert time.monotonic() - started < 1
+    assert caught.value.field == "url"
+    assert "“Zu”" in caught.value.message
+    assert "the repeat rule “RRULE:FREQ=" in caught.value.message
+    assert words in caught.value.message
+
+
+@pytest.mark.parametrize(
+    "rule",
+    [
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=29",  # leap years only: it comes
+        "FREQ=YEARLY;BYMONTH=2;BYMONTHDAY=-29",
+        "FREQ=YEARLY;BYMONTH=12;BYWEEKNO=1",  # week 1 may begin in December
+        "FREQ=YEARLY;BYMONTH=12;BYYEARDAY=-1",
+        "FREQ=MONTHLY;BYDAY=-1FR",
+        "FREQ=YEARLY;BYDAY=20MO",
+        "FREQ=WEEKLY;INTERVAL=2;COUNT=10",
+        "FREQ=MONTHLY;UNTIL=20260731",
+    ],
+)
+def test_unusual_rules_that_do_come_are_expanded(rule: str) -> None:
+    data = _calendar(_event("r", "DTSTART;VALUE=DATE:20250901", f"RRULE:{rule}"))
+    assert parse_closures(data, **SCHOOL_YEAR)
+
+
 def test_too_many_repeat_rules_are_refused() -> None:
     rules = [_event(f"r{i}", "DTSTART;VALUE=DATE:20250901", "RRULE:FREQ=YEARLY") for i in range(4)]
     limits = ParseLimits(max_recurrence_rules=3)
@@ -643,12 +701,12 @@ def test_too_many_repeat_rules_are_refused() -> None:
 
 
 def test_rules_that_never_match_are_cut_off_by_the_deadline() -> None:
-    # "Every 31st of February, monthly": the date library searches until the year 9999 for
-    # each such rule (about half a second here); the deadline is checked between series.
-    rules = [
-        _event(f"r{i}", "DTSTART;VALUE=DATE:20250901", "RRULE:FREQ=MONTHLY;BYMONTH=2;BYMONTHDAY=31")
-        for i in range(20)
-    ]
+    # "The second of the Mondays that are a 31st of January, every tenth year": never more
+    # than one a year, so never a second. The checks of a rule do not see through BYSETPOS;
+    # the date library searches until the year 9999 for each such rule (a twentieth of a
+    # second here), and the deadline is checked between series.
+    never = "RRULE:FREQ=YEARLY;INTERVAL=10;BYMONTH=1;BYMONTHDAY=31;BYDAY=MO;BYSETPOS=2"
+    rules = [_event(f"r{i}", "DTSTART;VALUE=DATE:20250901", never) for i in range(20)]
     started = time.monotonic()
     with pytest.raises(InvalidInput) as caught:
         parse_closures(_calendar(*rules), **SCHOOL_YEAR, limits=ParseLimits(max_seconds=0.2))
@@ -661,6 +719,54 @@ def test_expansion_is_bounded_in_time() -> None:
     data = _calendar(_event("r", "DTSTART;VALUE=DATE:20250901", "RRULE:FREQ=WEEKLY"))
     with pytest.raises(InvalidInput, match="too complex"):
         parse_closures(data, **SCHOOL_YEAR, limits=ParseLimits(max_seconds=1e-9))
+
+
+# The helper process: hard limits for any input
+
+
+def test_the_helper_reads_a_calendar_like_the_parser() -> None:
+    assert parse_closures_bounded(CLOSURES_ICS, **SCHOOL_YEAR) == parse_closures(
+        CLOSURES_ICS, **SCHOOL_YEAR
+    )
+
+
+def test_the_helper_passes_a_refusal_on() -> None:
+    data = _calendar(_event("r", "DTSTART;VALUE=DATE:20250901", "RRULE:FREQ=DAILY;INTERVAL=0"))
+    with pytest.raises(InvalidInput) as caught:
+        parse_closures_bounded(data, **SCHOOL_YEAR)
+    assert caught.value.field == "url"
+    assert "RRULE:FREQ=DAILY;INTERVAL=0" in caught.value.message
+
+
+@pytest.mark.timeout(30)
+def test_the_helper_is_killed_at_its_deadline() -> None:
+    # One step of the date library that takes seconds (a never-matching BYSETPOS, searched
+    # until the year 9999), where the parser's own deadline is only checked between steps:
+    # the helper is killed after max_seconds + start_seconds.
+    never = "RRULE:FREQ=YEARLY;BYYEARDAY=1;BYSETPOS=2"
+    data = _calendar(*(_event(f"r{i}", "DTSTART;VALUE=DATE:20250901", never) for i in range(5)))
+    limits = ParseLimits(max_seconds=0.2, start_seconds=1.5)
+    started = time.monotonic()
+    with pytest.raises(InvalidInput) as caught:
+        parse_closures_bounded(data, **SCHOOL_YEAR, limits=limits)
+    assert time.monotonic() - started < 6
+    assert caught.value.field == "url"
+    assert "within 0.2 seconds" in caught.value.message
+
+
+@pytest.mark.timeout(60)
+def test_the_helper_is_held_to_its_memory() -> None:
+    # 1,500 events: reading them takes some 15 MB more than the helper's interpreter (itself
+    # some 45 MB); held to 52 MB in all, it runs out and says so.
+    events = [
+        _event(f"e{i}", f"DTSTART;VALUE=DATE:2026{1 + i % 12:02d}{1 + i % 28:02d}")
+        for i in range(1_500)
+    ]
+    limits = ParseLimits(max_memory_bytes=52_000_000, max_occurrences=100_000, max_seconds=30)
+    with pytest.raises(InvalidInput) as caught:
+        parse_closures_bounded(_calendar(*events), **SCHOOL_YEAR, limits=limits)
+    assert caught.value.field == "url"
+    assert "52 MB of memory" in caught.value.message
 
 
 @pytest.mark.parametrize(

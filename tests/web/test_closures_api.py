@@ -255,7 +255,8 @@ async def test_import_body_must_be_json_with_a_url(
     form = await client.post(path, data={"url": "https://x.example/a.ics"}, headers=coordinator)
     assert (missing.status_code, missing.json()["field"]) == (400, "url")
     assert (wrong_type.status_code, wrong_type.json()["field"]) == (400, "url")
-    assert form.status_code == 400
+    # A form is not JSON: refused for its media type, like any JSON endpoint's (415).
+    assert (form.status_code, form.json()["field"]) == (415, "Content-Type")
     assert await ClosureDay.count() == 0
 
 

@@ -4,7 +4,10 @@ Names and places come in every script (Arabic, Cyrillic, Turkish, combining mark
 round-trip exactly, so text is only trimmed, never "normalised". What is refused: NUL and
 other control characters (line breaks only where a field allows several lines), lone
 surrogates (not storable as UTF-8), text made only of spaces, and text over the field's
-limit. Bidirectional controls are kept; pages render names isolated (`<bdi>`).
+limit. A line break is any of CR, LF, NEL (U+0085), and the line and paragraph separators
+(U+2028, U+2029), as Python's `splitlines` and many editors read them; where several lines
+are allowed each becomes LF. Bidirectional controls are kept; pages render names isolated
+(`<bdi>`).
 """
 
 from __future__ import annotations
@@ -14,7 +17,9 @@ import re
 from programmes.domain.errors import N_, InvalidInput
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
-_LINE_BREAK = re.compile(r"[\r\n]")
+_LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
+#: Line breaks other than LF, as they are stored in a field of several lines.
+_OTHER_BREAK = re.compile(r"\r\n?|[\x85\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
 
 
@@ -29,7 +34,7 @@ def clean_text(
     """The trimmed text, or `InvalidInput` naming `field`."""
     text = (value or "").strip()
     if multiline:
-        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        text = _OTHER_BREAK.sub("\n", text)
     if _CONTROL.search(text) or (not multiline and _LINE_BREAK.search(text)):
         raise InvalidInput(N_("Contains characters that are not allowed."), field=field)
     if _SURROGATE.search(text):

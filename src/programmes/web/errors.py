@@ -41,6 +41,7 @@ from litestar.status_codes import (
 )
 
 from programmes.domain.errors import (
+    N_,
     AuthenticationFailed,
     Conflict,
     DomainError,
@@ -51,9 +52,10 @@ from programmes.domain.errors import (
     TooManyRequests,
     Unavailable,
 )
+from programmes.i18n import gettext
 from programmes.redaction import redact
 from programmes.web.pages import page, request_language
-from programmes.web.security import strict_headers
+from programmes.web.security import RequestRefused, strict_headers
 
 log = logging.getLogger(__name__)
 
@@ -157,22 +159,56 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
     )
 
 
+def handle_request_refused(request: Request[Any, Any, Any], exc: RequestRefused) -> Response[Any]:
+    """A body sent as the wrong media type (415), not UTF-8 or nested too deep (400)."""
+    message = gettext(request_language(request), exc.template, **exc.params)
+    return error_response(
+        request, exc.status_code, message, [{"field": exc.field, "message": message}]
+    )
+
+
 def handle_validation_error(
     request: Request[Any, Any, Any], exc: ValidationException
 ) -> Response[Any]:
+    language = request_language(request)
     errors: list[ErrorItem] = []
     extra = exc.extra if isinstance(exc.extra, list) else []
     for item in extra:
         if isinstance(item, dict):
             message = str(item.get("message", ""))
-            errors.append({"field": _field_of(message, item.get("key")), "message": message})
+            errors.append(
+                {
+                    "field": _field_of(message, item.get("key")),
+                    "message": _readable(message, language),
+                }
+            )
     fields = ", ".join(str(e["field"]) for e in errors if e["field"])
-    detail = f"Invalid input: {fields}." if fields else "The request could not be read."
+    detail = (
+        gettext(language, N_("Invalid input: %(fields)s."), fields=fields)
+        if fields
+        else gettext(language, N_("The request could not be read."))
+    )
     return error_response(request, exc.status_code, detail, errors)
 
 
 _AT_PATH = re.compile(r"at `\$\.([^`]+)`")
 _MISSING = re.compile(r"missing required field `([^`]+)`")
+#: msgspec's messages for the range rule of ids and whole numbers, in the reader's words.
+_READABLE: tuple[tuple[re.Pattern[str], str, str], ...] = (
+    (re.compile(r"Expected `int` <= (-?\d+)"), N_("At most %(limit)s, please."), "limit"),
+    (re.compile(r"Expected `int` >= (-?\d+)"), N_("At least %(limit)s, please."), "limit"),
+    (re.compile(r"Expected `int`, got"), N_("Please enter a whole number."), ""),
+)
+
+
+def _readable(message: str, language: str) -> str:
+    """A decoding error of a whole number in the reader's language; others as msgspec
+    words them."""
+    for pattern, text, name in _READABLE:
+        match = pattern.search(message)
+        if match:
+            return gettext(language, text, **({name: match.group(1)} if name else {}))
+    return message
 
 
 def _field_of(message: str, key: object) -> str | None:
@@ -218,6 +254,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {
     DomainError: handle_domain_error,
+    RequestRefused: handle_request_refused,
     ValidationException: handle_validation_error,
     HTTPException: handle_http_error,
     HTTP_500_INTERNAL_SERVER_ERROR: handle_unexpected,

@@ -17,7 +17,7 @@ from programmes.domain.enrolment.registrations import Outcome, PersonInput
 from programmes.domain.errors import DomainError
 from programmes.settings import Settings
 from programmes.web.deps import PathId
-from programmes.web.forms import checkbox, form_error, optional_int, read_form, text
+from programmes.web.forms import Form, checkbox, form_error, optional_int, read_form, text
 from programmes.web.guards import PUBLIC
 from programmes.web.pages import page, request_language
 from programmes.web.registration_limit import check_registration_limit
@@ -36,6 +36,13 @@ async def _event_context(
 ) -> dict[str, Any]:
     event = await events.public_event(cohort_id)
     return {"event": event, "state": event.registration_state(now), "outcome": outcome}
+
+
+def _seats(form: Form) -> int:
+    """The seats asked for: a blank field means one; any number goes to the domain's rule
+    (0 is refused there, naming the field, not quietly turned into 1)."""
+    seats = optional_int(form, "seats", low=0, high=1000)
+    return 1 if seats is None else seats
 
 
 class EventPages(Controller):
@@ -60,7 +67,7 @@ class EventPages(Controller):
                     name=text(form, "name"),
                     email=text(form, "email"),
                     phone=text(form, "phone"),
-                    seats=optional_int(form, "seats", low=0, high=1000) or 1,
+                    seats=_seats(form),
                     language=text(form, "language") or request_language(request),
                     needs=text(form, "needs"),
                     consent=checkbox(form, "consent"),

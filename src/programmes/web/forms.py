@@ -16,7 +16,7 @@ from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect
 
 from programmes.domain.errors import N_, DomainError, InvalidInput
-from programmes.domain.types import MAX_ID
+from programmes.domain.types import MAX_ID, check_day
 from programmes.web.errors import status_for
 from programmes.web.pages import page, request_language
 
@@ -77,9 +77,10 @@ def optional_date(form: Form, name: str) -> date | None:
     if not raw:
         return None
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise InvalidInput(N_("Please enter a date like 2027-03-01."), field=name) from None
+    return check_day(day, field=name)
 
 
 def required_date(form: Form, name: str) -> date:

@@ -27,6 +27,7 @@ from programmes.domain.errors import (
     TooManyRequests,
 )
 from programmes.domain.mail.outbox import check_recipient
+from programmes.domain.text import clean_text
 from programmes.domain.tokens import hash_token, looks_like_token, new_token
 from programmes.tables import Account, ApiToken, Kita
 from programmes.vocabulary import Role
@@ -160,8 +161,10 @@ async def create_account(
 
 
 async def sign_in(*, email: str, password: str, address: str, now: datetime) -> SignedIn:
-    """Check the credentials and open a new server-side session (a fresh id every time)."""
-    email = email.strip().lower()[:254]
+    """Check the credentials and open a new server-side session (a fresh id every time).
+    An address with control characters (a NUL, which PostgreSQL cannot even compare) or
+    line breaks is refused before anything is looked up or counted."""
+    email = clean_text(email.strip()[:254], field="email", max_length=254, required=False).lower()
     by_account = throttle.bucket_for("sign-in", "account", email)
     by_address = throttle.bucket_for("sign-in", "address", address)
     for bucket, limit in (

@@ -18,7 +18,7 @@ from programmes.domain import audit
 from programmes.domain.access import Staff, check_cohort_visible, require_coordinator, visible
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
 from programmes.domain.text import clean_list, clean_text
-from programmes.domain.types import Id
+from programmes.domain.types import Id, check_instant
 from programmes.tables import Account, Cohort, CohortTrainer, Kita, Programme, Session
 from programmes.vocabulary import ProgrammeKind, PublicationStatus, Role
 
@@ -432,11 +432,8 @@ async def _checked_cohort(data: CohortInput) -> dict[Any, Any]:
         ("registration_opens_at", data.registration_opens_at),
         ("registration_closes_at", data.registration_closes_at),
     ):
-        if value is not None and value.tzinfo is None:
-            raise InvalidInput(
-                N_("Give a time with its time zone offset, e.g. 2027-03-01T09:00:00+01:00."),
-                field=field,
-            )
+        if value is not None:
+            check_instant(value, field=field)
     if (
         data.registration_opens_at
         and data.registration_closes_at

@@ -25,6 +25,7 @@ from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.enrolment.registrations import promote_and_tell
 from programmes.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from programmes.domain.text import clean_list, clean_text
+from programmes.domain.types import check_day
 from programmes.i18n import normalise_language
 from programmes.tables import Child, Cohort, Family, Guardian, Registration, Session
 from programmes.vocabulary import (
@@ -206,6 +207,7 @@ def _checked(
                 low=low if low is not None else 0,
                 high=high if high is not None else "–",
             )
+        check_day(child.date_of_birth, field=f"{prefix}.date_of_birth")
         children.append({"first_name": name, "date_of_birth": child.date_of_birth})
     try:
         method = ConsentMethod(data.consent_method)
@@ -217,6 +219,7 @@ def _checked(
         raise InvalidInput(
             N_("Record how the parents agreed: on paper or verbally."), field="consent_method"
         )
+    check_day(data.consent_given_on, field="consent_given_on")
     if data.consent_given_on > today:
         raise InvalidInput(N_("The consent date lies in the future."), field="consent_given_on")
     return {

@@ -19,7 +19,7 @@ import msgspec
 
 from programmes.db import fetch, is_unique_violation, write_transaction
 from programmes.domain import audit
-from programmes.domain.access import Staff, require_coordinator
+from programmes.domain.access import Staff, check_cohort_visible, require_coordinator
 from programmes.domain.accounts.staff_accounts import normalise_email
 from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
@@ -430,6 +430,7 @@ async def change_capacity(
     seats is refused unless the coordinator names who goes back to the waiting list; they
     go to its front, in the order named, and are told. Returns the promoted ids."""
     require_coordinator(staff)
+    await check_cohort_visible(staff, cohort_id)  # an unknown cohort: 404, nothing changed
     if change.capacity is not None and not 0 <= change.capacity <= 1000:
         raise InvalidInput(
             N_("Capacity must be between 0 and %(max)s."), field="capacity", max=1000

@@ -16,7 +16,12 @@ message a coordinator can act on (``field="url"``):
 * the expansion of repeating events (RRULE) in the window asked for only, in chunks, in the
   number of occurrences, in the number of repeat rules, in their kind (nothing more often than
   daily; no filters that could make the date library search until the year 9999 for a day that
-  never comes) and in time (a deadline checked between chunks).
+  never comes), in their numbers (an INTERVAL of 0, on which the date library loops for ever;
+  COUNT with UNTIL; days, weeks and months that never come; each refusal names the rule) and
+  in time (a deadline checked between chunks);
+* reading a downloaded calendar as a whole (parsing and expansion) in a helper process that
+  holds itself to a memory limit and CPU time, and is killed when it has not answered by its
+  deadline: a hard bound for any input, also for one that the checks above do not foresee.
 
 Repeat rules are expanded by the ``recurring-ical-events`` library (which also honours EXDATE,
 RDATE, moved and cancelled occurrences and ``X-WR-TIMEZONE``) rather than by hand.
@@ -29,20 +34,31 @@ malformed or too complex) raises ``InvalidInput``.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
+import logging
+import math
+import os
+import re
+import resource
 import socket
 import ssl
+import subprocess
+import sys
 import time
 import zlib
-from collections.abc import Iterator, Sequence
+from calendar import monthrange
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from datetime import time as clock_time
+from pathlib import Path
 from typing import Final
 from urllib.parse import urlsplit
 
 import httpx
 import icalendar
+import msgspec
 import recurring_ical_events
 
 from programmes.clock import BERLIN
@@ -58,8 +74,11 @@ __all__ = [
     "fetch_calendar",
     "import_closures",
     "parse_closures",
+    "parse_closures_bounded",
     "validate_calendar_url",
 ]
+
+log = logging.getLogger(__name__)
 
 #: The schemes a calendar address may use (also after every redirect).
 ALLOWED_SCHEMES: Final = ("https", "http")
@@ -118,6 +137,12 @@ class ParseLimits:
     max_recurrence_rules: int = 50  # RRULE lines in the whole file
     max_seconds: float = 5.0  # for expanding the events (checked between steps)
     max_window_days: int = 1_830  # about five years
+    max_interval: int = 1_000  # INTERVAL of a repeat rule (0 would repeat for ever)
+    max_count: int = 10_000  # COUNT of a repeat rule
+    # The hard bounds of the helper process that reads a downloaded calendar: its memory,
+    # and the time it may take beyond ``max_seconds`` to start (it is killed after both).
+    max_memory_bytes: int = 500_000_000
+    start_seconds: float = 5.0
 
     def __post_init__(self) -> None:
         if (
@@ -125,6 +150,10 @@ class ParseLimits:
             or self.max_recurrence_rules < 0
             or self.max_seconds <= 0
             or self.max_window_days <= 0
+            or self.max_interval <= 0
+            or self.max_count <= 0
+            or self.max_memory_bytes <= 0
+            or self.start_seconds < 0
         ):
             raise ValueError(f"ParseLimits out of range: {self!r}")
 
@@ -533,7 +562,7 @@ def _check_events(events: Sequence[icalendar.Event], limits: ParseLimits) -> Non
             extra_dates += len(getattr(rdates, "dts", ()))
         for rule in _as_list(event.get("RRULE")):
             rules += 1
-            _check_rule(event, rule)
+            _check_rule(event, rule, limits)
     if rules > limits.max_recurrence_rules:
         raise InvalidInput(
             f"The calendar has {rules:,} repeating events; at most "
@@ -549,7 +578,7 @@ def _check_events(events: Sequence[icalendar.Event], limits: ParseLimits) -> Non
         )
 
 
-def _check_rule(event: icalendar.cal.Component, rule: object) -> None:
+def _check_rule(event: icalendar.cal.Component, rule: object, limits: ParseLimits) -> None:
     if not isinstance(rule, icalendar.vRecur):
         raise _malformed(event, "has a repeat rule (RRULE) that cannot be read")
     frequency = str(_first(rule.get("FREQ")) or "").upper()
@@ -572,6 +601,137 @@ def _check_rule(event: icalendar.cal.Component, rule: object) -> None:
                 f"has a {frequency.lower()} repeat rule with monthly or yearly conditions "
                 f"({', '.join(used) or 'BYDAY with a number'}), which is not supported",
             )
+    _check_rule_values(event, rule, frequency, limits)
+
+
+def _check_rule_values(
+    event: icalendar.cal.Component, rule: icalendar.vRecur, frequency: str, limits: ParseLimits
+) -> None:
+    """Refuse, naming the rule, what the date library would loop on for ever (INTERVAL=0),
+    search until the year 9999 for (a day that never comes), or expand without end."""
+
+    def refuse(problem: str) -> InvalidInput:
+        return _malformed(event, f"has the repeat rule {_rule_text(rule)}, which {problem}")
+
+    numbers = {name: _rule_numbers(rule, name, refuse) for name in _NUMBERED_PARTS}
+    interval = numbers["INTERVAL"]
+    if interval and not (len(interval) == 1 and 1 <= interval[0] <= limits.max_interval):
+        raise refuse(f"needs an INTERVAL from 1 to {limits.max_interval:,}")
+    if rule.get("COUNT") and rule.get("UNTIL"):
+        raise refuse("ends both after a number of times (COUNT) and on a date (UNTIL)")
+    count = numbers["COUNT"]
+    if count and not (len(count) == 1 and 1 <= count[0] <= limits.max_count):
+        raise refuse(f"needs a COUNT from 1 to {limits.max_count:,}")
+    for name, (low, high) in _PART_RANGES.items():
+        if any(not low <= abs(n) <= high or (n < 0 and name == "BYMONTH") for n in numbers[name]):
+            raise refuse(f"has a {name} outside {low} to {high}")
+    ordinals = [_ordinal(day, refuse) for day in _as_list(rule.get("BYDAY"))]
+    most = 5 if frequency == "MONTHLY" or numbers["BYMONTH"] else 53
+    if any(n is not None and not 1 <= abs(n) <= most for n in ordinals):
+        raise refuse(f"has a BYDAY with a number outside 1 to {most}")
+    months = set(numbers["BYMONTH"]) or set(range(1, 13))
+    if numbers["BYMONTHDAY"] and not any(
+        abs(day) <= _LONGEST_MONTH[month] for day in numbers["BYMONTHDAY"] for month in months
+    ):
+        raise refuse("names a day that no month of it has, so it never comes")
+    if (
+        numbers["BYYEARDAY"]
+        and numbers["BYMONTH"]
+        and not any(
+            month in _months_of_year_day(day) for day in numbers["BYYEARDAY"] for month in months
+        )
+    ):
+        raise refuse("names a day of the year that lies in none of its months, so it never comes")
+    if (
+        numbers["BYWEEKNO"]
+        and numbers["BYMONTH"]
+        and not any(
+            month in _months_of_week(week) for week in numbers["BYWEEKNO"] for month in months
+        )
+    ):
+        raise refuse("names a week that lies in none of its months, so it never comes")
+
+
+#: The parts of a rule that hold whole numbers, and the range each number must lie in
+#: (negative numbers count from the end; a month has no such form).
+_NUMBERED_PARTS: Final = (
+    "INTERVAL",
+    "COUNT",
+    "BYMONTH",
+    "BYMONTHDAY",
+    "BYYEARDAY",
+    "BYWEEKNO",
+    "BYSETPOS",
+)
+_PART_RANGES: Final = {
+    "BYMONTH": (1, 12),
+    "BYMONTHDAY": (1, 31),
+    "BYYEARDAY": (1, 366),
+    "BYWEEKNO": (1, 53),
+    "BYSETPOS": (1, 366),
+}
+#: Days of each month in a leap year (the most a month can have).
+_LONGEST_MONTH: Final = {month: monthrange(2024, month)[1] for month in range(1, 13)}
+_ORDINAL_DAY = re.compile(r"([+-]?\d+)?(MO|TU|WE|TH|FR|SA|SU)")
+
+
+def _rule_text(rule: icalendar.vRecur) -> str:
+    """The rule as written in the calendar, shortened for a message."""
+    text = "RRULE:" + rule.to_ical().decode("utf-8", "replace")  # type: ignore[no-untyped-call]
+    return f"“{text if len(text) <= 120 else text[:119] + '…'}”"
+
+
+def _rule_numbers(
+    rule: icalendar.vRecur, name: str, refuse: Callable[[str], InvalidInput]
+) -> list[int]:
+    numbers = []
+    for value in _as_list(rule.get(name)):
+        try:
+            numbers.append(int(value))  # type: ignore[call-overload]
+        except (TypeError, ValueError):
+            raise refuse(f"has a {name} that is not a whole number") from None
+        if numbers[-1] == 0 and name != "INTERVAL" and name != "COUNT":
+            raise refuse(f"has a {name} of 0")
+    return numbers
+
+
+def _ordinal(day: object, refuse: Callable[[str], InvalidInput]) -> int | None:
+    """The number of a BYDAY entry ("-1FR" -> -1, "MO" -> None)."""
+    match = _ORDINAL_DAY.fullmatch(str(day).strip().upper())
+    if match is None:
+        raise refuse(f"has a BYDAY “{str(day)[:20]}” that is not a weekday")
+    if match[1] is None:
+        return None
+    if int(match[1]) == 0:
+        raise refuse("has a BYDAY with the number 0")
+    return int(match[1])
+
+
+@functools.cache
+def _months_of_year_day(day: int) -> frozenset[int]:
+    """The months a day of the year (1..366, or counted from the end) falls in, in common
+    and leap years."""
+    months: set[int] = set()
+    for year in (2023, 2024):
+        length = 366 if year == 2024 else 365
+        number = day if day > 0 else length + day + 1
+        if 1 <= number <= length:
+            months.add((date(year, 1, 1) + timedelta(days=number - 1)).month)
+    return frozenset(months)
+
+
+@functools.cache
+def _months_of_week(week: int) -> frozenset[int]:
+    """The months the days of an ISO week number (or counted from the end) fall in, over a
+    28-year cycle (every pattern of weekdays and leap years)."""
+    months: set[int] = set()
+    for year in range(2001, 2029):
+        weeks = date(year, 12, 28).isocalendar().week
+        number = week if week > 0 else weeks + week + 1
+        if 1 <= number <= weeks:
+            monday = date.fromisocalendar(year, number, 1)
+            months.update((monday + timedelta(days=d)).month for d in range(7))
+    return frozenset(months)
 
 
 def _first(values: object) -> object:
@@ -666,11 +826,7 @@ class _Collector:
 
     def check_time(self) -> None:
         if time.monotonic() > self.deadline:
-            raise InvalidInput(
-                f"The calendar is too complex to be read within {self.limits.max_seconds:g} "
-                "seconds. Check that the address points at the KiTa's closure calendar.",
-                field="url",
-            )
+            raise _too_complex(self.limits)
 
     def add(self, occurrence: icalendar.cal.Component, recurring: bool) -> None:
         if str(occurrence.get("STATUS", "")).strip().upper() == "CANCELLED":
@@ -701,6 +857,14 @@ class _Collector:
         return sorted(
             unique.values(), key=lambda c: (c.first_day, c.last_day, c.reason, c.source_uid)
         )
+
+
+def _too_complex(limits: ParseLimits) -> InvalidInput:
+    return InvalidInput(
+        f"The calendar is too complex to be read within {limits.max_seconds:g} seconds. "
+        "Check that the address points at the KiTa's closure calendar.",
+        field="url",
+    )
 
 
 def _end_of(occurrence: icalendar.cal.Component) -> date | datetime:
@@ -766,14 +930,131 @@ async def import_closures(
 ) -> list[ImportedClosure]:
     """Download the calendar at ``url`` and read its closures in the window.
 
-    Reading runs in a worker thread (it is bounded by ``parse_limits.max_seconds``) so that a
-    large calendar does not hold up the event loop.
+    Reading runs in a helper process with hard limits (:func:`parse_closures_bounded`),
+    waited for in a worker thread, so that no calendar can hold up the event loop or the
+    server.
     """
     data = await fetch_calendar(url, limits=limits, client=client)
     return await asyncio.to_thread(
-        parse_closures,
+        parse_closures_bounded,
         data,
         window_start=window_start,
         window_end=window_end,
         limits=parse_limits,
     )
+
+
+# --------------------------------------------------------------------------------------------
+# The helper process
+#
+# The checks above refuse every repeat rule known to make the date library loop or search
+# until the year 9999, and the expansion checks its deadline between steps. But a single step
+# runs inside the library, and the file comes from anywhere: so a downloaded calendar is read
+# in a process of its own, which limits its own memory and CPU time before it reads anything,
+# and which is killed when it has not answered within ``max_seconds + start_seconds``.
+
+#: This module, run by ``python -m`` as the helper.
+_HELPER_MODULE: Final = "programmes.domain.planning.closure_import"
+#: Where the ``programmes`` package lives, for the helper's import path.
+_SOURCE_ROOT: Final = str(Path(__file__).resolve().parents[3])
+
+
+class _Job(msgspec.Struct, frozen=True):
+    data: bytes
+    window_start: date
+    window_end: date
+    limits: ParseLimits
+
+
+class _Outcome(msgspec.Struct, frozen=True):
+    closures: list[ImportedClosure] = msgspec.field(default_factory=list)
+    refusal: str | None = None  # the message of an InvalidInput
+    field: str | None = None
+
+
+def parse_closures_bounded(
+    data: bytes,
+    *,
+    window_start: date,
+    window_end: date,
+    limits: ParseLimits = ParseLimits(),
+) -> list[ImportedClosure]:
+    """:func:`parse_closures` in a helper process: at most ``limits.max_memory_bytes`` of
+    memory, killed after ``limits.max_seconds + limits.start_seconds`` (wall clock and CPU).
+    Blocks the calling thread until then."""
+    job = msgspec.msgpack.encode(_Job(data, window_start, window_end, limits))
+    try:
+        finished = subprocess.run(  # noqa: S603 - our own interpreter and module
+            [sys.executable, "-P", "-m", _HELPER_MODULE],
+            input=job,
+            capture_output=True,
+            timeout=limits.max_seconds + limits.start_seconds,
+            env={"PYTHONPATH": _helper_path()},  # nothing else: no settings, no secrets
+            check=False,
+        )
+    except subprocess.TimeoutExpired:  # the helper is killed (SIGKILL) by now
+        raise _too_complex(limits) from None
+    if finished.returncode != 0:  # over its CPU time (SIGXCPU) or memory, or it crashed
+        log.warning("calendar reader ended with status %s", finished.returncode)
+        raise _beyond_limits(limits)
+    try:
+        outcome = msgspec.msgpack.decode(finished.stdout, type=_Outcome)
+    except msgspec.DecodeError:
+        log.warning("calendar reader answered something unreadable")
+        raise _beyond_limits(limits) from None
+    if outcome.refusal is not None:
+        raise InvalidInput(outcome.refusal, field=outcome.field or "url")
+    return outcome.closures
+
+
+def _helper_path() -> str:
+    inherited = os.environ.get("PYTHONPATH", "")
+    return _SOURCE_ROOT + (os.pathsep + inherited if inherited else "")
+
+
+def _beyond_limits(limits: ParseLimits) -> InvalidInput:
+    return InvalidInput(
+        f"The calendar cannot be read within {limits.max_seconds:g} seconds and "
+        f"{_size(limits.max_memory_bytes)} of memory. Check that the address points at the "
+        "KiTa's closure calendar.",
+        field="url",
+    )
+
+
+def _limit_resources(limits: ParseLimits) -> None:
+    """The helper's own hard limits, set before it reads the calendar: address space, and
+    CPU seconds (the kernel ends it with SIGXCPU, then SIGKILL a second later). Limits that
+    are already lower stay."""
+    cpu = math.ceil(limits.max_seconds + limits.start_seconds)
+    for kind, soft, hard in (
+        (resource.RLIMIT_AS, limits.max_memory_bytes, limits.max_memory_bytes),
+        (resource.RLIMIT_CPU, cpu, cpu + 1),
+    ):
+        _, current = resource.getrlimit(kind)
+        if current != resource.RLIM_INFINITY:
+            soft, hard = min(soft, current), min(hard, current)
+        resource.setrlimit(kind, (soft, hard))
+
+
+def _helper_main() -> None:
+    """The helper: a job on stdin, its outcome on stdout (both msgpack)."""
+    job = msgspec.msgpack.decode(sys.stdin.buffer.read(), type=_Job)
+    _limit_resources(job.limits)
+    try:
+        outcome = _Outcome(
+            closures=parse_closures(
+                job.data,
+                window_start=job.window_start,
+                window_end=job.window_end,
+                limits=job.limits,
+            )
+        )
+    except InvalidInput as error:
+        outcome = _Outcome(refusal=error.message, field=error.field)
+    except MemoryError:
+        outcome = _Outcome(refusal=_beyond_limits(job.limits).message, field="url")
+    sys.stdout.buffer.write(msgspec.msgpack.encode(outcome))
+
+
+if __name__ == "__main__":
+    _helper_main()

@@ -75,11 +75,19 @@ from programmes.db import write_transaction
 from programmes.domain import audit
 from programmes.domain.access import Staff, require_coordinator
 from programmes.domain.catalogue.entries import KitaView, get_kita
-from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound, Unavailable
+from programmes.domain.errors import (
+    N_,
+    Conflict,
+    InvalidInput,
+    InvalidParameter,
+    NotFound,
+    Unavailable,
+)
 from programmes.domain.planning import closure_import
 from programmes.domain.planning.closure_import import FetchLimits, ImportedClosure, ParseLimits
 from programmes.domain.planning.recurrence import Closure, validate_closure
 from programmes.domain.text import clean_text
+from programmes.domain.types import check_day
 from programmes.tables import ClosureDay, Kita
 from programmes.vocabulary import ClosureSource, Role
 
@@ -158,6 +166,7 @@ async def list_closures(
     await get_kita(staff=staff, kita_id=kita_id)  # NotFound unless staff may see the KiTa
     query = ClosureDay.select(*_COLUMNS).where(ClosureDay.kita == kita_id)
     if from_day is not None:
+        check_day(from_day, field="from_day", error=InvalidParameter)
         query = query.where(ClosureDay.last_day >= from_day)
     rows = await query.order_by(ClosureDay.first_day, ClosureDay.last_day, ClosureDay.id)
     return [_view(row) for row in rows]

@@ -46,6 +46,7 @@ from holidays.countries.germany import Germany
 
 from programmes.clock import BERLIN
 from programmes.domain.errors import N_, InvalidInput
+from programmes.domain.types import check_day
 
 __all__ = [
     "CLOSED_PREFIX",
@@ -75,9 +76,6 @@ MAX_DURATION: Final = timedelta(hours=12)
 MAX_SPAN_YEARS: Final = 2
 #: How a skipped closure day is explained, in German like the holidays' names.
 CLOSED_PREFIX: Final = "KiTa geschlossen: "
-# The holiday calendar and common sense only cover so much; outside this a date is a typo.
-EARLIEST_YEAR: Final = 2000
-LATEST_YEAR: Final = 2100
 
 
 @dataclass(frozen=True)
@@ -222,14 +220,7 @@ def _check_day(day: date, field: str) -> None:
         raise InvalidInput(
             N_("%(name)s must be a calendar date (without a time)."), field=field, name=field
         )
-    if not EARLIEST_YEAR <= day.year <= LATEST_YEAR:
-        raise InvalidInput(
-            N_("%(name)s must lie in the years %(first)s to %(last)s."),
-            field=field,
-            name=field,
-            first=EARLIEST_YEAR,
-            last=LATEST_YEAR,
-        )
+    check_day(day, field=field)
 
 
 def _check_end(rule: WeeklyRule) -> None:

@@ -24,6 +24,7 @@ from programmes.domain.access import Staff, require_coordinator
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
 from programmes.domain.planning.notifications import SessionChange, notify_schedule_change
 from programmes.domain.planning.recurrence import (
+    MAX_DURATION,
     MAX_SESSIONS,
     Closure,
     PlannedSession,
@@ -63,7 +64,7 @@ def parse_rule(data: RuleInput) -> WeeklyRule:
     rule = WeeklyRule(
         weekdays=tuple(data.weekdays),
         start_time=start,
-        duration=timedelta(minutes=data.duration_minutes),
+        duration=_duration(data.duration_minutes),
         first_day=data.first_day,
         last_day=data.last_day,
         count=data.count,
@@ -72,6 +73,14 @@ def parse_rule(data: RuleInput) -> WeeklyRule:
     with _input_field_names():
         validate_rule(rule)
     return rule
+
+
+def _duration(minutes: int) -> timedelta:
+    """The entered minutes as a duration for `validate_rule` to judge. Any number is
+    accepted here: one beyond the cap stays beyond it (a timedelta of 10^20 minutes would
+    overflow), so the refusal is the rule's own."""
+    beyond = int(MAX_DURATION.total_seconds() // 60) + 1
+    return timedelta(minutes=max(-1, min(minutes, beyond)))
 
 
 @contextmanager

@@ -26,6 +26,7 @@ from programmes.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotF
 from programmes.domain.planning.notifications import SessionChange, notify_session_change
 from programmes.domain.planning.recurrence import MAX_DURATION, to_berlin
 from programmes.domain.text import clean_text
+from programmes.domain.types import check_day, check_instant
 from programmes.tables import Account, Attendance, Cohort, Session
 from programmes.vocabulary import Role, SessionStatus
 
@@ -130,6 +131,7 @@ def local_times(day: date, start: str, end: str) -> tuple[datetime, datetime]:
 
     A start in the spring-forward gap is refused; an ambiguous autumn time means its first
     occurrence (summer time), as everywhere in the service."""
+    check_day(day, field="day")
     starts_at = to_berlin(day, _clock_time(start, "start_time"), field="start_time")
     ends_at = to_berlin(day, _clock_time(end, "end_time"), field="end_time")
     return starts_at, ends_at
@@ -145,13 +147,16 @@ def _clock_time(value: str, field: str) -> time:
         ) from None
 
 
-def _check_times(starts_at: datetime, ends_at: datetime) -> None:
-    for field, value in (("starts_at", starts_at), ("ends_at", ends_at)):
-        if value.tzinfo is None or value.utcoffset() is None:
-            raise InvalidInput(
-                N_("Give a time with its time zone offset, e.g. 2027-03-01T09:00:00+01:00."),
-                field=field,
-            )
+def _check_times(starts_at: datetime, ends_at: datetime, now: datetime) -> None:
+    """A new time for a session: aware, in the planned years (see `types.check_instant`),
+    not in the past (people would be told of a date that has gone), and no longer than a
+    planned session may be."""
+    check_instant(starts_at, field="starts_at")
+    check_instant(ends_at, field="ends_at")
+    if starts_at <= now:
+        raise InvalidInput(
+            N_("A session can only be moved to a time in the future."), field="starts_at"
+        )
     if ends_at <= starts_at:
         raise InvalidInput(N_("The session must end after it starts."), field="ends_at")
     if ends_at - starts_at > MAX_DURATION:
@@ -180,9 +185,9 @@ async def move_session(
     location: str | None,
     now: datetime,
 ) -> SessionView:
-    """Give a session a new time (and place); everyone registered is told."""
+    """Give a session a new time (and place) in the future; everyone registered is told."""
     require_coordinator(staff)
-    _check_times(starts_at, ends_at)
+    _check_times(starts_at, ends_at, now)
     new_location = (
         None if location is None else clean_text(location, field="location", max_length=300)
     )

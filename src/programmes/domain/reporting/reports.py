@@ -3,7 +3,8 @@
 Definitions (the README repeats them for the people who read the reports):
 
 * The **period** is a range of calendar days in Berlin, both ends included, at most five
-  years long. A session belongs to the period when it starts on one of its days.
+  years long, in the years 2000 to 2100. A session belongs to the period when it starts on
+  one of its days.
 * The report covers the **cohorts** with at least one session in the period.
 * **Planned**: every session in the period. **Cancelled**: sessions cancelled, or of a
   cancelled run. **Held**: not cancelled and started before now. Planned = held +
@@ -41,7 +42,7 @@ from programmes.clock import BERLIN
 from programmes.db import fetch
 from programmes.domain.access import Staff
 from programmes.domain.errors import N_, Forbidden, InvalidParameter
-from programmes.domain.types import MAX_ID
+from programmes.domain.types import MAX_ID, check_day
 from programmes.vocabulary import (
     AttendanceMark,
     PublicationStatus,
@@ -153,9 +154,10 @@ def _parse_day(value: str | None, name: str) -> date | None:
     if value is None or not value.strip():
         return None
     try:
-        return date.fromisoformat(value.strip())
+        day = date.fromisoformat(value.strip())
     except ValueError:
         raise InvalidParameter(N_("Please give a date as YYYY-MM-DD."), field=name) from None
+    return check_day(day, field=name, error=InvalidParameter)
 
 
 def _years_later(day: date, years: int) -> date:

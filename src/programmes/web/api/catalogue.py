@@ -21,7 +21,7 @@ from programmes.domain.catalogue.entries import (
     ProgrammeInput,
     ProgrammeView,
 )
-from programmes.web.deps import PathId
+from programmes.web.deps import OptionalQueryId, PathId
 from programmes.web.guards import requires_coordinator, requires_staff
 
 StatusAction = Literal["publish", "unpublish", "archive"]
@@ -136,8 +136,8 @@ class CohortController(Controller):
     async def list_cohorts(
         self,
         staff: NamedDependency[Staff],
-        programme_id: FromQuery[int | None] = None,
-        kita_id: FromQuery[int | None] = None,
+        programme_id: OptionalQueryId = None,
+        kita_id: OptionalQueryId = None,
         include_archived: FromQuery[bool] = False,
     ) -> list[CohortView]:
         return await entries.list_cohorts(

@@ -128,10 +128,13 @@ def _filename(report: Report, extension: str) -> str:
 
 
 def _download(body: bytes, media_type: str, filename: str) -> Response[bytes]:
+    """The file as an attachment. Its Content-Type is sent as given: Litestar would add a
+    second `charset` to a `text/` type that names one already."""
     return Response(
         body,
         media_type=media_type,
         headers={
+            "Content-Type": media_type,
             "Content-Disposition": f'attachment; filename="{filename}"',
             "Cache-Control": "private, no-store",
         },

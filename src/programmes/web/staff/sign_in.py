@@ -13,8 +13,9 @@ from litestar.response import Redirect, Template
 from msgspec import Struct
 
 from programmes.domain.accounts import staff_accounts
-from programmes.domain.errors import AuthenticationFailed, TooManyRequests
+from programmes.domain.errors import AuthenticationFailed, InvalidInput, TooManyRequests
 from programmes.web.auth import SESSION_COOKIE, session_cookie
+from programmes.web.errors import status_for
 from programmes.web.guards import PUBLIC, requires_staff
 from programmes.web.pages import page, request_language
 
@@ -55,12 +56,11 @@ class StaffAuthController(Controller):
             signed_in = await staff_accounts.sign_in(
                 email=data.email, password=data.password, address=address, now=now
             )
-        except (AuthenticationFailed, TooManyRequests) as exc:
-            status = 429 if isinstance(exc, TooManyRequests) else 401
+        except (AuthenticationFailed, TooManyRequests, InvalidInput) as exc:
             return page(
                 request,
                 "staff/login.html",
-                status_code=status,
+                status_code=status_for(exc),
                 next=safe_next(data.next),
                 error=exc.translated(request_language(request)),
                 email=data.email[:254],
