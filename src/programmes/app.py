@@ -38,6 +38,7 @@ from programmes.web.admin import admin_route, build_admin
 from programmes.web.auth import AuthenticationMiddleware
 from programmes.web.deps import provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
+from programmes.web.hosts import AllowedHosts
 from programmes.web.pages import build_environment
 from programmes.web.security import CheckedRequest, SecurityHeadersMiddleware
 
@@ -262,6 +263,7 @@ def create_app(
             ),
         ),
         exception_handlers=EXCEPTION_HANDLERS,
+        middleware=[DefineMiddleware(AllowedHosts, hosts=settings.allowed_hosts)],
         lifespan=lifespans,
         debug=False,
         request_max_body_size=MAX_BODY_BYTES,

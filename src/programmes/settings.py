@@ -7,7 +7,9 @@ exits with status 2, so nobody ever sees a traceback for a typo in a URL.
 
 from __future__ import annotations
 
+import ipaddress
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -114,11 +116,19 @@ class Settings:
     retention_mail_days: int = 30
     #: Whether each server process runs retention once a day (on in production by default).
     retention_daily: bool = False
+    #: Host names the server answers to besides the base URL's and loopback (e.g. a load
+    #: balancer's health check by IP); any other Host header gets 400.
+    extra_hosts: tuple[str, ...] = ()
 
     @property
     def host(self) -> str:
         """Host name of the public base URL (used in calendar UIDs)."""
         return urlsplit(self.base_url).hostname or "localhost"
+
+    @property
+    def allowed_hosts(self) -> list[str]:
+        """The Host headers served: the base URL's host, loopback names, and the extra ones."""
+        return sorted({self.host, "localhost", "127.0.0.1", "[::1]", *self.extra_hosts})
 
     @property
     def secure_cookies(self) -> bool:
@@ -164,6 +174,7 @@ def load_settings(
             env, "PROGRAMMES_RETENTION_FAMILY_MONTHS", 24, minimum=1, maximum=120, unit="months"
         ),
         retention_mail_days=_parse_days(env, "PROGRAMMES_RETENTION_MAIL_DAYS", 30, minimum=0),
+        extra_hosts=_parse_hosts(env.get("PROGRAMMES_ALLOWED_HOSTS", "")),
         retention_daily=_parse_flag(
             "PROGRAMMES_RETENTION_DAILY",
             env.get("PROGRAMMES_RETENTION_DAILY")
@@ -332,6 +343,30 @@ def _development_secret(path: Path) -> str:
         raise SettingsError(
             "PROGRAMMES_SECRET_KEY", f"is unset and {path} cannot be used ({exc.strerror})"
         ) from None
+
+
+_HOST_NAME = re.compile(
+    r"^(\*\.)?(?=.{1,253}$)[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)*$"
+)
+
+
+def _parse_hosts(value: str) -> tuple[str, ...]:
+    """Comma-separated host names or IP addresses; `*.example.org` for every subdomain."""
+    hosts = []
+    for raw in value.split(","):
+        host = raw.strip().lower()
+        if not host:
+            continue
+        try:
+            ipaddress.ip_address(host.strip("[]"))
+        except ValueError:
+            if not _HOST_NAME.match(host):
+                raise SettingsError(
+                    "PROGRAMMES_ALLOWED_HOSTS",
+                    f"must list host names or addresses separated by commas, not {raw.strip()!r}",
+                ) from None
+        hosts.append(host)
+    return tuple(hosts)
 
 
 def _parse_base_url(url: str) -> str:
