@@ -216,7 +216,7 @@ class CheckedRequest(Request[Any, Any, Any]):
             raise _too_deep()
         try:
             return await super().json()
-        except RecursionError:  # unbalanced brackets are walked as deep as they open
+        except RecursionError:  # deeper than the count saw (a malformed string): the same
             raise _too_deep() from None
 
     async def form(self) -> FormMultiDict:
