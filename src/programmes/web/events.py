@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Any
 
 from litestar import Controller, Request, Response, get, post
@@ -11,14 +10,13 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from programmes.domain.enrolment import events, registrations
-from programmes.domain.enrolment.events import EventView
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.enrolment.registrations import PersonInput
 from programmes.domain.errors import DomainError, TooManyRequests
 from programmes.settings import Settings
 from programmes.web.deps import PathId
 from programmes.web.errors import status_for
-from programmes.web.forms import Form, checkbox, optional_int, read_form, text
+from programmes.web.forms import checkbox, optional_int, read_form, text
 from programmes.web.guards import PUBLIC
 from programmes.web.pages import page, request_language
 from programmes.web.registration_limit import check_registration_limit
@@ -34,32 +32,6 @@ async def event_page(request: Request[Any, Any, Any], cohort_id: int) -> Templat
     )
 
 
-def _form_again(
-    request: Request[Any, Any, Any],
-    event: EventView,
-    form: Form,
-    error: DomainError,
-    *,
-    now: datetime,
-) -> Response[Any]:
-    """The event page again with the person's entries and what went wrong."""
-    message = error.translated(request_language(request))
-    response = page(
-        request,
-        "public/event.html",
-        status_code=status_for(error),
-        event=event,
-        state=event.registration_state(now),
-        outcome=None,
-        form=form,
-        errors=[{"field": error.field, "message": message}],
-        error=message,
-    )
-    if isinstance(error, TooManyRequests):
-        response.headers["Retry-After"] = str(error.retry_after)
-    return response  # type: ignore[return-value]
-
-
 class EventPages(Controller):
     path = "/events"
     include_in_schema = False
@@ -73,16 +45,10 @@ class EventPages(Controller):
         mail: NamedDependency[MailContext],
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
-        refused: TooManyRequests | None = None
-        try:  # first: a refused request costs one statement
-            await check_registration_limit(request, settings, mail.now)
-        except TooManyRequests as error:
-            refused = error
         event = await events.public_event(cohort_id)
         form = await read_form(request)
-        if refused is not None:
-            return _form_again(request, event, form, refused, now=mail.now)
         try:
+            await check_registration_limit(request, settings, mail.now)
             outcome = await registrations.register_person(
                 cohort_id=cohort_id,
                 data=PersonInput(
@@ -99,7 +65,21 @@ class EventPages(Controller):
                 unsafe=settings.unsafe_seats,
             )
         except DomainError as error:
-            return _form_again(request, event, form, error, now=mail.now)
+            message = error.translated(request_language(request))
+            response = page(
+                request,
+                "public/event.html",
+                status_code=status_for(error),
+                event=event,
+                state=event.registration_state(mail.now),
+                outcome=None,
+                form=form,
+                errors=[{"field": error.field, "message": message}],
+                error=message,
+            )
+            if isinstance(error, TooManyRequests):
+                response.headers["Retry-After"] = str(error.retry_after)
+            return response  # type: ignore[return-value]
         event = await events.public_event(cohort_id)  # places left, after this registration
         return page(  # type: ignore[return-value]
             request,

@@ -1,8 +1,8 @@
 """Rate limit for public registrations, per client address, shared by all workers.
 
-Controllers call it first, before reading the event or the form: a refused request costs
-one statement (`throttle.admit`), and of any number of concurrent requests from one address
-exactly the limit gets through."""
+Controllers call it before the registration itself: the request is counted with one atomic
+statement (`throttle.admit`), so of any number of concurrent requests from one address
+exactly the limit gets through, and a refused one writes nothing else."""
 
 from __future__ import annotations
 
