@@ -51,7 +51,7 @@ from programmes.domain.errors import (
     Unavailable,
 )
 from programmes.i18n import gettext
-from programmes.redaction import redact
+from programmes.redaction import request_target
 from programmes.web.pages import page, request_language
 from programmes.web.security import strict_headers
 
@@ -252,7 +252,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         "unexpected %s on %s %s",
         type(exc).__name__,
         request.method,
-        redact(request.scope["path"]),
+        request_target(request.scope["path"], b""),
         exc_info=exc,
     )
     return error_response(
