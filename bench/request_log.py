@@ -15,7 +15,8 @@ It makes a SQLite demo database in a temporary folder and starts, on free ports 
 warms `/feeds/public.ics` on each, and runs `wrk -t2 -c64` against each in interleaved
 rounds (the machine is shared and its load drifts). It prints the median req/s of each,
 the ratio of each to the run without a log (median of the rounds' ratios, with their
-spread), and checks that the request log wrote one line per request.
+spread), the server's CPU time per request (steadier than throughput on a shared machine),
+and checks that the request log wrote one line per request.
 
 Target (docs/performance.md): the request log costs at most 10 % of throughput, so
 "request log / no log" >= 90 %. Needs `wrk` (apt-get install wrk). Everything it starts is
@@ -54,6 +55,12 @@ UVICORN_ACCESS_LOG = (
 VARIANTS = ("no log", "request log", "uvicorn's access log")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time of a process so far (all its threads)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def commands(port: int, variant: str) -> list[str]:
     serve = [sys.executable, "-m", "programmes.cli", "serve", "--demo", "--port", str(port)]
     if variant == "no log":
@@ -81,17 +88,21 @@ async def run(args: argparse.Namespace, work: Path) -> None:
                 for _ in range(5):
                     (await http.get(FEED)).raise_for_status()
         loads: dict[str, list[Load]] = {variant: [] for variant in VARIANTS}
+        cpu: dict[str, list[float]] = {variant: [] for variant in VARIANTS}
         for _ in range(args.rounds):
             for variant in VARIANTS:
-                loads[variant].append(
-                    await wrk(servers[variant].base + FEED, duration=args.duration)
-                )
+                before = cpu_seconds(servers[variant].process.pid)
+                load = await wrk(servers[variant].base + FEED, duration=args.duration)
+                used = cpu_seconds(servers[variant].process.pid) - before
+                loads[variant].append(load)
+                cpu[variant].append(used / (load.rps * args.duration) * 1e6)
     finally:
         for server in servers.values():
             server.stop()
 
     print(f"warm {FEED} of the demo data, one worker each")
     print(f"wrk -t2 -c64 -d{args.duration}s; medians of {args.rounds} interleaved rounds")
+    print("1. throughput")
     for variant in VARIANTS:
         load = median_load(loads[variant])
         if variant == "no log":
@@ -106,6 +117,15 @@ async def run(args: argparse.Namespace, work: Path) -> None:
             f"   {variant:<22}{load}    / no log {statistics.median(ratios):5.0%}{target}  "
             f"rounds {min(ratios):.0%}-{max(ratios):.0%}"
         )
+    # CPU time per request of the server process (its threads included) does not depend on
+    # what else the shared machine runs, so it shows the cost when throughput is noisy.
+    print("2. server CPU per request (the log's thread included)")
+    for variant in VARIANTS:
+        micros = statistics.median(cpu[variant])
+        ceiling = statistics.median(cpu["no log"])
+        extra = "" if variant == "no log" else f"    no log / this {ceiling / micros:5.0%}"
+        spread = f"rounds {min(cpu[variant]):.0f}-{max(cpu[variant]):.0f} µs"
+        print(f"   {variant:<22}{micros:9.0f} µs{extra}    {spread}")
     logged = (work / f"server-{ports['request log']}.log").read_text(errors="replace")
     lines = len(re.findall(rf"GET {re.escape(FEED)} 200 ", logged))
     print(f"   request log lines written: {lines} (warm-up and wrk requests of that server)")

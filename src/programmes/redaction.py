@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import logging
 import re
-from urllib.parse import parse_qsl
 
 _SECRET_IN_PATH = re.compile(r"(/feeds/private/|/cancel/|token=)([^/?&\s\"]+)")
 _ADDRESS_IN_PATH = re.compile(r"[^/\s@]+@[^/\s@]+")
@@ -25,15 +24,22 @@ def redact(text: str) -> str:
 def request_target(path: str, query: bytes) -> str:
     """A request's path and query for the log: tokens and e-mail addresses in the path are
     masked, and so is every query value (the names stay, when they are plain words):
-    `/feeds/private/***.ics?lang=***`."""
-    target = _ADDRESS_IN_PATH.sub(MASK, redact(path))
+    `/feeds/private/***.ics?lang=***`. Runs for every logged request, so the common case
+    (nothing to mask) is a few substring checks."""
+    target = path
+    if "/feeds/private/" in target or "/cancel/" in target or "token=" in target:
+        target = redact(target)
+    if "@" in target:
+        target = _ADDRESS_IN_PATH.sub(MASK, target)
     if not query:
         return target
-    pairs = parse_qsl(query.decode("latin-1"), keep_blank_values=True)
-    names = [name if _PLAIN_NAME.fullmatch(name) else MASK for name, _ in pairs[:MAX_NAMES]]
-    shown = "&".join(f"{name}={MASK}" for name in names) + (
-        "&..." if len(pairs) > MAX_NAMES else ""
+    # names are not decoded: an encoded one ("%40", "+") is not a plain word, so it is masked
+    names = [field.partition("=")[0] for field in query.decode("latin-1").split("&") if field]
+    shown = "&".join(
+        f"{name if _PLAIN_NAME.fullmatch(name) else MASK}={MASK}" for name in names[:MAX_NAMES]
     )
+    if len(names) > MAX_NAMES:
+        shown += "&..."
     return f"{target}?{shown}" if shown else target
 
 

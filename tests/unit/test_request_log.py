@@ -3,19 +3,20 @@ thread of their own (tests/web/test_feed_token_logging.py reads a real server's 
 
 from __future__ import annotations
 
-import logging
+import io
 import logging.config
+import re
 import threading
 from collections.abc import Iterator
 
 import httpx
 import pytest
-from litestar.types import Receive, Scope, Send
+from litestar.types import Message, Receive, Scope, Send
 
+from programmes import logging_config
 from programmes.logging_config import (
-    REQUEST_LOGGER,
-    QueuedHandler,
     RequestLog,
+    RequestLogWriter,
     uvicorn_log_config,
     with_request_log,
 )
@@ -47,34 +48,35 @@ def test_a_long_query_is_cut() -> None:
     assert target.endswith("&...")
 
 
-class Lines(logging.Handler):
-    """Collects formatted lines and the threads that wrote them."""
+class Stream(io.StringIO):
+    """Standard output stand-in: what was written, and by which threads."""
 
     def __init__(self) -> None:
         super().__init__()
-        self.lines: list[str] = []
         self.threads: set[int] = set()
-        self.setFormatter(logging.Formatter("%(message)s"))
 
-    def emit(self, record: logging.LogRecord) -> None:
-        self.lines.append(self.format(record))
+    def write(self, text: str) -> int:
         self.threads.add(threading.get_ident())
+        return super().write(text)
+
+    def lines(self) -> list[str]:
+        return self.getvalue().splitlines()
 
 
 @pytest.fixture
-def logger() -> Iterator[tuple[logging.Logger, Lines, QueuedHandler]]:
-    lines = Lines()
-    queued = QueuedHandler(lines)
-    log = logging.getLogger("tests.request_log")
-    log.addHandler(queued)
-    log.setLevel(logging.INFO)
-    log.propagate = False
-    yield log, lines, queued
-    log.removeHandler(queued)
-    queued.close()
+def writer() -> Iterator[tuple[RequestLogWriter, Stream]]:
+    stream = Stream()
+    log_writer = RequestLogWriter(stream)
+    log_writer.start()
+    yield log_writer, stream
+    log_writer.close()
 
 
 async def app(scope: Scope, receive: Receive, send: Send) -> None:
+    if scope["type"] == "lifespan":
+        await receive()
+        await send({"type": "lifespan.shutdown.complete"})
+        return
     if scope["path"] == "/fails":
         raise RuntimeError("boom")
     await send({"type": "http.response.start", "status": 204, "headers": []})
@@ -82,35 +84,61 @@ async def app(scope: Scope, receive: Receive, send: Send) -> None:
 
 
 async def test_each_request_is_one_line_written_by_another_thread(
-    logger: tuple[logging.Logger, Lines, QueuedHandler],
+    writer: tuple[RequestLogWriter, Stream],
 ) -> None:
-    log, lines, queued = logger
-    transport = httpx.ASGITransport(app=RequestLog(app, log), client=("203.0.113.7", 5000))
+    log_writer, stream = writer
+    transport = httpx.ASGITransport(app=RequestLog(app, log_writer), client=("203.0.113.7", 5000))
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as http:
         await http.get("/?email=someone@example.org&x=1")
         with pytest.raises(RuntimeError):
             await http.get("/fails")
-    queued.close()  # writes what is queued
-    assert len(lines.lines) == 2
-    assert lines.lines[0].startswith("GET /?email=***&x=*** 204 ")
-    assert lines.lines[0].endswith(" ms")
-    assert lines.lines[1].startswith("GET /fails 500 ")
-    assert "example.org" not in "".join(lines.lines)
-    assert "203.0.113.7" not in "".join(lines.lines)
-    assert threading.get_ident() not in lines.threads
+    log_writer.close()  # writes what is queued
+    lines = stream.lines()
+    assert len(lines) == 2
+    assert re.fullmatch(r"INFO: {5}GET /\?email=\*\*\*&x=\*\*\* 204 \d+\.\d ms", lines[0])
+    assert lines[1].startswith("INFO:     GET /fails 500 ")
+    assert "example.org" not in stream.getvalue()
+    assert "203.0.113.7" not in stream.getvalue()
+    assert threading.get_ident() not in stream.threads
 
 
-def test_a_closed_handler_starts_again_and_loses_nothing(
-    logger: tuple[logging.Logger, Lines, QueuedHandler],
+async def test_the_app_shutting_down_writes_what_is_queued(
+    writer: tuple[RequestLogWriter, Stream],
 ) -> None:
-    # logging.config.dictConfig (which Litestar runs when it builds an app) closes every
-    # handler but leaves them on their loggers
-    log, lines, queued = logger
-    log.info("before")
-    queued.close()
-    log.info("after")
-    queued.close()
-    assert lines.lines == ["before", "after"]
+    log_writer, stream = writer
+    wrapped = RequestLog(app, log_writer)
+    log_writer.put(("GET", "/late", b"", 200, 1.0))
+    sent: list[Message] = []
+
+    async def receive() -> Message:
+        return {"type": "lifespan.shutdown"}
+
+    async def send(message: Message) -> None:
+        sent.append(message)
+
+    await wrapped({"type": "lifespan"}, receive, send)  # type: ignore[arg-type]
+    assert sent == [{"type": "lifespan.shutdown.complete"}]
+    assert stream.lines() == ["INFO:     GET /late 200 1.0 ms"]
+
+
+def test_a_stalled_output_drops_lines_and_says_so(
+    writer: tuple[RequestLogWriter, Stream], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log_writer, stream = writer
+    log_writer.close()  # nobody takes lines off the queue: the output stalls
+    monkeypatch.setattr(logging_config, "MAX_QUEUED", 3)
+    for n in range(5):
+        log_writer.put(("GET", f"/{n}", b"", 200, 1.0))
+    log_writer.start()
+    log_writer.put(("GET", "/after", b"", 200, 1.0))
+    log_writer.close()
+    assert stream.lines() == [
+        "WARNING:  request log: 2 lines dropped (output too slow)",
+        "INFO:     GET /0 200 1.0 ms",
+        "INFO:     GET /1 200 1.0 ms",
+        "INFO:     GET /2 200 1.0 ms",
+        "INFO:     GET /after 200 1.0 ms",
+    ]
 
 
 def test_with_the_request_log_off_the_app_is_served_bare() -> None:
@@ -118,8 +146,8 @@ def test_with_the_request_log_off_the_app_is_served_bare() -> None:
     assert with_request_log(app) is app
     logging.config.dictConfig(uvicorn_log_config(request_log=True))
     try:
-        wrapped = with_request_log(app)
+        wrapped = with_request_log(app, Stream())
         assert isinstance(wrapped, RequestLog)
+        wrapped.writer.close()
     finally:
         logging.config.dictConfig(uvicorn_log_config(request_log=False))
-    assert logging.getLogger(REQUEST_LOGGER).handlers == []
