@@ -97,8 +97,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
         loop="uvloop",
         http="httptools",
         proxy_headers=args.proxy_headers,
-        log_config=uvicorn_log_config(),
-        access_log=not args.no_access_log,
+        # the request log replaces uvicorn's access log (which writes client addresses and
+        # query strings, on the event loop)
+        log_config=uvicorn_log_config(request_log=not args.no_access_log),
+        access_log=False,
     )
 
 
@@ -230,7 +232,11 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--proxy-headers", action="store_true", help="trust X-Forwarded-* (behind a proxy)"
     )
-    serve.add_argument("--no-access-log", action="store_true", help="do not log each request")
+    serve.add_argument(
+        "--no-access-log",
+        action="store_true",
+        help="do not log each request (the log has no addresses and no query values)",
+    )
     serve.set_defaults(handler=cmd_serve)
 
     migrate = commands.add_parser(

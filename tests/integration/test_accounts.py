@@ -1,11 +1,19 @@
-"""Staff accounts: creation rules and password storage."""
+"""Staff accounts: creation rules, password storage and the sign-in limits."""
 
 from __future__ import annotations
+
+from datetime import datetime
 
 import pytest
 
 from programmes.domain.accounts import staff_accounts
-from programmes.domain.errors import Conflict, InvalidInput, NotFound
+from programmes.domain.errors import (
+    AuthenticationFailed,
+    Conflict,
+    InvalidInput,
+    NotFound,
+    TooManyRequests,
+)
 from programmes.tables import Account
 from tests.conftest import FROZEN_NOW
 from tests.factories import PASSWORD, make_kita, make_staff
@@ -88,17 +96,78 @@ def test_production_strength_is_owasp() -> None:
     assert BaseUser._pbkdf2_iteration_count >= 600_000
 
 
-async def test_sign_in_is_throttled_per_account() -> None:
-    from programmes.domain.errors import AuthenticationFailed, TooManyRequests
-
-    staff = await make_staff()
-    for _ in range(staff_accounts.SIGN_IN_LIMIT_PER_ACCOUNT):
-        with pytest.raises(AuthenticationFailed):
-            await staff_accounts.sign_in(
-                email=staff.email, password="wrong-password", address="a", now=FROZEN_NOW
-            )
-    with pytest.raises(TooManyRequests):
-        # even the right password waits until the window has passed
+async def wrong(email: str, address: str, *, now: datetime = FROZEN_NOW) -> type[Exception]:
+    """One sign-in with a wrong password; the kind of error it got."""
+    try:
         await staff_accounts.sign_in(
-            email=staff.email, password=PASSWORD, address="b", now=FROZEN_NOW
+            email=email, password="wrong-password", address=address, now=now
         )
+    except (AuthenticationFailed, TooManyRequests) as error:
+        return type(error)
+    raise AssertionError("a wrong password signed in")
+
+
+async def test_a_burst_locks_the_account_only_for_the_address_it_came_from() -> None:
+    staff = await make_staff()
+    outcomes = [await wrong(staff.email, "a") for _ in range(150)]
+    limit = staff_accounts.SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS
+    assert outcomes == [AuthenticationFailed] * limit + [TooManyRequests] * (150 - limit)
+    with pytest.raises(TooManyRequests):  # the right password, too late, is not even checked
+        await staff_accounts.sign_in(
+            email=staff.email, password=PASSWORD, address="a", now=FROZEN_NOW
+        )
+    # the owner, elsewhere, is not locked out: refused attempts never reached the
+    # account's ceiling
+    signed_in = await staff_accounts.sign_in(
+        email=staff.email, password=PASSWORD, address="b", now=FROZEN_NOW
+    )
+    assert signed_in.staff.id == staff.id
+
+
+async def test_guesses_from_many_addresses_meet_the_accounts_ceiling() -> None:
+    staff = await make_staff()
+    per_address = staff_accounts.SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS
+    addresses = staff_accounts.SIGN_IN_LIMIT_PER_ACCOUNT // per_address
+    for n in range(addresses):
+        assert {await wrong(staff.email, f"10.0.0.{n}") for _ in range(per_address)} == {
+            AuthenticationFailed
+        }
+    with pytest.raises(TooManyRequests):
+        await staff_accounts.sign_in(
+            email=staff.email, password=PASSWORD, address="192.0.2.1", now=FROZEN_NOW
+        )
+    # after the window, the account opens again
+    later = FROZEN_NOW + staff_accounts.SIGN_IN_WINDOW
+    signed_in = await staff_accounts.sign_in(
+        email=staff.email, password=PASSWORD, address="192.0.2.1", now=later
+    )
+    assert signed_in.staff.id == staff.id
+
+
+async def test_one_address_guessing_at_many_accounts_is_stopped() -> None:
+    staff = await make_staff()
+    limit = staff_accounts.SIGN_IN_LIMIT_PER_ADDRESS
+    for n in range(limit):
+        assert await wrong(f"guess{n}@staff.example", "a") is AuthenticationFailed
+    assert await wrong(staff.email, "a") is TooManyRequests
+    assert await wrong(staff.email, "b") is AuthenticationFailed
+
+
+async def test_signing_in_forgives_the_slips_before_it() -> None:
+    staff = await make_staff()
+    limit = staff_accounts.SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS
+    for _ in range(limit - 1):
+        assert await wrong(staff.email, "a") is AuthenticationFailed
+    await staff_accounts.sign_in(email=staff.email, password=PASSWORD, address="a", now=FROZEN_NOW)
+    outcomes = [await wrong(staff.email, "a") for _ in range(limit + 1)]
+    assert outcomes == [AuthenticationFailed] * limit + [TooManyRequests]
+
+
+async def test_an_office_signing_in_from_one_address_is_not_counted_against_itself() -> None:
+    # successful sign-ins give their hit back: more people than the address limit sign in
+    for _ in range(staff_accounts.SIGN_IN_LIMIT_PER_ADDRESS + 5):
+        staff = await make_staff()
+        await staff_accounts.sign_in(
+            email=staff.email, password=PASSWORD, address="office", now=FROZEN_NOW
+        )
+    assert await wrong("someone@staff.example", "office") is AuthenticationFailed

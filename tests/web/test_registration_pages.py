@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
-import httpx
+from collections.abc import AsyncIterator
+from pathlib import Path
 
+import httpx
+import pytest
+
+from programmes.app import create_app
+from programmes.clock import FrozenClock
+from programmes.settings import load_settings
 from programmes.tables import Outbox, Person, Registration
 from programmes.vocabulary import Role
+from tests.conftest import app_client, environment_for_tests, running
 from tests.factories import make_public_run, make_rucksack_group, make_staff
 from tests.web.helpers import post_form
 
@@ -191,3 +199,48 @@ async def test_partner_api_answers_404_for_another_kitas_families(
         await client.get(f"/api/v1/cohorts/{other_cohort}/families", headers=auth)
     ).status_code == 404
     del other_kita
+
+
+@pytest.fixture
+async def limited_client(
+    database: None, database_url: str, tmp_path: Path, clock: FrozenClock
+) -> AsyncIterator[httpx.AsyncClient]:
+    """The app with a registration limit of 2 per 10 minutes per address."""
+    settings = load_settings(
+        environment_for_tests(database_url, PROGRAMMES_REGISTRATION_LIMIT="2/10"),
+        workdir=tmp_path,
+    )
+    app = create_app(settings, clock=clock)
+    async with running(app), app_client(app, address=("203.0.113.8", 50000)) as http:
+        yield http
+
+
+async def test_too_many_registrations_from_one_address_are_refused_with_the_entries_kept(
+    limited_client: httpx.AsyncClient,
+) -> None:
+    cohort = await make_public_run(capacity=10)
+    page, action = f"/events/{cohort}", f"/events/{cohort}/register"
+    for n in range(2):
+        ok = await post_form(limited_client, page, action, {**FORM, "email": f"p{n}@example.org"})
+        assert ok.status_code == 200
+    refused = await post_form(
+        limited_client, page, action, {**FORM, "name": "Aylin Demir", "email": "aylin@example.org"}
+    )
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "600"
+    assert (
+        "Zu viele Anmeldungen von Ihrer Verbindung. "
+        "Bitte versuchen Sie es in 10 Minuten noch einmal." in refused.text
+    )
+    assert 'value="Aylin Demir"' in refused.text
+    assert 'value="aylin@example.org"' in refused.text
+    api = await limited_client.post(
+        f"/api/v1/events/{cohort}/registrations?lang=en",
+        json={"name": "Ben", "email": "ben@example.org", "seats": 1, "consent": True},
+    )
+    assert api.status_code == 429
+    assert api.headers["retry-after"] == "600"
+    assert api.json()["detail"] == (
+        "Too many registrations from your connection. Please try again in 10 minutes."
+    )
+    assert await Registration.count() == 2

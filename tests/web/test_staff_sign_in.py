@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import httpx
 
+from programmes.domain.accounts import staff_accounts
 from programmes.vocabulary import Role
 from tests.factories import PASSWORD, make_staff
 from tests.web.helpers import csrf_token, post_form, sign_in
@@ -100,3 +101,19 @@ async def test_sign_in_only_redirects_to_local_pages(client: httpx.AsyncClient) 
         {"email": staff.email, "password": PASSWORD, "next": "//evil.example/"},
     )
     assert response.headers["location"] == "/staff/"
+
+
+async def test_too_many_wrong_passwords_are_refused_with_a_time_to_wait(
+    client: httpx.AsyncClient,
+) -> None:
+    staff = await make_staff(Role.trainer)
+    form = {"email": staff.email, "password": "nope-nope-nope"}
+    for _ in range(staff_accounts.SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS):
+        assert (await post_form(client, "/staff/login", "/staff/login", form)).status_code == 401
+    refused = await post_form(
+        client, "/staff/login", "/staff/login", {"email": staff.email, "password": PASSWORD}
+    )
+    assert refused.status_code == 429
+    assert refused.headers["retry-after"] == "900"
+    assert "Zu viele Anmeldeversuche. Bitte warten Sie 15 Minuten" in refused.text
+    assert "id" not in refused.cookies

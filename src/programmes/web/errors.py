@@ -18,7 +18,7 @@ import functools
 import logging
 import re
 from typing import Any
-from urllib.parse import quote
+from urllib.parse import quote, urlsplit
 
 from litestar import MediaType, Request, Response
 from litestar.exceptions import (
@@ -53,7 +53,7 @@ from programmes.domain.errors import (
     Unavailable,
 )
 from programmes.i18n import gettext
-from programmes.redaction import redact
+from programmes.redaction import request_target
 from programmes.web.pages import page, request_language
 from programmes.web.security import RequestRefused, strict_headers
 
@@ -105,7 +105,12 @@ def error_response(
     detail: str,
     errors: list[ErrorItem] | None = None,
     headers: dict[str, str] | None = None,
+    *,
+    title: str | None = None,
+    back: str | None = None,
 ) -> Response[Any]:
+    """The error as JSON or as a page; a page may have its own `title` and a link `back`
+    to where the person came from."""
     errors = errors or []
     safety = _safety_headers(
         https=request.app.state.settings.secure_cookies,
@@ -124,7 +129,7 @@ def error_response(
             media_type=MediaType.JSON,
             headers=headers,
         )
-    return _error_page(request, status_code, detail, errors, headers)
+    return _error_page(request, status_code, detail, errors, headers, title=title, back=back)
 
 
 def _error_page(
@@ -133,6 +138,9 @@ def _error_page(
     detail: str,
     errors: list[ErrorItem],
     headers: dict[str, str] | None,
+    *,
+    title: str | None,
+    back: str | None,
 ) -> Response[Any]:
     template = page(
         request,
@@ -141,6 +149,8 @@ def _error_page(
         status=status_code,
         detail=detail,
         errors=errors,
+        title=title,
+        back=back,
     )
     if headers:
         template.headers.update(headers)
@@ -235,8 +245,42 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
         target = raw_path.decode("latin-1") + (f"?{request.url.query}" if request.url.query else "")
         return Redirect(f"/staff/login?next={quote(target, safe='/')}", status_code=303)
     if isinstance(exc, PermissionDeniedException):
+        if exc.detail == CSRF_FAILED:
+            return form_expired(request)
         return error_response(request, HTTP_403_FORBIDDEN, "Your role may not do this.")
     return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+#: What Litestar's CSRF middleware says when a form comes without its token, or with one
+#: that does not match the browser's CSRF cookie (tests/web/test_csrf_failure.py pins it).
+CSRF_FAILED = "CSRF token verification failed"
+FORM_EXPIRED_TITLE = N_("This form has expired")
+FORM_EXPIRED = N_("Please open the form again and send it once more.")
+
+
+def form_expired(request: Request[Any, Any, Any]) -> Response[Any]:
+    """A form without a valid CSRF token: the token lives in a cookie that the browser lost
+    (a restored tab after a restart, cookies cleared or blocked). In the page's language,
+    with a link back to the form's page. The entries are not shown again: a page that gave
+    back the values with a fresh token would let a forged form from another site through
+    with one click."""
+    language = request_language(request)
+    title, advice = gettext(language, FORM_EXPIRED_TITLE), gettext(language, FORM_EXPIRED)
+    if wants_json(request):
+        return error_response(request, HTTP_403_FORBIDDEN, f"{title}. {advice}")
+    return error_response(
+        request, HTTP_403_FORBIDDEN, advice, title=title, back=_page_before(request)
+    )
+
+
+def _page_before(request: Request[Any, Any, Any]) -> str | None:
+    """The local page the form was sent from (its Referer, when it is this site's)."""
+    referer = urlsplit(request.headers.get("referer", ""))
+    if referer.netloc != request.url.netloc or not referer.path.startswith("/"):
+        return None
+    if referer.path.startswith(("//", "/\\")):
+        return None
+    return referer.path + (f"?{referer.query}" if referer.query else "")
 
 
 def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Response[Any]:
@@ -244,7 +288,7 @@ def handle_unexpected(request: Request[Any, Any, Any], exc: Exception) -> Respon
         "unexpected %s on %s %s",
         type(exc).__name__,
         request.method,
-        redact(request.scope["path"]),
+        request_target(request.scope["path"], b""),
         exc_info=exc,
     )
     return error_response(

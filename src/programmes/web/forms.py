@@ -15,7 +15,7 @@ from litestar import Request, Response
 from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect
 
-from programmes.domain.errors import N_, DomainError, InvalidInput
+from programmes.domain.errors import N_, DomainError, InvalidInput, TooManyRequests
 from programmes.domain.types import MAX_ID, check_day
 from programmes.web.errors import status_for
 from programmes.web.pages import page, request_language
@@ -106,9 +106,10 @@ async def form_error(
     form: Form,
     context: ErrorContext,
 ) -> Response[Any]:
-    """`template` again with the error, the entered values and what `context` loads."""
+    """`template` again with the error, the entered values and what `context` loads (a
+    refusal by a limit also says when to try again: `Retry-After`)."""
     message = error.translated(request_language(request))
-    return page(  # type: ignore[return-value]
+    response = page(
         request,
         template,
         status_code=status_for(error),
@@ -117,6 +118,9 @@ async def form_error(
         form=form,
         **await context(),
     )
+    if isinstance(error, TooManyRequests):
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response  # type: ignore[return-value]
 
 
 async def submit(

@@ -1,4 +1,8 @@
-"""Rate limit for public registrations, per client address, shared by all workers."""
+"""Rate limit for public registrations, per client address, shared by all workers.
+
+Controllers call it before the registration itself: the request is counted with one atomic
+statement (`throttle.admit`), so of any number of concurrent requests from one address
+exactly the limit gets through, and a refused one writes nothing else."""
 
 from __future__ import annotations
 
@@ -19,9 +23,10 @@ async def check_registration_limit(
     if limit is None:
         return
     address = request.client.host if request.client else "unknown"
-    window = timedelta(minutes=limit.minutes)
-    bucket = throttle.bucket_for("registration", address)
-    if await throttle.add_hit(bucket, window=window, now=now) > limit.hits:
+    quota = throttle.Quota(
+        throttle.bucket_for("registration", address), limit.hits, timedelta(minutes=limit.minutes)
+    )
+    if not await throttle.admit((quota,), now=now):
         raise TooManyRequests(
             N_(
                 "Too many registrations from your connection. "

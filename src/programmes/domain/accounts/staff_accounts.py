@@ -2,8 +2,28 @@
 
 Passwords are hashed by Piccolo's `BaseUser` hasher (PBKDF2-SHA256, OWASP iteration count),
 off the event loop because one hash takes ~0.2 s. Unknown e-mail and wrong password give
-the same answer after the same work. Sign-in is throttled per account and per address with
-counters in the database, so the limit holds for every worker.
+the same answer after the same work.
+
+Sign-in is throttled with counters in the database (`domain/throttle.py`), so the limits
+hold for every worker. Every attempt is counted first, in one atomic statement per
+counter, and only an attempt within all limits gets its password checked; the others are
+refused without a look at the password, so a correct password inside a burst that is over
+the limit is refused like the rest. Three counters, each over `SIGN_IN_WINDOW`, counted in
+this order and only as far as the first one that refuses:
+
+1. per address (`SIGN_IN_LIMIT_PER_ADDRESS`, over all accounts): one place guessing at
+   many accounts;
+2. per account *and* address (`SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS`): one place guessing
+   at one account. A burst from one address locks that account only for that address;
+   the account's owner signs in from anywhere else;
+3. per account (`SIGN_IN_LIMIT_PER_ACCOUNT`, over all addresses): a ceiling for guesses
+   spread over many addresses. An attempt refused by 1 or 2 never counts here, so it takes
+   attempts from at least `SIGN_IN_LIMIT_PER_ACCOUNT / SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS`
+   addresses to lock an account for everybody.
+
+A successful sign-in forgives the failures of that account from that address (counter 2
+is cleared) and gives its own hit back to counters 1 and 3, so an office signing in from
+one address is not counted against itself. A wrong password leaves its hits in place.
 """
 
 from __future__ import annotations
@@ -38,8 +58,9 @@ MAX_PASSWORD_LENGTH = 128
 SESSION_IDLE = timedelta(hours=2)
 SESSION_ABSOLUTE = timedelta(hours=12)
 SIGN_IN_WINDOW = timedelta(minutes=15)
-SIGN_IN_LIMIT_PER_ACCOUNT = 10
 SIGN_IN_LIMIT_PER_ADDRESS = 50
+SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS = 10
+SIGN_IN_LIMIT_PER_ACCOUNT = 100
 WRONG_CREDENTIALS = N_("E-mail address or password is not correct.")
 
 #: Role names as people read them (translated in templates with `_(role.value)`).
@@ -165,23 +186,28 @@ async def sign_in(*, email: str, password: str, address: str, now: datetime) -> 
     An address with control characters (a NUL, which PostgreSQL cannot even compare) or
     line breaks is refused before anything is looked up or counted."""
     email = clean_text(email.strip()[:254], field="email", max_length=254, required=False).lower()
-    by_account = throttle.bucket_for("sign-in", "account", email)
     by_address = throttle.bucket_for("sign-in", "address", address)
-    for bucket, limit in (
-        (by_account, SIGN_IN_LIMIT_PER_ACCOUNT),
-        (by_address, SIGN_IN_LIMIT_PER_ADDRESS),
-    ):
-        if await throttle.hits_in_window(bucket, window=SIGN_IN_WINDOW, now=now) >= limit:
-            raise TooManyRequests(
-                N_("Too many sign-in attempts. Please wait 15 minutes and try again."),
-                retry_after=int(SIGN_IN_WINDOW.total_seconds()),
-            )
+    by_account_here = throttle.bucket_for("sign-in", "account+address", email, address)
+    by_account = throttle.bucket_for("sign-in", "account", email)
+    admitted = await throttle.admit(
+        (
+            throttle.Quota(by_address, SIGN_IN_LIMIT_PER_ADDRESS, SIGN_IN_WINDOW),
+            throttle.Quota(by_account_here, SIGN_IN_LIMIT_PER_ACCOUNT_AND_ADDRESS, SIGN_IN_WINDOW),
+            throttle.Quota(by_account, SIGN_IN_LIMIT_PER_ACCOUNT, SIGN_IN_WINDOW),
+        ),
+        now=now,
+    )
+    if not admitted:
+        raise TooManyRequests(
+            N_("Too many sign-in attempts. Please wait 15 minutes and try again."),
+            retry_after=int(SIGN_IN_WINDOW.total_seconds()),
+        )
     staff = await _verify_password(email, password[: MAX_PASSWORD_LENGTH + 1], now=now)
     if staff is None:
-        await throttle.add_hit(by_account, window=SIGN_IN_WINDOW, now=now)
-        await throttle.add_hit(by_address, window=SIGN_IN_WINDOW, now=now)
         raise AuthenticationFailed(WRONG_CREDENTIALS, field="email")
-    await throttle.clear(by_account)
+    async with write_transaction():
+        await throttle.clear(by_account_here)
+        await throttle.give_back(by_address, by_account)
     session = await SessionsBase.create_session(
         user_id=staff.id,
         expiry_date=_session_clock() + SESSION_IDLE,

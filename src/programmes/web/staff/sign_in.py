@@ -57,7 +57,7 @@ class StaffAuthController(Controller):
                 email=data.email, password=data.password, address=address, now=now
             )
         except (AuthenticationFailed, TooManyRequests, InvalidInput) as exc:
-            return page(
+            response = page(
                 request,
                 "staff/login.html",
                 status_code=status_for(exc),
@@ -65,6 +65,9 @@ class StaffAuthController(Controller):
                 error=exc.translated(request_language(request)),
                 email=data.email[:254],
             )
+            if isinstance(exc, TooManyRequests):
+                response.headers["Retry-After"] = str(exc.retry_after)
+            return response
         previous = session_cookie(request.scope)
         if previous:  # session fixation: a pre-existing id never survives a sign-in
             await staff_accounts.sign_out(previous)
