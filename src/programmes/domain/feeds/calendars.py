@@ -4,14 +4,15 @@ Every call costs one fingerprint query (`feed_scopes`); when the cached feed is 
 returned as it is, otherwise it is rebuilt from a constant number of queries, re-rendering
 only the entries that changed (`feed_cache`). Same data, same bytes, in every process.
 
-Unknown, internal and unpublished programmes and runs, and unknown, rotated or revoked
-tokens, all raise the same `NotFound`, so a feed URL never tells whether something exists.
+Unknown, internal and unpublished (draft or archived) programmes and runs, and unknown,
+rotated or revoked tokens, all raise the same `NotFound`, so a feed URL never tells whether
+something exists. Which runs each feed shows is `catalogue.publication`'s rule.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +22,7 @@ import anyio.to_thread
 from piccolo.query.functions.aggregate import Count, Max, Sum
 
 from programmes.clock import as_utc
+from programmes.domain.catalogue.publication import PUBLIC_KINDS
 from programmes.domain.errors import N_, InvalidParameter, NotFound
 from programmes.domain.feeds.cache import FeedCache, RenderedFeed
 from programmes.domain.feeds.content import (
@@ -33,13 +35,14 @@ from programmes.domain.feeds.content import (
 )
 from programmes.domain.feeds.feed_tokens import feed_token_hash
 from programmes.domain.feeds.scopes import (
-    PUBLIC_KINDS,
     FeedScope,
     Fingerprint,
     PrivateScope,
     ProgrammeScope,
     PublicScope,
     RunScope,
+    SessionRow,
+    Titles,
     feed_window,
 )
 from programmes.i18n import gettext
@@ -58,7 +61,8 @@ __all__ = [
     "render_run_calendar",
 ]
 
-Loaded = tuple[Sequence[Mapping[str, Any]], str, Wording]
+Loaded = tuple[Sequence[SessionRow], str, Wording]
+_PUBLIC_KIND_VALUES = tuple(kind.value for kind in PUBLIC_KINDS)
 
 
 @dataclass(frozen=True)
@@ -93,20 +97,20 @@ def check_kind(kind: str | None) -> str | None:
     """None for all public kinds; a public kind; anything else is refused, naming them."""
     if kind is None or kind == "":
         return None
-    if kind in PUBLIC_KINDS:
+    if kind in _PUBLIC_KIND_VALUES:
         return kind
     raise InvalidParameter(
         N_("Unknown kind %(kind)s: use one of %(allowed)s."),
         field="kind",
         kind=repr(kind[:40]),
-        allowed=", ".join(PUBLIC_KINDS),
+        allowed=", ".join(_PUBLIC_KIND_VALUES),
     )
 
 
 async def get_public_feed(
     *, kind: str | None, language: str, site: FeedSite, cache: FeedCache, now: datetime
 ) -> RenderedFeed:
-    """Every session of the public programmes' published runs in the window."""
+    """Every session of the listed runs of public programmes in the window."""
     kind = check_kind(kind)
     scope = PublicScope(kind, site.window(now))
 
@@ -125,11 +129,11 @@ async def get_programme_feed(
     scope = ProgrammeScope(programme_id, site.window(now))
 
     async def load() -> Loaded | None:
-        titles = await scope.title_if_public()
+        titles = await scope.titles()
         if titles is None:
             return None
         rows = await scope.rows()
-        name = calendar_name(site.organisation, programme_title(titles, language))
+        name = calendar_name(site.organisation, _title(titles, language))
         return rows, name, Wording(base_url=site.base_url, language=language)
 
     def missing() -> NotFound:
@@ -143,21 +147,12 @@ async def get_programme_feed(
 async def get_run_calendar(
     cohort_id: int, *, language: str, site: FeedSite, cache: FeedCache, now: datetime
 ) -> RenderedFeed:
-    """Every date of one public run: the "add to calendar" file (no window)."""
-    scope = RunScope(cohort_id)
-
-    async def load() -> Loaded | None:
-        titles = await scope.title_if_public()
-        if titles is None:
-            return None
-        rows = await scope.rows()
-        name = programme_title(titles, language)
-        return rows, name, Wording(base_url=site.base_url, language=language)
+    """Every date of one listed run: the "add to calendar" file (no window)."""
 
     def missing() -> NotFound:
         return NotFound(N_("There is no public event with id %(id)s."), field="event", id=cohort_id)
 
-    return await _serve(scope, language, site, cache, load, now=now, missing=missing)
+    return await _run_file(RunScope(cohort_id), language, site, cache, now, missing)
 
 
 async def render_run_calendar(
@@ -175,6 +170,28 @@ async def render_run_calendar(
     return feed.body
 
 
+async def _run_file(
+    scope: RunScope,
+    language: str,
+    site: FeedSite,
+    cache: FeedCache,
+    now: datetime,
+    missing: Callable[[], NotFound],
+) -> RenderedFeed:
+    async def load() -> Loaded | None:
+        titles = await scope.titles()
+        if titles is None:
+            return None
+        rows = await scope.rows()
+        return rows, _title(titles, language), Wording(base_url=site.base_url, language=language)
+
+    return await _serve(scope, language, site, cache, load, now=now, missing=missing)
+
+
+def _title(titles: Titles, language: str) -> str:
+    return programme_title(titles.title, titles.title_en, language)
+
+
 async def get_private_feed(
     token: str, *, language: str, site: FeedSite, cache: FeedCache, now: datetime
 ) -> RenderedFeed:
@@ -187,7 +204,7 @@ async def get_private_feed(
     async def load() -> Loaded | None:
         assert scope.account is not None
         rows = await scope.rows()
-        counts = await _run_counts({int(row["cohort_id"]) for row in rows})
+        counts = await _run_counts({row.cohort_id for row in rows})
         name = calendar_name(site.organisation, gettext(language, N_("My dates")))
         wording = Wording(
             base_url=site.base_url,
@@ -313,7 +330,7 @@ async def _rebuild(
 
 def _build(
     cache: FeedCache,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[SessionRow],
     fingerprint: Fingerprint,
     *,
     name: str,
