@@ -25,11 +25,8 @@ from programmes.web.registration_limit import check_registration_limit
 async def event_page(request: Request[Any, Any, Any], cohort_id: int) -> Template:
     """The page of one public event (served by the `/events/{name}` route in web/feeds.py,
     which also serves `/events/{id}.ics`)."""
-    event = await events.public_event(cohort_id)
-    now = request.app.state.clock()
-    return page(
-        request, "public/event.html", event=event, state=event.registration_state(now), outcome=None
-    )
+    shown = await events.event_page(cohort_id, now=request.app.state.clock())
+    return page(request, "public/event.html", event=shown.event, state=shown.state, outcome=None)
 
 
 class EventPages(Controller):
@@ -45,7 +42,7 @@ class EventPages(Controller):
         mail: NamedDependency[MailContext],
         settings: NamedDependency[Settings],
     ) -> Response[Any]:
-        event = await events.public_event(cohort_id)
+        shown = await events.event_page(cohort_id, now=mail.now)
         form = await read_form(request)
         try:
             await check_registration_limit(request, settings, mail.now)
@@ -70,19 +67,19 @@ class EventPages(Controller):
                 request,
                 "public/event.html",
                 status_code=status_for(error),
-                event=event,
-                state=event.registration_state(mail.now),
+                event=shown.event,
+                state=shown.state,
                 outcome=None,
                 form=form,
                 errors=[{"field": error.field, "message": message}],
                 error=message,
             )
-        event = await events.public_event(cohort_id)  # places left, after this registration
+        shown = await events.event_page(cohort_id, now=mail.now)  # places left now
         return page(  # type: ignore[return-value]
             request,
             "public/event.html",
-            event=event,
-            state=event.registration_state(mail.now),
+            event=shown.event,
+            state=shown.state,
             outcome=outcome,
         )
 

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 from programmes.domain.catalogue.publication import LISTED, is_cancelled
+from programmes.domain.enrolment.events import RunDate
 from programmes.domain.feeds.content import programme_title
 from programmes.tables import Session
 from programmes.vocabulary import SessionStatus
@@ -20,13 +21,6 @@ MAX_SESSIONS = 5000
 
 _COHORT: Any = Session.cohort
 _PROGRAMME: Any = Session.cohort.programme
-
-
-@dataclass(frozen=True)
-class RunDate:
-    starts_at: datetime
-    ends_at: datetime
-    cancelled: bool
 
 
 @dataclass
@@ -56,6 +50,7 @@ async def list_upcoming_runs(
     """Runs with a date that has not ended yet, soonest first; their dates from now on."""
     rows = (
         await Session.select(
+            Session.id,
             Session.starts_at,
             Session.ends_at,
             Session.status,
@@ -96,8 +91,10 @@ async def list_upcoming_runs(
             )
         run.dates.append(
             RunDate(
+                session_id=row["id"],
                 starts_at=row["starts_at"],
                 ends_at=row["ends_at"],
+                location=str(row["location"] or ""),
                 cancelled=run.cancelled or row["status"] == SessionStatus.cancelled.value,
             )
         )

@@ -1,8 +1,13 @@
-"""Calendar feeds: the use cases behind /feeds/… and /events/{id}.ics.
+"""Calendar feeds: the use cases behind /feeds/…, /events/{id}.ics and the calendar file
+that registration mails carry.
 
 Every call costs one fingerprint query (`feed_scopes`); when the cached feed is current it is
 returned as it is, otherwise it is rebuilt from a constant number of queries, re-rendering
 only the entries that changed (`feed_cache`). Same data, same bytes, in every process.
+
+A run has one calendar file: `run_calendar_file` gives a mail the very bytes that
+`/events/{id}.ics?lang=…` serves (same scope, same cache), and for a run without a public
+page (a Rucksack KiTa group) the same entries without a link.
 
 Unknown, internal and unpublished (draft or archived) programmes and runs, and unknown,
 rotated or revoked tokens, all raise the same `NotFound`, so a feed URL never tells whether
@@ -22,7 +27,8 @@ import anyio.to_thread
 from piccolo.query.functions.aggregate import Count, Max, Sum
 
 from programmes.clock import as_utc
-from programmes.domain.catalogue.publication import PUBLIC_KINDS
+from programmes.db import in_write_transaction
+from programmes.domain.catalogue.publication import ENROLLED, PUBLIC_KINDS
 from programmes.domain.errors import N_, InvalidParameter, NotFound
 from programmes.domain.feeds.cache import FeedCache, RenderedFeed
 from programmes.domain.feeds.content import (
@@ -51,6 +57,7 @@ from programmes.tables import Registration
 from programmes.vocabulary import RegistrationStatus
 
 __all__ = [
+    "Calendars",
     "FeedCache",
     "FeedSite",
     "RenderedFeed",
@@ -58,7 +65,7 @@ __all__ = [
     "get_programme_feed",
     "get_public_feed",
     "get_run_calendar",
-    "render_run_calendar",
+    "run_calendar_file",
 ]
 
 Loaded = tuple[Sequence[SessionRow], str, Wording]
@@ -85,12 +92,33 @@ class FeedSite:
             days_ahead=settings.feed_days_ahead,
         )
 
+    @classmethod
+    def for_base_url(cls, base_url: str) -> FeedSite:
+        """The site behind `base_url` where no settings are at hand (a run's calendar file
+        uses only the address and its host)."""
+        return cls(
+            base_url=base_url,
+            host=urlsplit(base_url).hostname or "localhost",
+            organisation="",
+            days_back=0,
+            days_ahead=1,
+        )
+
     def window(self, now: datetime) -> Any:
         return feed_window(now, days_back=self.days_back, days_ahead=self.days_ahead)
 
     @property
     def webcal_base(self) -> str:
         return "webcal://" + urlsplit(self.base_url).netloc
+
+
+@dataclass(frozen=True)
+class Calendars:
+    """The feeds of one running app: its site and its per-process cache. Mails take a
+    run's calendar file from here, so it is the file the app serves."""
+
+    site: FeedSite
+    cache: FeedCache
 
 
 def check_kind(kind: str | None) -> str | None:
@@ -155,19 +183,30 @@ async def get_run_calendar(
     return await _run_file(RunScope(cohort_id), language, site, cache, now, missing)
 
 
-async def render_run_calendar(
-    cohort_id: int,
-    *,
-    language: str,
-    site: FeedSite,
-    now: datetime,
-    cache: FeedCache | None = None,
+async def run_calendar_file(
+    cohort_id: int, *, language: str, calendars: Calendars, now: datetime
 ) -> bytes:
-    """The `.ics` bytes of one public run, as `/events/{id}.ics` serves them (for mails)."""
-    feed = await get_run_calendar(
-        cohort_id, language=language, site=site, cache=cache or FeedCache(), now=now
-    )
-    return feed.body
+    """The calendar file of a run for a registrant's mail: for a listed run the bytes of
+    `/events/{id}.ics?lang=<language>` (the same scope and cache build them); for any other
+    run (a Rucksack KiTa group, a run taken offline) its dates the same way, without a link
+    (`publication.ENROLLED`).
+
+    Inside a write transaction (whose reads may yet be rolled back) it builds in a cache of
+    its own, so that nothing it read is served to anyone else."""
+    cache = FeedCache() if in_write_transaction() else calendars.cache
+    site = calendars.site
+    try:
+        return (
+            await get_run_calendar(cohort_id, language=language, site=site, cache=cache, now=now)
+        ).body
+    except NotFound:
+        pass
+
+    def missing() -> NotFound:
+        return NotFound(N_("There is no cohort with id %(id)s."), field="cohort", id=cohort_id)
+
+    scope = RunScope(cohort_id, shown=ENROLLED)
+    return (await _run_file(scope, language, site, cache, now, missing)).body
 
 
 async def _run_file(
