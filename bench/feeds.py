@@ -43,7 +43,6 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 from piccolo.engine.postgres import PostgresEngine
@@ -57,7 +56,7 @@ from ical_render import naive  # noqa: E402
 
 from programmes import db  # noqa: E402
 from programmes.domain.feeds.content import Wording, feed_event  # noqa: E402
-from programmes.domain.feeds.scopes import PublicScope, feed_window  # noqa: E402
+from programmes.domain.feeds.scopes import PublicScope, SessionRow, feed_window  # noqa: E402
 from programmes.settings import parse_database_url  # noqa: E402
 from programmes.tables import Cohort, Programme, Session  # noqa: E402
 
@@ -271,7 +270,7 @@ async def median_after(
     return statistics.median(samples)
 
 
-def icalendar_alone(rows: list[dict[str, Any]], base_url: str, repeats: int) -> float:
+def icalendar_alone(rows: list[SessionRow], base_url: str, repeats: int) -> float:
     events = [feed_event(row, Wording(base_url=base_url, language="de")) for row in rows]
     samples = []
     for _ in range(repeats):
@@ -325,7 +324,7 @@ async def bench_engine(engine: str, url: str, args: argparse.Namespace, work: Pa
         await db.engine().run_ddl("ANALYZE")
         session_ids = [int(r["id"]) for r in await Session.select(Session.id)]
         window = feed_window(datetime.now(UTC), days_back=30, days_ahead=400)
-        rows = await PublicScope(None, window).data_query()
+        rows = await PublicScope(None, window).rows()
         assert len(rows) == args.sessions, len(rows)
 
         port, bare_port = free_port(), free_port()
@@ -358,7 +357,7 @@ async def report(
     body: bytes,
     etag: str,
     first: float,
-    rows: list[dict[str, Any]],
+    rows: list[SessionRow],
     session_ids: list[int],
 ) -> None:
     d = args.duration

@@ -27,7 +27,7 @@ from litestar.template import TemplateConfig
 from programmes import __version__, db
 from programmes.clock import Clock, system_clock
 from programmes.domain.enrolment.registration_mail import MailContext
-from programmes.domain.feeds.calendars import FeedCache, FeedSite
+from programmes.domain.feeds.calendars import Calendars, FeedCache, FeedSite
 from programmes.domain.feeds.render_pool import RenderPool
 from programmes.domain.mail import outbox
 from programmes.domain.mail.sender import MailSender
@@ -59,11 +59,12 @@ def _now_from(clock: Clock) -> Callable[[], datetime]:
     return now
 
 
-def _mail_from(settings: Settings, clock: Clock) -> Callable[[], MailContext]:
-    """The `mail` dependency: where mails link to and the time they are written."""
+def _mail_from(settings: Settings, clock: Clock, calendars: Calendars) -> Callable[[], MailContext]:
+    """The `mail` dependency: where mails link to, the time they are written, and the app's
+    feeds (a mail's calendar file is the one the app serves)."""
 
     def mail() -> MailContext:
-        return MailContext(base_url=settings.base_url, now=clock())
+        return MailContext(base_url=settings.base_url, now=clock(), calendars=calendars)
 
     return mail
 
@@ -233,20 +234,22 @@ def create_app(
         [mail_sender(settings, clock)] if send_mail else []
     )
     lifespans.append(daily_retention(settings, clock))
+    # per process: every worker builds its own
+    calendars = Calendars(site=FeedSite.from_settings(settings), cache=FeedCache())
     return Litestar(
         route_handlers=[site_router(settings, clock), *feeds.ROUTES],
         dependencies={
             "now": Provide(_now_from(clock), sync_to_thread=False),
             "staff": Provide(provide_staff, sync_to_thread=False),
-            "mail": Provide(_mail_from(settings, clock), sync_to_thread=False),
+            "mail": Provide(_mail_from(settings, clock, calendars), sync_to_thread=False),
             "settings": Provide(_settings_of(settings), sync_to_thread=False),
         },
         state=State(
             {
                 "settings": settings,
                 "clock": clock,
-                "feed_site": FeedSite.from_settings(settings),
-                "feed_cache": FeedCache(),  # per process: every worker builds its own
+                "feed_site": calendars.site,
+                "feed_cache": calendars.cache,
             }
         ),
         template_config=TemplateConfig(

@@ -135,8 +135,8 @@ class FeedEvent:
 
     Datetimes must be aware (any time zone); ``starts_at``/``ends_at`` are written as
     Europe/Berlin wall time, ``updated_at`` as UTC (``DTSTAMP`` and ``LAST-MODIFIED``).
-    ``url`` is written verbatim, so it must be an http(s) URL without whitespace or controls.
-    Text fields are normalised when rendered, never refused.
+    ``url`` is written verbatim, so it must be an http(s) URL without whitespace or controls;
+    ``None`` writes no URL at all. Text fields are normalised when rendered, never refused.
     """
 
     session_id: int
@@ -148,7 +148,7 @@ class FeedEvent:
     summary: str
     location: str
     description: str
-    url: str
+    url: str | None
     category: str
 
     def __post_init__(self) -> None:
@@ -161,7 +161,7 @@ class FeedEvent:
         _require_aware("updated_at", self.updated_at)
         if self.ends_at < self.starts_at:
             raise ValueError("ends_at must not be before starts_at")
-        if _URL.fullmatch(self.url) is None:
+        if self.url is not None and _URL.fullmatch(self.url) is None:
             raise ValueError("url must be an http(s) URL without whitespace or control characters")
 
 
@@ -199,7 +199,8 @@ def render_event(event: FeedEvent, *, host: str) -> bytes:
     component.add("SUMMARY", _text(event.summary))
     component.add("LOCATION", _text(event.location))
     component.add("DESCRIPTION", _text(event.description))
-    component.add("URL", event.url)
+    if event.url is not None:
+        component.add("URL", event.url)
     component.add("CATEGORIES", category)
     block: bytes = component.to_ical(sorted=False)
     return block

@@ -151,6 +151,27 @@ async def test_cancel_link_works_once_and_wrong_tokens_are_not_found() -> None:
 
 
 @pytest.mark.parametrize(
+    ("status", "linked"),
+    [(PublicationStatus.published, True), (PublicationStatus.archived, False)],
+)
+async def test_the_cancellation_mail_links_to_the_event_only_while_it_has_a_page(
+    status: PublicationStatus, linked: bool
+) -> None:
+    cohort = await make_public_run(capacity=2)
+    outcome = await register(cohort, person(1))
+    await Cohort.update({Cohort.status: status.value}).where(Cohort.id == cohort)
+    coordinator = await make_staff(Role.coordinator)
+    await Outbox.delete(force=True)
+    await registrations.cancel_registration(
+        staff=coordinator, registration_id=outcome.registration_id, reason="", mail=MAIL
+    )
+    (mail,) = await Outbox.select(Outbox.body_text)
+    page = f"https://programme.example.org/events/{cohort}\n"
+    assert (page in mail["body_text"]) is linked
+    assert ("Sie können sich jederzeit wieder anmelden" in mail["body_text"]) is linked
+
+
+@pytest.mark.parametrize(
     ("data", "field"),
     [
         (person(seats=0), "seats"),

@@ -603,3 +603,12 @@ def test_zero_length_event_is_allowed() -> None:
     event = make_event(ends_at=make_event().starts_at)
     (parsed,) = events_of(parse(render_feed(name="x", events=[event], host=HOST)))
     assert parsed.end == parsed.start
+
+
+def test_an_event_without_a_url_has_no_url_property() -> None:
+    """Entries of runs without a public page link nowhere rather than to a 404."""
+    body = render_feed(name="x", events=[make_event(url=None)], host=HOST)
+    (parsed,) = events_of(parse(body))
+    assert "URL" not in parsed
+    assert b"\r\nURL" not in body
+    assert_wellformed(body)

@@ -19,7 +19,7 @@ from programmes.app import create_app
 from programmes.domain.feeds.cache import FeedCache
 from programmes.domain.feeds.content import RunCounts, Viewer, Wording
 from programmes.domain.feeds.render_pool import MIN_BATCH, RenderPool
-from programmes.domain.feeds.scopes import Fingerprint
+from programmes.domain.feeds.scopes import Fingerprint, SessionRow
 from programmes.ical import FeedEvent, render_feed
 from programmes.settings import SettingsError, load_settings
 from tests.conftest import app_client, environment_for_tests, running
@@ -89,35 +89,35 @@ def test_a_large_batch_is_rendered_by_the_helper_with_the_same_bytes(pool: Rende
     assert cache.rendered == len(events)
 
 
-def make_rows(count: int) -> list[dict[str, object]]:
+def make_rows(count: int) -> list[SessionRow]:
     """Session rows as the feeds' data query returns them on SQLite (text timestamps)."""
     return [
-        {
-            "id": number,
-            "sequence": number % 2,
-            "status": "cancelled" if number % 9 == 0 else "scheduled",
-            "starts_at": f"2027-03-{1 + number % 28:02d} 17:00:00+00:00",
-            "ends_at": f"2027-03-{1 + number % 28:02d} 19:00:00+00:00",
-            "location": "" if number % 2 else "Raum 2; Eingang B",
-            "theme": "Sprache im Alltag" if number % 3 == 0 else None,
-            "cancel_reason": "Krankheit",
-            "substitute": None,
-            "updated_at": "2026-11-20 08:30:00+00:00",
-            "cohort_id": 1 + number % 4,
-            "cohort_title": "Gruppe, Herbst",
-            "cohort_location": "Haus der Kulturen",
-            "cohort_language": "Türkçe",
-            "cohort_status": "published",
-            "cohort_capacity": 12,
-            "cohort_updated_at": "2026-11-20 08:30:00+00:00",
-            "programme_id": 1,
-            "programme_kind": "training",
-            "programme_title": "Vielfalt im Team",
-            "programme_title_en": "Diversity at work",
-            "programme_status": "published",
-            "programme_is_public": 1,
-            "programme_updated_at": "2026-11-20 08:30:00+00:00",
-        }
+        SessionRow(
+            id=number,
+            sequence=number % 2,
+            status="cancelled" if number % 9 == 0 else "scheduled",
+            starts_at=f"2027-03-{1 + number % 28:02d} 17:00:00+00:00",
+            ends_at=f"2027-03-{1 + number % 28:02d} 19:00:00+00:00",
+            location="" if number % 2 else "Raum 2; Eingang B",
+            theme="Sprache im Alltag" if number % 3 == 0 else None,
+            cancel_reason="Krankheit",
+            substitute=None,
+            updated_at="2026-11-20 08:30:00+00:00",
+            cohort_id=1 + number % 4,
+            cohort_title="Gruppe, Herbst",
+            cohort_location="Haus der Kulturen",
+            cohort_language="Türkçe",
+            cohort_status="published",
+            cohort_capacity=12,
+            cohort_updated_at="2026-11-20 08:30:00+00:00",
+            programme_id=1,
+            programme_kind="training",
+            programme_title="Vielfalt im Team",
+            programme_title_en="Diversity at work",
+            programme_status="published",
+            programme_is_public=True,
+            programme_updated_at="2026-11-20 08:30:00+00:00",
+        )
         for number in range(1, count + 1)
     ]
 

@@ -10,9 +10,6 @@ from icalendar import Calendar
 from litestar import Litestar
 
 from programmes.clock import FrozenClock
-from programmes.domain.errors import NotFound
-from programmes.domain.feeds.calendars import FeedSite, render_run_calendar
-from programmes.settings import Settings
 from programmes.tables import Cohort, Programme, Session
 from programmes.vocabulary import ProgrammeKind, PublicationStatus
 from tests.conftest import FROZEN_NOW
@@ -381,26 +378,6 @@ async def test_the_feed_follows_the_data_without_waiting(
     )
     entry = events((await fetch(client, "/feeds/public.ics")).content)[world.sessions["info"][0]]
     assert str(entry["LOCATION"]) == "Aula"
-
-
-async def test_the_mail_attachment_is_the_event_file(
-    client: httpx.AsyncClient, world: World, settings: Settings
-) -> None:
-    """The registrations issue attaches these bytes to confirmation mails."""
-    attachment = await render_run_calendar(
-        world.training_run,
-        language="de",
-        site=FeedSite.from_settings(settings),
-        now=FROZEN_NOW,
-    )
-    assert attachment == (await fetch(client, f"/events/{world.training_run}.ics")).content
-    with pytest.raises(NotFound):
-        await render_run_calendar(
-            world.sonnenblume_group,
-            language="de",
-            site=FeedSite.from_settings(settings),
-            now=FROZEN_NOW,
-        )
 
 
 @pytest.mark.parametrize("method", ["POST", "PUT", "DELETE", "PATCH"])

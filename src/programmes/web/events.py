@@ -34,8 +34,8 @@ async def event_page(request: Request[Any, Any, Any], cohort_id: int) -> Templat
 async def _event_context(
     cohort_id: int, now: datetime, outcome: Outcome | None = None
 ) -> dict[str, Any]:
-    event = await events.public_event(cohort_id)
-    return {"event": event, "state": event.registration_state(now), "outcome": outcome}
+    shown = await events.event_page(cohort_id, now=now)
+    return {"event": shown.event, "state": shown.state, "outcome": outcome}
 
 
 def _seats(form: Form) -> int:

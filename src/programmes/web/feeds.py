@@ -246,9 +246,10 @@ def _query(raw: bytes) -> Mapping[str, str]:
     summary="All public trainings and info events (iCalendar)",
 )
 async def public_feed(request: Request[Any, Any, Any]) -> ASGIResponse:
-    """Every session of the published public programmes' runs, from 30 days back to 400
-    days ahead (PROGRAMMES_FEED_DAYS_BACK/_AHEAD). Query: `kind=training|info_event`
-    narrows it to one kind (anything else: 400); `lang=en` for English."""
+    """Every session of the listed runs of public programmes (published, or cancelled and
+    marked so; draft and archived ones are left out), from 30 days back to 400 days ahead
+    (PROGRAMMES_FEED_DAYS_BACK/_AHEAD). Query: `kind=training|info_event` narrows it to one
+    kind (anything else: 400); `lang=en` for English."""
     call = _Call.of(request)
     feed = await calendars.get_public_feed(
         kind=call.query.get("kind"),
@@ -268,7 +269,7 @@ async def public_feed(request: Request[Any, Any, Any]) -> ASGIResponse:
     summary="One public programme (iCalendar): /feeds/programmes/{id}.ics",
 )
 async def programme_feed(request: Request[Any, Any, Any], name: FromPath[str]) -> ASGIResponse:
-    """A public programme's sessions in the window; internal, unpublished or unknown
+    """A public programme's sessions in the window; internal, draft, archived or unknown
     programmes answer 404. Query: `lang=en` for English."""
     missing = NotFound(N_("There is no public programme with id %(id)s."), id=name[:20])
     programme_id = _id_from(name, missing)

@@ -247,7 +247,7 @@ async def enrol_family(
     key = "form:" + clean_text(form_key, field="form_key", max_length=90)
     if (existing := await _family_by_key(staff, cohort_id, key)) is not None:
         return existing
-    run = await registration_mail.run_info(cohort_id, base_url=mail.base_url)
+    run = await registration_mail.run_info(cohort_id, mail, languages=[checked["language"]])
     try:
         async with write_transaction():
             placement = await seats.place(cohort_id, 1)
@@ -456,6 +456,7 @@ async def withdraw_family(*, staff: Staff, family_id: int, mail: MailContext) ->
         raise Conflict(N_("This family is not enrolled any more."), field="family")
     assert current.cohort_id is not None
     await _group_for(staff, current.cohort_id)
+    run = await registration_mail.run_info(current.cohort_id, mail)
     async with write_transaction():
         await seats.lock_cohort(current.cohort_id)
         reg = (
@@ -482,6 +483,5 @@ async def withdraw_family(*, staff: Staff, family_id: int, mail: MailContext) ->
             now=mail.now,
             detail={"cohort": current.cohort_id},
         )
-        run = await registration_mail.run_info(current.cohort_id, base_url=mail.base_url)
         await promote_and_tell(current.cohort_id, run, mail, actor_id=staff.id)
     return await get_family(staff=staff, family_id=family_id)

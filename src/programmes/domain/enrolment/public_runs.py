@@ -1,7 +1,8 @@
 """The public listing: upcoming runs of public trainings and info events.
 
-One query (sessions joined with run and programme), grouped here by run. Only what the
-public may see: titles, dates, places, the run's language; no person and no count.
+One query (sessions joined with run and programme), grouped here by run. Only listed runs
+(`publication.LISTED`) and only what the public may see: titles, dates, places, the run's
+language; no person and no count.
 """
 
 from __future__ import annotations
@@ -10,24 +11,16 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from programmes.domain.catalogue.publication import LISTED, is_cancelled
+from programmes.domain.enrolment.events import RunDate
 from programmes.domain.feeds.content import programme_title
-from programmes.domain.feeds.scopes import PUBLIC_KINDS
 from programmes.tables import Session
-from programmes.vocabulary import PublicationStatus, SessionStatus
+from programmes.vocabulary import SessionStatus
 
-#: Runs and programmes in these states are listed (archived and draft ones are not).
-LISTED_STATUSES = [PublicationStatus.published.value, PublicationStatus.cancelled.value]
 MAX_SESSIONS = 5000
 
 _COHORT: Any = Session.cohort
 _PROGRAMME: Any = Session.cohort.programme
-
-
-@dataclass(frozen=True)
-class RunDate:
-    starts_at: datetime
-    ends_at: datetime
-    cancelled: bool
 
 
 @dataclass
@@ -40,6 +33,7 @@ class UpcomingRun:
     location: str
     language: str
     cancelled: bool
+    #: From now on; a date is cancelled when it or its whole run is.
     dates: list[RunDate] = field(default_factory=list)
 
 
@@ -56,6 +50,7 @@ async def list_upcoming_runs(
     """Runs with a date that has not ended yet, soonest first; their dates from now on."""
     rows = (
         await Session.select(
+            Session.id,
             Session.starts_at,
             Session.ends_at,
             Session.status,
@@ -71,13 +66,7 @@ async def list_upcoming_runs(
             _PROGRAMME.title_en.as_alias("programme_title_en"),
             _PROGRAMME.status.as_alias("programme_status"),
         )
-        .where(
-            (Session.ends_at > now)
-            & _PROGRAMME.kind.is_in(list(PUBLIC_KINDS))
-            & (_PROGRAMME.is_public == True)  # noqa: E712
-            & _PROGRAMME.status.is_in(LISTED_STATUSES)
-            & _COHORT.status.is_in(LISTED_STATUSES)
-        )
+        .where((Session.ends_at > now) & LISTED.where(_COHORT))
         .order_by(Session.starts_at, Session.id)
         .limit(MAX_SESSIONS)
     )
@@ -88,24 +77,24 @@ async def list_upcoming_runs(
         if run is None:
             if len(runs) >= limit:
                 continue
-            run_cancelled = PublicationStatus.cancelled.value in (
-                row["cohort_status"],
-                row["programme_status"],
-            )
             run = runs[cohort_id] = UpcomingRun(
                 cohort_id=cohort_id,
                 programme_id=int(row["programme_id"]),
                 kind=str(row["programme_kind"]),
-                title=programme_title(row, language),
+                title=programme_title(
+                    row["programme_title"], row["programme_title_en"] or "", language
+                ),
                 run_title=str(row["cohort_title"] or ""),
                 location=str(row["cohort_location"] or ""),
                 language=str(row["cohort_language"] or ""),
-                cancelled=run_cancelled,
+                cancelled=is_cancelled(row["cohort_status"], row["programme_status"]),
             )
         run.dates.append(
             RunDate(
+                session_id=row["id"],
                 starts_at=row["starts_at"],
                 ends_at=row["ends_at"],
+                location=str(row["location"] or ""),
                 cancelled=run.cancelled or row["status"] == SessionStatus.cancelled.value,
             )
         )

@@ -1,50 +1,131 @@
 """Mails about a registration: received (confirmed or waiting), promoted, cancelled, moved
 back to the waiting list. Queued in the outbox inside the caller's transaction, one per
-address, in the registrant's language; confirmations carry the run's dates as .ics.
+address, in the registrant's language; confirmations carry the run's calendar file, the very
+bytes `/events/{id}.ics?lang=<language>` serves (`feeds.calendars.run_calendar_file`).
 
-What does not change during a registration (the run's title, dates and calendar file) is
-read once, before the write transaction, as `RunInfo`, so the transaction stays short.
+What does not change during a registration (the run's title, dates, page and calendar file)
+is read once, before the write transaction, as `RunInfo`, so the transaction stays short and
+the calendar file is never built from reads that may yet be rolled back.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from programmes.domain.feeds.run_calendar import calendar_bytes, run_rows
+from programmes.domain.catalogue.publication import public_page
+from programmes.domain.enrolment.events import PublicRun, RunDate, run_dates
+from programmes.domain.errors import N_, NotFound
+from programmes.domain.feeds.calendars import Calendars, FeedCache, FeedSite, run_calendar_file
 from programmes.domain.mail.outbox import OutgoingMail, enqueue
 from programmes.domain.mail.texts import render_mail
-from programmes.tables import Guardian, Registration
-from programmes.vocabulary import SessionStatus
+from programmes.tables import Cohort, Guardian, Registration
+from programmes.vocabulary import Language
+
+ATTACHMENT_NAME = "termine.ics"
 
 
 @dataclass(frozen=True)
 class MailContext:
+    """Where mails link to, when they are written, and the app's calendar feeds (their
+    calendar files come from there). Without the app's feeds (tests, scripts) each run's
+    file is built in a cache of its own."""
+
     base_url: str
     now: datetime
+    calendars: Calendars | None = field(default=None, compare=False)
+
+    def feeds(self) -> Calendars:
+        if self.calendars is not None:
+            return self.calendars
+        return Calendars(site=FeedSite.for_base_url(self.base_url), cache=FeedCache())
 
 
 @dataclass(frozen=True)
 class RunInfo:
+    """A run as its mails show it: title, the dates that take place, its public page (when
+    it has one) and its calendar file per language."""
+
     cohort_id: int
     title: str
-    dates: list[dict[str, Any]]
-    calendar: bytes
+    dates: list[RunDate]
+    page_url: str | None
+    calendars: Mapping[str, bytes]
+
+    def calendar(self, language: str) -> bytes:
+        return self.calendars[language]
 
 
-async def run_info(cohort_id: int, *, base_url: str) -> RunInfo:
-    cohort, sessions = await run_rows(cohort_id)
-    return run_info_from(cohort, sessions, base_url=base_url)
+ALL_LANGUAGES = tuple(language.value for language in Language)
 
 
-def run_info_from(
-    cohort: dict[str, Any], sessions: list[dict[str, Any]], *, base_url: str
+async def run_info(
+    cohort_id: int, context: MailContext, *, languages: Iterable[str] = ALL_LANGUAGES
 ) -> RunInfo:
-    dates = [s for s in sessions if s["status"] == SessionStatus.scheduled.value]
-    return RunInfo(
-        cohort["id"], cohort["title"], dates, calendar_bytes(cohort, sessions, base_url=base_url)
+    """Any run, listed or not (a Rucksack KiTa group), with its calendar file in each of
+    `languages`. Call it outside write transactions."""
+    programme: Any = Cohort.programme
+    row = (
+        await Cohort.select(
+            Cohort.id.as_alias("cohort_id"),
+            Cohort.title,
+            Cohort.status.as_alias("cohort_status"),
+            programme.status.as_alias("programme_status"),
+            programme.kind.as_alias("programme_kind"),
+            programme.is_public.as_alias("programme_is_public"),
+        )
+        .where(Cohort.id == cohort_id)
+        .first()
     )
+    if row is None:
+        raise NotFound(N_("There is no cohort with id %(id)s."), field="cohort", id=cohort_id)
+    dates = (await run_dates([cohort_id]))[cohort_id]
+    return RunInfo(
+        cohort_id=cohort_id,
+        title=row["title"],
+        dates=[date for date in dates if not date.cancelled],
+        page_url=public_page(_Facts(**row), base_url=context.base_url),
+        calendars=await _calendars(cohort_id, context, languages),
+    )
+
+
+async def run_info_from(
+    run: PublicRun, context: MailContext, *, languages: Iterable[str] = ALL_LANGUAGES
+) -> RunInfo:
+    """The same from a listed run already read (no further query for its dates)."""
+    return RunInfo(
+        cohort_id=run.cohort_id,
+        title=run.title,
+        dates=[date for date in run.dates if not date.cancelled],
+        page_url=public_page(run, base_url=context.base_url),
+        calendars=await _calendars(run.cohort_id, context, languages),
+    )
+
+
+@dataclass(frozen=True)
+class _Facts:
+    """A run's publication facts as `run_info` reads them (`publication.RunFacts`)."""
+
+    cohort_id: int
+    title: str
+    cohort_status: str
+    programme_status: str
+    programme_kind: str
+    programme_is_public: bool
+
+
+async def _calendars(
+    cohort_id: int, context: MailContext, languages: Iterable[str]
+) -> dict[str, bytes]:
+    feeds = context.feeds()
+    return {
+        language: await run_calendar_file(
+            cohort_id, language=language, calendars=feeds, now=context.now
+        )
+        for language in dict.fromkeys(languages)
+    }
 
 
 @dataclass(frozen=True)
@@ -102,7 +183,7 @@ async def send(
         rank=waiting_rank,
         reason=reason,
         cancel_url=f"{context.base_url}/events/cancel/{cancel_token}" if cancel_token else "",
-        event_url=f"{context.base_url}/events/{run.cohort_id}",
+        event_url=run.page_url or "",
     )
     for address in to.addresses:
         await enqueue(
@@ -111,8 +192,8 @@ async def send(
                 subject=subject,
                 body_text=body,
                 language=to.language,
-                attachment_name="termine.ics" if attach_calendar else "",
-                attachment=run.calendar if attach_calendar else b"",
+                attachment_name=ATTACHMENT_NAME if attach_calendar else "",
+                attachment=run.calendar(to.language) if attach_calendar else b"",
                 related_type="registration",
                 related_id=registration_id,
             ),

@@ -21,24 +21,17 @@ from programmes.db import fetch, is_unique_violation, write_transaction
 from programmes.domain import audit
 from programmes.domain.access import Staff, check_cohort_visible, require_coordinator
 from programmes.domain.accounts.staff_accounts import normalise_email
+from programmes.domain.catalogue.publication import RegistrationState
 from programmes.domain.enrolment import registration_mail, seats
+from programmes.domain.enrolment.events import PublicRun, public_run
 from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
-from programmes.domain.feeds.run_calendar import run_rows
 from programmes.domain.text import clean_text
 from programmes.domain.tokens import hash_token, looks_like_token, new_token
 from programmes.domain.types import Id
 from programmes.i18n import normalise_language
 from programmes.tables import Cohort, Registration, Session
-from programmes.vocabulary import (
-    ConsentMethod,
-    ProgrammeKind,
-    PublicationStatus,
-    RegistrationStatus,
-    SessionStatus,
-)
-
-PUBLIC_KINDS = frozenset({ProgrammeKind.training.value, ProgrammeKind.info_event.value})
+from programmes.vocabulary import ConsentMethod, RegistrationStatus, SessionStatus
 
 
 class PersonInput(msgspec.Struct, frozen=True):
@@ -86,33 +79,24 @@ def email_key(email: str) -> str:
     return "email:" + hashlib.sha256(email.encode()).hexdigest()
 
 
-async def open_run(cohort_id: int, *, now: datetime) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The run and its sessions if the public may register for it now, else a clear
-    refusal (two queries)."""
-    try:
-        row, sessions = await run_rows(cohort_id)
-    except NotFound:
-        row, sessions = None, []
-    if (
-        row is None
-        or row["kind"] not in PUBLIC_KINDS
-        or not row["is_public"]
-        or row["programme_status"] != PublicationStatus.published.value
-        or row["status"]
-        not in (PublicationStatus.published.value, PublicationStatus.cancelled.value)
-    ):
-        raise NotFound(N_("There is no event with number %(id)s."), field="cohort", id=cohort_id)
-    if row["status"] == PublicationStatus.cancelled.value:
-        raise Conflict(N_("This event has been cancelled."), field="cohort")
-    if row["registration_opens_at"] and now < row["registration_opens_at"]:
-        raise Conflict(N_("Registration for this event has not opened yet."), field="cohort")
-    if row["registration_closes_at"] and now >= row["registration_closes_at"]:
-        raise Conflict(N_("Registration for this event has closed."), field="cohort")
-    if not any(
-        s["status"] == SessionStatus.scheduled.value and s["starts_at"] > now for s in sessions
-    ):
-        raise Conflict(N_("This event is over; registration has closed."), field="cohort")
-    return row, sessions
+#: Why a listed run takes no registration now, in the words the registrant reads.
+_REFUSALS = {
+    RegistrationState.cancelled: N_("This event has been cancelled."),
+    RegistrationState.not_yet: N_("Registration for this event has not opened yet."),
+    RegistrationState.closed: N_("Registration for this event has closed."),
+    RegistrationState.over: N_("This event is over; registration has closed."),
+}
+
+
+async def open_run(cohort_id: int, *, now: datetime) -> PublicRun:
+    """The run with its dates if the public may register for it now
+    (`publication.registration_state`), else a clear refusal (two queries)."""
+    run = await public_run(cohort_id)  # NotFound unless listed
+    state = run.registration_state(now)
+    if state in _REFUSALS:
+        raise Conflict(_REFUSALS[state], field="cohort")
+    assert state is RegistrationState.open  # `public_run` finds listed runs only
+    return run
 
 
 def checked_person(data: PersonInput, *, max_seats: int) -> dict[str, Any]:
@@ -158,14 +142,14 @@ async def register_person(
     Submitting the same e-mail address for the same run again returns the first
     registration unchanged (double clicks, retries, a second try a day later)."""
     now = mail.now
-    run, sessions = await open_run(cohort_id, now=now)
-    person = checked_person(data, max_seats=run["max_seats_per_registration"])
+    run = await open_run(cohort_id, now=now)
+    person = checked_person(data, max_seats=run.max_seats_per_registration)
     key = email_key(person["email"])
     existing = await _by_key(cohort_id, key)
     if existing is not None:
         return existing
     token = new_token()
-    run_mail = registration_mail.run_info_from(run, sessions, base_url=mail.base_url)
+    run_mail = await registration_mail.run_info_from(run, mail, languages=[person["language"]])
     to = registration_mail.Recipient([person["email"]], person["language"], data.seats)
     try:
         # the control run of the concurrency tests must race, so it gets no transaction
@@ -335,6 +319,7 @@ async def cancel_registration(
 async def _cancel(
     registration_id: int, mail: MailContext, *, actor_id: int | None, reason: str
 ) -> None:
+    run = await registration_mail.run_info(await _cohort_of(registration_id), mail)
     async with write_transaction():
         row = (
             await Registration.select(
@@ -378,7 +363,6 @@ async def _cancel(
                 "by": "coordinator" if actor_id else "link",
             },
         )
-        run = await registration_mail.run_info(row["cohort"], base_url=mail.base_url)
         await registration_mail.send(
             "registration_cancelled.txt",
             registration_id,
@@ -387,6 +371,22 @@ async def _cancel(
             reason=reason,
         )
         await promote_and_tell(row["cohort"], run, mail, actor_id=actor_id)
+
+
+async def _cohort_of(registration_id: int) -> int:
+    """The run of a registration (it never changes); NotFound for an unknown one."""
+    row = (
+        await Registration.select(Registration.cohort)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(
+            N_("There is no registration with id %(id)s."),
+            field="registration",
+            id=registration_id,
+        )
+    return int(row["cohort"])
 
 
 async def promote_and_tell(
@@ -436,9 +436,9 @@ async def change_capacity(
             N_("Capacity must be between 0 and %(max)s."), field="capacity", max=1000
         )
     reason = clean_text(change.reason, field="reason", max_length=300, required=False)
+    run = await registration_mail.run_info(cohort_id, mail)
     async with write_transaction():
         cohort = await seats.lock_cohort(cohort_id)
-        run = await registration_mail.run_info(cohort_id, base_url=mail.base_url)
         demote = await _confirmed(cohort_id, change.move_to_waiting)
         freed = sum(r["seats"] for r in demote)
         if change.capacity is not None and cohort["seats_taken"] - freed > change.capacity:
@@ -562,6 +562,7 @@ async def move_registration(
     reason = clean_text(reason, field="reason", max_length=300)
     if to not in (RegistrationStatus.confirmed.value, RegistrationStatus.waiting.value):
         raise InvalidInput(N_("Move to 'confirmed' or 'waiting'."), field="to")
+    run = await registration_mail.run_info(await _cohort_of(registration_id), mail)
     async with write_transaction():
         row = (
             await Registration.select(
@@ -582,7 +583,6 @@ async def move_registration(
         if row["status"] == to:
             raise Conflict(N_("The registration is on that list already."), field="to")
         cohort = await seats.lock_cohort(row["cohort"])
-        run = await registration_mail.run_info(row["cohort"], base_url=mail.base_url)
         if to == RegistrationStatus.confirmed.value:
             if (
                 cohort["capacity"] is not None

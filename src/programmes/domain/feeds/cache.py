@@ -28,14 +28,14 @@ import hashlib
 import itertools
 import threading
 from collections import OrderedDict
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 
 from programmes.domain.feeds.content import Wording, feed_event
 from programmes.domain.feeds.render_pool import MIN_BATCH, RenderPool, render_batch
-from programmes.domain.feeds.scopes import Fingerprint, NotInline
+from programmes.domain.feeds.scopes import Fingerprint, NotInline, SessionRow
 from programmes.ical import FeedEvent, render_calendar
 
 K = TypeVar("K", bound=Hashable)
@@ -218,7 +218,7 @@ class RenderedFeed:
 class _Previous:
     """A feed's last build: its rows and their entries, in order."""
 
-    rows: tuple[Mapping[str, Any], ...]
+    rows: tuple[SessionRow, ...]
     blocks: tuple[bytes, ...]
     wording: Wording
     host: str
@@ -293,7 +293,7 @@ class FeedCache:
 
     def blocks_for_rows(
         self,
-        rows: Sequence[Mapping[str, Any]],
+        rows: Sequence[SessionRow],
         wording: Wording,
         host: str,
         reuse: Hashable | None = None,
@@ -309,14 +309,14 @@ class FeedCache:
             previous = _Previous((), (), wording, host)
         before, before_blocks = previous.rows, previous.blocks
         blocks: list[bytes] = []
-        missing: list[tuple[int, tuple[Any, ...], Mapping[str, Any]]] = []
+        missing: list[tuple[int, tuple[Any, ...], SessionRow]] = []
         common = (wording.base_url, wording.language, wording.viewer, host)
         for position, row in enumerate(rows):
             if position < len(before) and before[position] == row:
                 blocks.append(before_blocks[position])
                 continue
-            counts = wording.counts.get(int(row["cohort_id"])) if wording.counts else None
-            key = (tuple(row.values()), counts, common)
+            counts = wording.counts.get(row.cohort_id) if wording.counts else None
+            key = (row, counts, common)
             block = self.entries.get(key)
             if block is None:
                 missing.append((len(blocks), key, row))
@@ -342,7 +342,7 @@ class FeedCache:
         *,
         name: str,
         events: Sequence[FeedEvent] | None = None,
-        rows: tuple[Sequence[Mapping[str, Any]], Wording] | None = None,
+        rows: tuple[Sequence[SessionRow], Wording] | None = None,
         host: str,
         fingerprint: Fingerprint,
         run: int,

@@ -1,17 +1,23 @@
-"""Calendar feeds: the use cases behind /feeds/… and /events/{id}.ics.
+"""Calendar feeds: the use cases behind /feeds/…, /events/{id}.ics and the calendar file
+that registration mails carry.
 
 Every call costs one fingerprint query (`scopes`); when the cached feed is current it is
 returned as it is, otherwise it is rebuilt from a constant number of queries, re-rendering
 only the entries that changed (`cache`). Same data, same bytes, in every process.
 
-Unknown, internal and unpublished programmes and runs, and unknown, rotated or revoked
-tokens, all raise the same `NotFound`, so a feed URL never tells whether something exists.
+A run has one calendar file: `run_calendar_file` gives a mail the very bytes that
+`/events/{id}.ics?lang=…` serves (same scope, same cache), and for a run without a public
+page (a Rucksack KiTa group) the same entries without a link.
+
+Unknown, internal and unpublished (draft or archived) programmes and runs, and unknown,
+rotated or revoked tokens, all raise the same `NotFound`, so a feed URL never tells whether
+something exists. Which runs each feed shows is `catalogue.publication`'s rule.
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Awaitable, Callable, Hashable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -21,6 +27,8 @@ import anyio.to_thread
 from piccolo.query.functions.aggregate import Count, Max, Sum
 
 from programmes.clock import as_utc
+from programmes.db import in_write_transaction
+from programmes.domain.catalogue.publication import ENROLLED, PUBLIC_KINDS
 from programmes.domain.errors import N_, InvalidParameter, NotFound
 from programmes.domain.feeds.cache import FeedCache, RenderedFeed
 from programmes.domain.feeds.content import (
@@ -33,13 +41,14 @@ from programmes.domain.feeds.content import (
 )
 from programmes.domain.feeds.feed_tokens import feed_token_hash
 from programmes.domain.feeds.scopes import (
-    PUBLIC_KINDS,
     FeedScope,
     Fingerprint,
     PrivateScope,
     ProgrammeScope,
     PublicScope,
     RunScope,
+    SessionRow,
+    Titles,
     feed_window,
 )
 from programmes.i18n import gettext
@@ -48,6 +57,7 @@ from programmes.tables import Registration
 from programmes.vocabulary import RegistrationStatus
 
 __all__ = [
+    "Calendars",
     "FeedCache",
     "FeedSite",
     "RenderedFeed",
@@ -55,10 +65,11 @@ __all__ = [
     "get_programme_feed",
     "get_public_feed",
     "get_run_calendar",
-    "render_run_calendar",
+    "run_calendar_file",
 ]
 
-Loaded = tuple[Sequence[Mapping[str, Any]], str, Wording]
+Loaded = tuple[Sequence[SessionRow], str, Wording]
+_PUBLIC_KIND_VALUES = tuple(kind.value for kind in PUBLIC_KINDS)
 
 
 @dataclass(frozen=True)
@@ -81,6 +92,18 @@ class FeedSite:
             days_ahead=settings.feed_days_ahead,
         )
 
+    @classmethod
+    def for_base_url(cls, base_url: str) -> FeedSite:
+        """The site behind `base_url` where no settings are at hand (a run's calendar file
+        uses only the address and its host)."""
+        return cls(
+            base_url=base_url,
+            host=urlsplit(base_url).hostname or "localhost",
+            organisation="",
+            days_back=0,
+            days_ahead=1,
+        )
+
     def window(self, now: datetime) -> Any:
         return feed_window(now, days_back=self.days_back, days_ahead=self.days_ahead)
 
@@ -89,24 +112,33 @@ class FeedSite:
         return "webcal://" + urlsplit(self.base_url).netloc
 
 
+@dataclass(frozen=True)
+class Calendars:
+    """The feeds of one running app: its site and its per-process cache. Mails take a
+    run's calendar file from here, so it is the file the app serves."""
+
+    site: FeedSite
+    cache: FeedCache
+
+
 def check_kind(kind: str | None) -> str | None:
     """None for all public kinds; a public kind; anything else is refused, naming them."""
     if kind is None or kind == "":
         return None
-    if kind in PUBLIC_KINDS:
+    if kind in _PUBLIC_KIND_VALUES:
         return kind
     raise InvalidParameter(
         N_("Unknown kind %(kind)s: use one of %(allowed)s."),
         field="kind",
         kind=repr(kind[:40]),
-        allowed=", ".join(PUBLIC_KINDS),
+        allowed=", ".join(_PUBLIC_KIND_VALUES),
     )
 
 
 async def get_public_feed(
     *, kind: str | None, language: str, site: FeedSite, cache: FeedCache, now: datetime
 ) -> RenderedFeed:
-    """Every session of the public programmes' published runs in the window."""
+    """Every session of the listed runs of public programmes in the window."""
     kind = check_kind(kind)
     scope = PublicScope(kind, site.window(now))
 
@@ -125,11 +157,11 @@ async def get_programme_feed(
     scope = ProgrammeScope(programme_id, site.window(now))
 
     async def load() -> Loaded | None:
-        titles = await scope.title_if_public()
+        titles = await scope.titles()
         if titles is None:
             return None
         rows = await scope.rows()
-        name = calendar_name(site.organisation, programme_title(titles, language))
+        name = calendar_name(site.organisation, _title(titles, language))
         return rows, name, Wording(base_url=site.base_url, language=language)
 
     def missing() -> NotFound:
@@ -143,36 +175,60 @@ async def get_programme_feed(
 async def get_run_calendar(
     cohort_id: int, *, language: str, site: FeedSite, cache: FeedCache, now: datetime
 ) -> RenderedFeed:
-    """Every date of one public run: the "add to calendar" file (no window)."""
-    scope = RunScope(cohort_id)
-
-    async def load() -> Loaded | None:
-        titles = await scope.title_if_public()
-        if titles is None:
-            return None
-        rows = await scope.rows()
-        name = programme_title(titles, language)
-        return rows, name, Wording(base_url=site.base_url, language=language)
+    """Every date of one listed run: the "add to calendar" file (no window)."""
 
     def missing() -> NotFound:
         return NotFound(N_("There is no public event with id %(id)s."), field="event", id=cohort_id)
 
+    return await _run_file(RunScope(cohort_id), language, site, cache, now, missing)
+
+
+async def run_calendar_file(
+    cohort_id: int, *, language: str, calendars: Calendars, now: datetime
+) -> bytes:
+    """The calendar file of a run for a registrant's mail: for a listed run the bytes of
+    `/events/{id}.ics?lang=<language>` (the same scope and cache build them); for any other
+    run (a Rucksack KiTa group, a run taken offline) its dates the same way, without a link
+    (`publication.ENROLLED`).
+
+    Inside a write transaction (whose reads may yet be rolled back) it builds in a cache of
+    its own, so that nothing it read is served to anyone else."""
+    cache = FeedCache() if in_write_transaction() else calendars.cache
+    site = calendars.site
+    try:
+        return (
+            await get_run_calendar(cohort_id, language=language, site=site, cache=cache, now=now)
+        ).body
+    except NotFound:
+        pass
+
+    def missing() -> NotFound:
+        return NotFound(N_("There is no cohort with id %(id)s."), field="cohort", id=cohort_id)
+
+    scope = RunScope(cohort_id, shown=ENROLLED)
+    return (await _run_file(scope, language, site, cache, now, missing)).body
+
+
+async def _run_file(
+    scope: RunScope,
+    language: str,
+    site: FeedSite,
+    cache: FeedCache,
+    now: datetime,
+    missing: Callable[[], NotFound],
+) -> RenderedFeed:
+    async def load() -> Loaded | None:
+        titles = await scope.titles()
+        if titles is None:
+            return None
+        rows = await scope.rows()
+        return rows, _title(titles, language), Wording(base_url=site.base_url, language=language)
+
     return await _serve(scope, language, site, cache, load, now=now, missing=missing)
 
 
-async def render_run_calendar(
-    cohort_id: int,
-    *,
-    language: str,
-    site: FeedSite,
-    now: datetime,
-    cache: FeedCache | None = None,
-) -> bytes:
-    """The `.ics` bytes of one public run, as `/events/{id}.ics` serves them (for mails)."""
-    feed = await get_run_calendar(
-        cohort_id, language=language, site=site, cache=cache or FeedCache(), now=now
-    )
-    return feed.body
+def _title(titles: Titles, language: str) -> str:
+    return programme_title(titles.title, titles.title_en, language)
 
 
 async def get_private_feed(
@@ -187,7 +243,7 @@ async def get_private_feed(
     async def load() -> Loaded | None:
         assert scope.account is not None
         rows = await scope.rows()
-        counts = await _run_counts({int(row["cohort_id"]) for row in rows})
+        counts = await _run_counts({row.cohort_id for row in rows})
         name = calendar_name(site.organisation, gettext(language, N_("My dates")))
         wording = Wording(
             base_url=site.base_url,
@@ -313,7 +369,7 @@ async def _rebuild(
 
 def _build(
     cache: FeedCache,
-    rows: Sequence[Mapping[str, Any]],
+    rows: Sequence[SessionRow],
     fingerprint: Fingerprint,
     *,
     name: str,

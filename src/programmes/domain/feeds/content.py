@@ -13,7 +13,9 @@ Pure functions, no database. What goes in, and what never does:
   private feeds, of the run's registrations), so a renamed run reaches every calendar.
 * SEQUENCE: the session's own; a session whose whole run or programme was cancelled shows
   one more, so calendars apply the cancellation even if nobody touched the session.
-* URL: the public event page for public runs, the staff page of the run otherwise.
+* URL: where the publication rule points (`publication.entry_url`): the public event page
+  of a listed run, else in private feeds the run's staff page, else none. Never a page that
+  answers 404.
 """
 
 from __future__ import annotations
@@ -25,11 +27,12 @@ from datetime import datetime
 from typing import Any, Final
 
 from programmes.clock import as_utc
+from programmes.domain.catalogue.publication import entry_url, is_cancelled
 from programmes.domain.errors import N_
-from programmes.domain.feeds.scopes import PUBLIC_KINDS
+from programmes.domain.feeds.scopes import SessionRow
 from programmes.i18n import gettext
 from programmes.ical import FeedEvent
-from programmes.vocabulary import ProgrammeKind, PublicationStatus, SessionStatus
+from programmes.vocabulary import ProgrammeKind, SessionStatus
 
 CATEGORY_BY_KIND: Final = {
     ProgrammeKind.training.value: N_("Training"),
@@ -58,7 +61,8 @@ class Viewer:
 
 @dataclass(frozen=True)
 class Wording:
-    """Everything besides the row that the entry depends on."""
+    """Everything besides the row that the entry depends on. A `viewer` makes it a staff
+    member's private feed (counts, substitutes, links to staff pages)."""
 
     base_url: str
     language: str
@@ -110,59 +114,49 @@ class _Labels:
         )
 
 
-_CANCELLED: Final = PublicationStatus.cancelled.value
 _SESSION_CANCELLED: Final = SessionStatus.cancelled.value
 
 
-def programme_title(row: Mapping[str, Any], language: str) -> str:
-    english = str(row.get("programme_title_en") or "")
-    return english if language == "en" and english.strip() else str(row["programme_title"])
+def programme_title(title: str, title_en: str, language: str) -> str:
+    """The English title on English feeds and pages when there is one, else the title."""
+    return title_en if language == "en" and title_en.strip() else title
 
 
-def event_url(base_url: str, *, cohort_id: int, public: bool) -> str:
-    return f"{base_url}/events/{cohort_id}" if public else f"{base_url}/staff/cohorts/{cohort_id}"
-
-
-def is_public_run(row: Mapping[str, Any]) -> bool:
-    return bool(row["programme_is_public"]) and row["programme_kind"] in PUBLIC_KINDS
-
-
-def feed_event(row: Mapping[str, Any], wording: Wording) -> FeedEvent:
+def feed_event(row: SessionRow, wording: Wording) -> FeedEvent:
     """One session row of `FeedScope.rows()` as a calendar entry. Timestamps may be
     datetimes or the text SQLite stores; booleans may be 0/1."""
     labels = _Labels.of(wording.language)
-    run_cancelled = row["cohort_status"] == _CANCELLED or row["programme_status"] == _CANCELLED
-    session_cancelled = row["status"] == _SESSION_CANCELLED
+    run_cancelled = is_cancelled(row.cohort_status, row.programme_status)
+    session_cancelled = row.status == _SESSION_CANCELLED
     cancelled = session_cancelled or run_cancelled
-    cohort_id = int(row["cohort_id"])
-    counts = wording.counts.get(cohort_id) if wording.counts is not None else None
+    counts = wording.counts.get(row.cohort_id) if wording.counts is not None else None
 
-    title = programme_title(row, wording.language)
-    run_title = str(row["cohort_title"] or "").strip()
+    title = programme_title(row.programme_title, row.programme_title_en or "", wording.language)
+    run_title = (row.cohort_title or "").strip()
     summary = f"{title} – {run_title}" if run_title and run_title != title else title
     if cancelled:
         summary = f"{summary} – {labels.cancelled}"
 
-    updated = _newest(row["updated_at"], row["cohort_updated_at"], row["programme_updated_at"])
+    updated = _newest(row.updated_at, row.cohort_updated_at, row.programme_updated_at)
     if counts is not None and counts.updated_at is not None:
         updated = max(updated, counts.updated_at)
-    starts_at = as_utc(row["starts_at"])
-    ends_at = as_utc(row["ends_at"])
+    starts_at = as_utc(row.starts_at)
+    ends_at = as_utc(row.ends_at)
     assert starts_at is not None  # NOT NULL columns
     assert ends_at is not None
 
     return FeedEvent(
-        session_id=int(row["id"]),
-        sequence=int(row["sequence"]) + (1 if run_cancelled and not session_cancelled else 0),
+        session_id=row.id,
+        sequence=row.sequence + (1 if run_cancelled and not session_cancelled else 0),
         cancelled=cancelled,
         starts_at=starts_at,
         ends_at=ends_at,
         updated_at=updated,
         summary=summary,
-        location=str(row["location"] or row["cohort_location"] or ""),
+        location=row.location or row.cohort_location or "",
         description="\n".join(_description(row, labels, wording, cancelled, counts)),
-        url=event_url(wording.base_url, cohort_id=cohort_id, public=is_public_run(row)),
-        category=labels.categories.get(str(row["programme_kind"]), labels.categories["training"]),
+        url=entry_url(row, base_url=wording.base_url, for_staff=wording.viewer is not None),
+        category=labels.categories.get(row.programme_kind, labels.categories["training"]),
     )
 
 
@@ -171,7 +165,7 @@ def _newest(*stamps: object) -> datetime:
 
 
 def _description(
-    row: Mapping[str, Any],
+    row: SessionRow,
     labels: _Labels,
     wording: Wording,
     cancelled: bool,
@@ -179,23 +173,23 @@ def _description(
 ) -> list[str]:
     lines: list[str] = []
     if cancelled:
-        reason = str(row["cancel_reason"] or "").strip()
+        reason = (row.cancel_reason or "").strip()
         lines.append(
             labels.cancelled_because % {"reason": reason} if reason else labels.date_cancelled
         )
-    if row["theme"]:
-        lines.append(labels.theme % {"theme": row["theme"]})
-    if row["cohort_language"]:
-        lines.append(labels.language % {"name": row["cohort_language"]})
+    if row.theme:
+        lines.append(labels.theme % {"theme": row.theme})
+    if row.cohort_language:
+        lines.append(labels.language % {"name": row.cohort_language})
     if wording.viewer is not None:
         lines += _private_lines(row, wording.viewer, counts or RunCounts(), labels)
     return lines
 
 
 def _private_lines(
-    row: Mapping[str, Any], viewer: Viewer, counts: RunCounts, labels: _Labels
+    row: SessionRow, viewer: Viewer, counts: RunCounts, labels: _Labels
 ) -> list[str]:
-    capacity = row["cohort_capacity"]
+    capacity = row.cohort_capacity
     seats = counts.confirmed_seats
     lines = [
         labels.seats_of % {"seats": seats, "capacity": capacity}
@@ -204,7 +198,7 @@ def _private_lines(
         labels.registrations % {"count": counts.confirmed},
         labels.waiting % {"count": counts.waiting},
     ]
-    substitute = row["substitute"]
+    substitute = row.substitute
     if substitute is not None and int(substitute) == viewer.account_id:
         lines.append(labels.you_substitute)
     elif substitute is not None:

@@ -22,12 +22,13 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from typing import Any, Final
 
 from programmes.domain.feeds.content import Wording, feed_event
+from programmes.domain.feeds.scopes import SessionRow
 from programmes.ical import FeedEvent, render_event
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ def render_batch(events: Sequence[FeedEvent], host: str) -> list[bytes]:
     return [render_event(event, host=host) for event in events]
 
 
-def render_row_batch(rows: Sequence[Mapping[str, Any]], wording: Wording, host: str) -> list[bytes]:
+def render_row_batch(rows: Sequence[SessionRow], wording: Wording, host: str) -> list[bytes]:
     """The same from session rows: building the entries' texts (~20 ms per 1,000 rows)
     happens in the helper too."""
     return [render_event(feed_event(row, wording), host=host) for row in rows]
@@ -95,10 +96,10 @@ class RenderPool:
         return self._run(render_batch, list(events), host)
 
     def render_rows(
-        self, rows: Sequence[Mapping[str, Any]], wording: Wording, host: str
+        self, rows: Sequence[SessionRow], wording: Wording, host: str
     ) -> list[bytes] | None:
-        """The same for session rows (sent as plain dicts)."""
-        return self._run(render_row_batch, [dict(row) for row in rows], wording, host)
+        """The same for session rows (pickled as they are)."""
+        return self._run(render_row_batch, list(rows), wording, host)
 
     def _run(self, function: Callable[..., list[bytes]], *args: Any) -> list[bytes] | None:
         executor = None

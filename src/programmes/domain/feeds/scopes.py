@@ -20,34 +20,35 @@ programme taken offline moves it too), so If-Modified-Since never answers 304 wr
 
 The window runs from Berlin midnight `days_back` days ago to Berlin midnight after
 `days_ahead` days, so it moves once a day and every worker computes the same one.
+
+Which runs a feed shows is the publication rule (`catalogue.publication`): public feeds the
+listed runs (`PUBLIC_FEED`), private feeds also internal and archived ones (`PRIVATE_FEED`).
 """
 
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Final
 
+import anyio.to_thread
+import msgspec
 from piccolo.columns import Column, Varchar
 from piccolo.custom_types import Combinable
 from piccolo.query.functions.type_conversion import Cast
 
 from programmes.clock import BERLIN, as_utc
 from programmes.db import FreshQuery
-from programmes.tables import Cohort, CohortTrainer, Programme, Session
-from programmes.vocabulary import ProgrammeKind, PublicationStatus, Role
-
-#: Publication states whose sessions appear in feeds: everything but drafts. A cancelled run
-#: stays (its sessions are shown as cancelled); an archived one keeps its past dates.
-VISIBLE_STATUSES: Final = (
-    PublicationStatus.published.value,
-    PublicationStatus.cancelled.value,
-    PublicationStatus.archived.value,
+from programmes.domain.catalogue.publication import (
+    LISTED,
+    PRIVATE_FEED,
+    PUBLIC_FEED,
+    Shown,
 )
-#: Kinds the public may see; Rucksack KiTa groups are never public.
-PUBLIC_KINDS: Final = (ProgrammeKind.training.value, ProgrammeKind.info_event.value)
+from programmes.tables import Cohort, CohortTrainer, Programme, Session
+from programmes.vocabulary import Role
 
 # Piccolo types a two-step join loosely; these are the joined tables' columns.
 _COHORT: Any = Session.cohort
@@ -136,6 +137,59 @@ def _in_window(window: Window) -> Combinable:
     return condition
 
 
+class SessionRow(msgspec.Struct, frozen=True):
+    """One session with its run (cohort) and programme, as every calendar feed reads it:
+    what the feeds' modules (scopes, content, cache, render helper) hand each other.
+
+    Timestamps are the text the database writes them in (see `_as_text`); SQLite hands
+    back `programme_is_public` as 0/1. Frozen and hashable: an entry's cache key is its row.
+    The fields are named and ordered like the columns of `FeedScope.data_query`."""
+
+    id: int
+    sequence: int
+    status: str
+    starts_at: str
+    ends_at: str
+    location: str
+    theme: str | None
+    cancel_reason: str
+    substitute: int | None
+    updated_at: str
+    cohort_id: int
+    cohort_title: str
+    cohort_location: str
+    cohort_language: str
+    cohort_status: str
+    cohort_capacity: int | None
+    cohort_updated_at: str
+    programme_id: int
+    programme_kind: str
+    programme_title: str
+    programme_title_en: str
+    programme_status: str
+    programme_is_public: bool
+    programme_updated_at: str
+
+
+_ROW_FIELDS: Final = SessionRow.__struct_fields__
+#: Rows converted in a worker thread from this many on (~1-2 µs each), off the event loop.
+_CONVERT_IN_THREAD: Final = 200
+
+
+def _session_rows(rows: Sequence[Mapping[str, Any]]) -> list[SessionRow]:
+    """The data query's rows as `SessionRow`s (by position once the names are checked)."""
+    if not rows or tuple(rows[0].keys()) != _ROW_FIELDS:
+        return [SessionRow(**row) for row in rows]  # a mismatch fails loudly here
+    return [SessionRow(*row.values()) for row in rows]
+
+
+class Titles(msgspec.Struct, frozen=True):
+    """A programme's titles, for a feed's name."""
+
+    title: str
+    title_en: str
+
+
 @dataclass(frozen=True)
 class Account:
     """The owner of a private feed, as the fingerprint query found them."""
@@ -172,25 +226,12 @@ class Fingerprint:
         )
 
 
-def visible(*, public: bool) -> Combinable:
-    """The publication rules: no drafts; public feeds only public programmes' kinds."""
-    condition: Combinable = _COHORT.status.is_in(list(VISIBLE_STATUSES)) & (
-        _PROGRAMME.status.is_in(list(VISIBLE_STATUSES))
-    )
-    if public:
-        condition = (
-            condition
-            & (_PROGRAMME.is_public == True)  # noqa: E712
-            & _PROGRAMME.kind.is_in(list(PUBLIC_KINDS))
-        )
-    return condition
-
-
 class FeedScope:
     """What one feed covers: `where()` over sessions, the fingerprint query that validates
     it (shared by every scope with the same `check_key`), and its date window."""
 
-    public: bool = True
+    #: Which runs the feed may show (the publication rule of its audience).
+    shown: Shown = PUBLIC_FEED
     check_key: tuple[Any, ...] = ("catalogue",)
 
     def __init__(self, key: tuple[Any, ...], window: Window | None) -> None:
@@ -225,7 +266,7 @@ class FeedScope:
         """What the data query depends on."""
         return self.key
 
-    async def rows(self) -> list[Mapping[str, Any]]:
+    async def rows(self) -> list[SessionRow]:
         """The rows of the feed (one query, joined, ordered: no N+1). Timestamps come as
         text (see `_as_text`), booleans may come as SQLite stores them (`db.FreshQuery`).
         The compiled query is kept per feed: building and compiling it cost ~6 ms, as much
@@ -236,7 +277,10 @@ class FeedScope:
             _prepared_reads[self.data_key] = prepared
             while len(_prepared_reads) > MAX_PREPARED_READS:
                 _prepared_reads.pop(next(iter(_prepared_reads)))
-        return await prepared.rows()
+        rows = await prepared.rows()
+        if len(rows) >= _CONVERT_IN_THREAD:
+            return await anyio.to_thread.run_sync(_session_rows, rows)
+        return _session_rows(rows)
 
     def data_query(self) -> Any:
         return (
@@ -266,7 +310,7 @@ class FeedScope:
                 _PROGRAMME.is_public.as_alias("programme_is_public"),
                 _as_text(_PROGRAMME.updated_at, "programme_updated_at"),
             )
-            .where(self.where() & visible(public=self.public))
+            .where(self.where() & self.shown.where(_COHORT))
             .order_by(Session.starts_at, Session.id)
         )
 
@@ -280,8 +324,9 @@ class PublicScope(FeedScope):
 
     def where(self) -> Combinable:
         assert self.window is not None
-        kinds = [self.kind] if self.kind else list(PUBLIC_KINDS)
-        condition: Combinable = _in_window(self.window) & _PROGRAMME.kind.is_in(kinds)
+        condition: Combinable = _in_window(self.window)
+        if self.kind:  # else every public kind (the rule admits no other)
+            condition = condition & (_PROGRAMME.kind == self.kind)
         return condition
 
 
@@ -297,56 +342,42 @@ class ProgrammeScope(FeedScope):
         condition: Combinable = _in_window(self.window) & (_PROGRAMME.id == self.programme_id)
         return condition
 
-    async def title_if_public(self) -> Mapping[str, Any] | None:
-        """The programme's titles when it is a public, published programme; else None."""
+    async def titles(self) -> Titles | None:
+        """The programme's titles while its own feed exists (public, published or
+        cancelled: `PUBLIC_FEED.shows_programme`); else None."""
         row = await (
-            Programme.select(
-                Programme.title.as_alias("programme_title"),
-                Programme.title_en.as_alias("programme_title_en"),
-                Programme.kind,
-                Programme.status,
-                Programme.is_public,
-            )
-            .where(Programme.id == self.programme_id)
+            Programme.select(Programme.title, Programme.title_en)
+            .where((Programme.id == self.programme_id) & self.shown.where_programme(Programme))
             .first()
         )
-        return row if row is not None and _is_public_programme(row) else None
+        return Titles(title=row["title"], title_en=row["title_en"]) if row else None
 
 
 class RunScope(FeedScope):
-    """Every date of one public run (a cohort), without a window."""
+    """Every date of one run (a cohort), without a window: of a listed run (the event's
+    "add to calendar" file), or with `shown=ENROLLED` of any run (the file a Rucksack
+    family's confirmation mail carries)."""
 
-    def __init__(self, cohort_id: int) -> None:
-        super().__init__(("run", cohort_id), None)
+    def __init__(self, cohort_id: int, *, shown: Shown = LISTED) -> None:
+        super().__init__(("run", cohort_id, shown.name), None)
         self.cohort_id = cohort_id
+        self.shown = shown
 
     def where(self) -> Combinable:
         condition: Combinable = _COHORT.id == self.cohort_id
         return condition
 
-    async def title_if_public(self) -> Mapping[str, Any] | None:
-        """The run's programme titles when run and programme are public and published."""
+    async def titles(self) -> Titles | None:
+        """The run's programme titles when the rule shows the run; else None."""
         programme: Any = Cohort.programme
         row = await (
             Cohort.select(
-                Cohort.status.as_alias("cohort_status"),
-                programme.title.as_alias("programme_title"),
-                programme.title_en.as_alias("programme_title_en"),
-                programme.kind.as_alias("kind"),
-                programme.status.as_alias("status"),
-                programme.is_public.as_alias("is_public"),
+                programme.title.as_alias("title"), programme.title_en.as_alias("title_en")
             )
-            .where(Cohort.id == self.cohort_id)
+            .where((Cohort.id == self.cohort_id) & self.shown.where(Cohort))
             .first()
         )
-        visible_run = row is not None and row["cohort_status"] in VISIBLE_STATUSES
-        return row if visible_run and row is not None and _is_public_programme(row) else None
-
-
-def _is_public_programme(row: Mapping[str, Any]) -> bool:
-    return (
-        row["kind"] in PUBLIC_KINDS and bool(row["is_public"]) and row["status"] in VISIBLE_STATUSES
-    )
+        return Titles(title=row["title"], title_en=row["title_en"]) if row else None
 
 
 class PrivateScope(FeedScope):
@@ -357,7 +388,7 @@ class PrivateScope(FeedScope):
     programmes (Rucksack KiTa) are included.
     """
 
-    public = False
+    shown = PRIVATE_FEED
 
     def __init__(self, token_hash: str, window: Window) -> None:
         super().__init__(("private", token_hash, window), window)
@@ -392,8 +423,6 @@ class PrivateScope(FeedScope):
 
 
 __all__ = [
-    "PUBLIC_KINDS",
-    "VISIBLE_STATUSES",
     "Account",
     "FeedScope",
     "Fingerprint",
@@ -401,7 +430,8 @@ __all__ = [
     "ProgrammeScope",
     "PublicScope",
     "RunScope",
+    "SessionRow",
+    "Titles",
     "Window",
     "feed_window",
-    "visible",
 ]
