@@ -95,9 +95,6 @@ class Settings:
     organisation_name: str
     privacy_notice_version: str
     registration_limit: RateLimit | None
-    #: Test-only: take seats with a racy read-then-write, to prove the harness can see
-    #: overbooking. Refused unless PROGRAMMES_ENV=test.
-    unsafe_seats: bool = False
     #: Whether closure calendars may be imported from loopback, private or link-local
     #: addresses. Off by default: coordinators type these addresses, and the server must
     #: not become a way to read the office network (SSRF). Tests turn it on for 127.0.0.1.
@@ -155,7 +152,6 @@ def load_settings(
         registration_limit=_parse_rate_limit(
             env.get("PROGRAMMES_REGISTRATION_LIMIT", "30/10"), "PROGRAMMES_REGISTRATION_LIMIT"
         ),
-        unsafe_seats=_unsafe_seats(env.get("PROGRAMMES_TEST_UNSAFE_SEATS", ""), mode),
         allow_private_calendar_hosts=_parse_flag(
             "PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS",
             env.get("PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS"),
@@ -198,17 +194,6 @@ def _parse_rate_limit(value: str, var: str) -> RateLimit | None:
     if limit.hits < 1 or not 1 <= limit.minutes <= 24 * 60:
         raise SettingsError(var, "needs at least 1 hit per 1 to 1440 minutes")
     return limit
-
-
-def _unsafe_seats(value: str, mode: Mode) -> bool:
-    if not _parse_flag("PROGRAMMES_TEST_UNSAFE_SEATS", value):
-        return False
-    if mode is not Mode.test:
-        raise SettingsError(
-            "PROGRAMMES_TEST_UNSAFE_SEATS",
-            "is a test-only switch; refused unless PROGRAMMES_ENV=test",
-        )
-    return True
 
 
 _TRUE = frozenset({"1", "true", "yes", "on"})

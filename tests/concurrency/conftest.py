@@ -4,6 +4,7 @@ each works on a run of its own."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from programmes import db
 from programmes.settings import parse_database_url
 from tests.conftest import migrated_copy
 from tests.live_server import LiveServer, live_server
+
+RACY_CONTROL = Path(__file__).resolve().parents[1] / "racy_control"
 
 
 @pytest.fixture(scope="module")
@@ -32,8 +35,11 @@ def server(
 def racy_server(
     shared_database_url: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LiveServer]:
+    """The same server with the racy seat step of tests/racy_control loaded into every
+    process (its `sitecustomize`, first on the path)."""
+    path = os.pathsep.join(p for p in (str(RACY_CONTROL), os.environ.get("PYTHONPATH")) if p)
     with live_server(
-        shared_database_url, tmp_path_factory.mktemp("racy"), PROGRAMMES_TEST_UNSAFE_SEATS="1"
+        shared_database_url, tmp_path_factory.mktemp("racy"), PYTHONPATH=path
     ) as running:
         yield running
 
@@ -44,6 +50,3 @@ async def shared_database(shared_database_url: str) -> AsyncIterator[None]:
     db.configure(parse_database_url(shared_database_url))
     async with db.connection_pool(min_size=1, max_size=4):
         yield
-
-
-__all__ = ["Path"]

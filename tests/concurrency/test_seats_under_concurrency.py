@@ -1,7 +1,8 @@
 """Seats under concurrency, against a real `programmes serve --workers 2` over HTTP.
 
-Each scenario has a control: with the test-only racy seat step switched on, the same load
-must overbook; otherwise this harness could not see an overbooking and would prove nothing.
+The burst has a control: the same server with the test-only racy seat step of
+tests/racy_control (read-then-write, no lock) must overbook under the same load; otherwise
+this harness could not see an overbooking and would prove nothing.
 """
 
 from __future__ import annotations
@@ -90,7 +91,10 @@ async def test_control_without_the_atomic_step_overbooks(
         r.json().get("status") == "confirmed" for r in responses if r.status_code == 201
     )
     stored_confirmed = sum(r["status"] == "confirmed" for r in await stored(cohort))
-    assert stored_confirmed > CAPACITY, "the control did not overbook: the harness cannot see races"
+    assert stored_confirmed > CAPACITY, (
+        "the control did not overbook: the harness cannot see races (was tests/racy_control "
+        f"loaded?)\n{racy_server.log()}"
+    )
     assert confirmed == stored_confirmed
 
 

@@ -74,7 +74,6 @@ class EventPages(Controller):
                 ),
                 notice_version=settings.privacy_notice_version,
                 mail=mail,
-                unsafe=settings.unsafe_seats,
             )
         except DomainError as error:
             return await form_error(

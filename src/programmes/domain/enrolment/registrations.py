@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
-from contextlib import nullcontext
 from datetime import date, datetime
 from typing import Any
 
@@ -135,7 +134,6 @@ async def register_person(
     mail: MailContext,
     consent_method: ConsentMethod = ConsentMethod.online,
     recorded_by: int | None = None,
-    unsafe: bool = False,
 ) -> Outcome:
     """Register a member of the public for a run: confirmed while seats last, else waiting.
 
@@ -152,13 +150,10 @@ async def register_person(
     run_mail = await registration_mail.run_info_from(run, mail, languages=[person["language"]])
     to = registration_mail.Recipient([person["email"]], person["language"], data.seats)
     try:
-        # the control run of the concurrency tests must race, so it gets no transaction
-        async with nullcontext() if unsafe else write_transaction():
+        async with write_transaction():
             if (existing := await _by_key(cohort_id, key)) is not None:
                 return existing
-            placement = await (seats.place_unsafely if unsafe else seats.place)(
-                cohort_id, data.seats
-            )
+            placement = await seats.place(cohort_id, data.seats)
             person_rows = await fetch(
                 "INSERT INTO person (name, email, phone, language, created_at) "
                 "VALUES ({}, {}, {}, {}, {}) RETURNING id",
@@ -203,20 +198,18 @@ async def register_person(
                 now=now,
                 detail={"cohort": cohort_id, "seats": data.seats, "method": consent_method.value},
             )
-            # the outbox needs a write transaction; the racy control run has none around it
-            async with nullcontext() if not unsafe else write_transaction():
-                await registration_mail.send(
-                    "registration_confirmed.txt"
-                    if placement.status is RegistrationStatus.confirmed
-                    else "registration_waiting.txt",
-                    registration_id,
-                    mail,
-                    run_mail,
-                    to=to,
-                    cancel_token=token,
-                    waiting_rank=rank,
-                    attach_calendar=placement.status is RegistrationStatus.confirmed,
-                )
+            await registration_mail.send(
+                "registration_confirmed.txt"
+                if placement.status is RegistrationStatus.confirmed
+                else "registration_waiting.txt",
+                registration_id,
+                mail,
+                run_mail,
+                to=to,
+                cancel_token=token,
+                waiting_rank=rank,
+                attach_calendar=placement.status is RegistrationStatus.confirmed,
+            )
     except Exception as error:
         if not is_unique_violation(error):
             raise

@@ -22,7 +22,6 @@ All functions here run inside the caller's `write_transaction()`.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -62,26 +61,6 @@ async def place(cohort_id: int, seats: int) -> Placement:
         )
         return Placement(RegistrationStatus.confirmed, None)
     return Placement(RegistrationStatus.waiting, int(row["waiting_counter"]))
-
-
-async def place_unsafely(cohort_id: int, seats: int) -> Placement:
-    """The naive read-then-write, for the test harness's control run only: it must
-    overbook under concurrency, or the concurrency tests would prove nothing."""
-    row = (
-        await Cohort.select(Cohort.seats_taken, Cohort.capacity, Cohort.waiting_counter)
-        .where(Cohort.id == cohort_id)
-        .first()
-    )
-    assert row is not None
-    await asyncio.sleep(0.005)  # widen the race window a little, as real latency would
-    if row["capacity"] is None or row["seats_taken"] + seats <= row["capacity"]:
-        await Cohort.update({Cohort.seats_taken: row["seats_taken"] + seats}).where(
-            Cohort.id == cohort_id
-        )
-        return Placement(RegistrationStatus.confirmed, None)
-    position = row["waiting_counter"] + 1
-    await Cohort.update({Cohort.waiting_counter: position}).where(Cohort.id == cohort_id)
-    return Placement(RegistrationStatus.waiting, position)
 
 
 async def lock_cohort(cohort_id: int) -> dict[str, Any]:

@@ -142,7 +142,7 @@ class RenderPool:
             if self._executor is None:
                 self._executor = ProcessPoolExecutor(
                     max_workers=1,
-                    # spawn: forking a process that runs threads and an event loop is unsafe
+                    # spawn: forking a process that runs threads and an event loop can deadlock it
                     mp_context=multiprocessing.get_context("spawn"),
                     initializer=_prepare_helper,
                     initargs=(os.getpid(),),

@@ -68,7 +68,6 @@ class PublicRegistrationController(Controller):
             data=data,
             notice_version=settings.privacy_notice_version,
             mail=mail,
-            unsafe=settings.unsafe_seats,
         )
 
     @post("/registrations/cancel", status_code=HTTP_200_OK, summary="Cancel with the mailed token")
