@@ -360,7 +360,7 @@ def _replay_sqlite(replay: Replay, process: int) -> tuple[int, list[float]]:
     errors: list[BaseException] = []
     end = replay.start_at + replay.seconds
 
-    def register(connection: sqlite3.Connection, lock_file: int, ids: tuple[str, ...]) -> None:
+    def register(connection: sqlite3.Connection, lock_file: int, ids: tuple[str, str, str]) -> None:
         returned: list[Any] = []
         for in_transaction, steps in groups:
             if not in_transaction:
@@ -427,7 +427,7 @@ async def _replay_postgres(replay: Replay, process: int) -> tuple[int, list[floa
     latencies: list[float] = []
     end = replay.start_at + replay.seconds
 
-    async def register(ids: tuple[str, ...]) -> None:
+    async def register(ids: tuple[str, str, str]) -> None:
         returned: list[Any] = []
         for in_transaction, steps in groups:
             if not in_transaction:

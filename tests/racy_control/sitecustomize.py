@@ -78,8 +78,8 @@ def install() -> None:
     ):
         if not hasattr(module, name):
             raise RuntimeError(f"racy control: {module.__name__}.{name} is gone")
-    seats.place = place_racily
-    registrations.write_transaction = no_lock  # type: ignore[assignment]
+    seats.place = place_racily  # type: ignore[assignment]  # same call, other parameter name
+    registrations.write_transaction = no_lock  # type: ignore[attr-defined,assignment]
     registration_mail.send = in_own_transaction(registration_mail.send)  # type: ignore[assignment]
 
 
