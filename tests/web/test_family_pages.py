@@ -96,3 +96,20 @@ async def test_coordinator_sees_and_changes_the_lists(client: httpx.AsyncClient)
     lowered = await post_form(client, page, page + "/capacity", {"capacity": "1"})
     assert lowered.status_code == 409
     assert "Warteliste" in lowered.text
+
+
+async def test_a_coordinator_registering_zero_seats_is_told_not_given_one(
+    client: httpx.AsyncClient,
+) -> None:
+    cohort = await make_public_run(capacity=5, max_seats=3)
+    coordinator = await make_staff(Role.coordinator)
+    await sign_in(client, coordinator.email)
+    page = f"/staff/cohorts/{cohort}/registrations"
+    person = {"name": "Jana Becker", "email": "jana@example.org", "consent": "on"}
+    for seats in ("0", "4"):
+        refused = await post_form(
+            client, page, page, {**person, "seats": seats, "consent_method": "paper"}
+        )
+        assert refused.status_code == 422
+        assert "1 bis 3 Plätze" in refused.text
+    assert await Registration.count() == 0

@@ -57,3 +57,12 @@ def clean_list(
     if len(items) > max_items:
         raise InvalidInput(N_("At most %(max)s entries, please."), field=field, max=max_items)
     return items
+
+
+def clean_phone(value: str, *, field: str) -> str:
+    """A phone number as typed (or empty): digits, spaces and + - / ( ) only, at most 50
+    characters. The one phone rule of public registrations and families."""
+    phone = clean_text(value, field=field, max_length=50, required=False)
+    if phone and not all(c.isdigit() or c in " +-/()" for c in phone):
+        raise InvalidInput(N_("A phone number has digits, spaces and + - / ( ) only."), field=field)
+    return phone

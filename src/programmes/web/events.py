@@ -17,7 +17,7 @@ from programmes.domain.enrolment.registrations import Outcome, PersonInput
 from programmes.domain.errors import DomainError
 from programmes.settings import Settings
 from programmes.web.deps import PathId
-from programmes.web.forms import Form, checkbox, form_error, optional_int, read_form, text
+from programmes.web.forms import checkbox, form_error, read_form, seats_asked, text
 from programmes.web.guards import PUBLIC
 from programmes.web.pages import page, request_language
 from programmes.web.registration_limit import check_registration_limit
@@ -36,13 +36,6 @@ async def _event_context(
 ) -> dict[str, Any]:
     shown = await events.event_page(cohort_id, now=now)
     return {"event": shown.event, "state": shown.state, "outcome": outcome}
-
-
-def _seats(form: Form) -> int:
-    """The seats asked for: a blank field means one; any number goes to the domain's rule
-    (0 is refused there, naming the field, not quietly turned into 1)."""
-    seats = optional_int(form, "seats", low=0, high=1000)
-    return 1 if seats is None else seats
 
 
 class EventPages(Controller):
@@ -67,7 +60,7 @@ class EventPages(Controller):
                     name=text(form, "name"),
                     email=text(form, "email"),
                     phone=text(form, "phone"),
-                    seats=_seats(form),
+                    seats=seats_asked(form),
                     language=text(form, "language") or request_language(request),
                     needs=text(form, "needs"),
                     consent=checkbox(form, "consent"),

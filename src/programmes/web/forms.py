@@ -90,6 +90,14 @@ def required_date(form: Form, name: str) -> date:
     return day
 
 
+def seats_asked(form: Form) -> int:
+    """The seats asked for in a registration form: blank means one; any whole number goes
+    to the domain's rule (the run's own maximum), so that rule alone decides and 0 is
+    refused there, naming the field, rather than quietly made one."""
+    seats = optional_int(form, "seats", low=0, high=MAX_ID)
+    return 1 if seats is None else seats
+
+
 def checkbox(form: Form, name: str) -> bool:
     return text(form, name) in ("on", "1", "true", "yes")
 

@@ -24,7 +24,7 @@ from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.enrolment.registrations import promote_and_tell
 from programmes.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
-from programmes.domain.text import clean_list, clean_text
+from programmes.domain.text import clean_list, clean_phone, clean_text
 from programmes.domain.types import check_day
 from programmes.i18n import normalise_language
 from programmes.tables import Child, Cohort, Family, Guardian, Registration, Session
@@ -161,11 +161,7 @@ def _checked(
             if guardian.email.strip()
             else ""
         )
-        phone = clean_text(guardian.phone, field=f"{prefix}.phone", max_length=50, required=False)
-        if phone and not all(c.isdigit() or c in " +-/()" for c in phone):
-            raise InvalidInput(
-                N_("A phone number has digits, spaces and + - / ( ) only."), field=f"{prefix}.phone"
-            )
+        phone = clean_phone(guardian.phone, field=f"{prefix}.phone")
         if not (email or phone or guardian.reach_via_kita):
             raise InvalidInput(
                 N_('Give a phone number or an e-mail address, or tick "reach through the KiTa".'),

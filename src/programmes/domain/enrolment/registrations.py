@@ -25,7 +25,7 @@ from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.events import PublicRun, public_run
 from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
-from programmes.domain.text import clean_text
+from programmes.domain.text import clean_phone, clean_text
 from programmes.domain.tokens import hash_token, looks_like_token, new_token
 from programmes.domain.types import Id
 from programmes.i18n import normalise_language
@@ -109,21 +109,12 @@ def checked_person(data: PersonInput, *, max_seats: int) -> dict[str, Any]:
     return {
         "name": clean_text(data.name, field="name", max_length=200),
         "email": normalise_email(data.email),
-        "phone": _phone(data.phone),
+        "phone": clean_phone(data.phone, field="phone"),
         "language": normalise_language(data.language) or "de",
         "needs": clean_text(
             data.needs, field="needs", max_length=1000, required=False, multiline=True
         ),
     }
-
-
-def _phone(value: str) -> str:
-    phone = clean_text(value, field="phone", max_length=50, required=False)
-    if phone and not all(c.isdigit() or c in " +-/()" for c in phone):
-        raise InvalidInput(
-            N_("A phone number has digits, spaces and + - / ( ) only."), field="phone"
-        )
-    return phone
 
 
 async def register_person(

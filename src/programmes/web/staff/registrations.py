@@ -29,6 +29,7 @@ from programmes.web.forms import (
     optional_date,
     optional_int,
     required_date,
+    seats_asked,
     submit,
     text,
 )
@@ -66,7 +67,7 @@ class RegistrationPages(Controller):
                     name=text(form, "name"),
                     email=text(form, "email"),
                     phone=text(form, "phone"),
-                    seats=optional_int(form, "seats", low=0, high=1000) or 1,
+                    seats=seats_asked(form),
                     language=text(form, "language") or "de",
                     needs=text(form, "needs"),
                     consent=checkbox(form, "consent"),
