@@ -4,7 +4,7 @@ families, and the one seats rule of registration forms (`web.forms.seats_asked`)
 from __future__ import annotations
 
 import pytest
-from litestar.datastructures import MultiDict
+from litestar.datastructures import FormMultiDict
 
 from programmes.domain.errors import InvalidInput
 from programmes.domain.text import clean_phone
@@ -28,4 +28,4 @@ def test_a_phone_number_with_other_signs_is_refused_naming_its_field(typed: str)
 
 @pytest.mark.parametrize(("typed", "asked"), [("", 1), ("0", 0), ("2", 2), ("2000", 2000)])
 def test_the_form_passes_any_whole_number_of_seats_to_the_domain(typed: str, asked: int) -> None:
-    assert seats_asked(MultiDict({"seats": typed})) == asked
+    assert seats_asked(FormMultiDict({"seats": typed})) == asked
