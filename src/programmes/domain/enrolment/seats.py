@@ -134,9 +134,10 @@ async def promote(
 async def waiting_rank(cohort_id: int, waiting_position: int) -> int:
     """A waiting registration's place as people read it: 1 for the first in line."""
     rows = await fetch(
-        "SELECT COUNT(*) AS n FROM registration WHERE cohort = {} AND status = 'waiting' "
+        "SELECT COUNT(*) AS n FROM registration WHERE cohort = {} AND status = {} "
         "AND waiting_position <= {}",
         cohort_id,
+        RegistrationStatus.waiting.value,
         waiting_position,
     )
     return int(rows[0]["n"])

@@ -48,7 +48,7 @@ from programmes.domain.catalogue.publication import (
     Shown,
 )
 from programmes.tables import Cohort, CohortTrainer, Programme, Session
-from programmes.vocabulary import Role
+from programmes.vocabulary import RegistrationStatus, Role
 
 # Piccolo types a two-step join loosely; these are the joined tables' columns.
 _COHORT: Any = Session.cohort
@@ -61,12 +61,12 @@ _CATALOGUE_COLUMNS: Final = ", ".join(
 )
 _CATALOGUE_SQL: Final = f"SELECT {_CATALOGUE_COLUMNS}"
 _PRIVATE_SQL: Final = (
-    f"SELECT {_CATALOGUE_COLUMNS}, "  # noqa: S608 (constants only; the hash is a parameter)
+    f"SELECT {_CATALOGUE_COLUMNS}, "  # noqa: S608 (constants only; statuses and hash are parameters)
     "(SELECT COUNT(*) FROM registration) AS registration_n, "
     "(SELECT MAX(id) FROM registration) AS registration_id, "
     "(SELECT MAX(updated_at) FROM registration) AS registration_at, "
-    "(SELECT COUNT(*) FROM registration WHERE status = 'waiting') AS waiting_n, "
-    "(SELECT COALESCE(SUM(seats), 0) FROM registration WHERE status = 'confirmed') AS seats_n, "
+    "(SELECT COUNT(*) FROM registration WHERE status = {}) AS waiting_n, "
+    "(SELECT COALESCE(SUM(seats), 0) FROM registration WHERE status = {}) AS seats_n, "
     "(SELECT COUNT(*) FROM cohort_trainer) AS cohort_trainer_n, "
     "(SELECT MAX(id) FROM cohort_trainer) AS cohort_trainer_id, "
     "a.id AS account_id, a.role AS account_role, a.kita AS account_kita "
@@ -395,7 +395,15 @@ class PrivateScope(FeedScope):
         self.check_key = ("private", token_hash)
         self.token_hash = token_hash
         self.account: Account | None = None
-        self._query = FreshQuery(Session.raw(_PRIVATE_SQL, token_hash, True))
+        self._query = FreshQuery(
+            Session.raw(
+                _PRIVATE_SQL,
+                RegistrationStatus.waiting.value,
+                RegistrationStatus.confirmed.value,
+                token_hash,
+                True,
+            )
+        )
 
     def _fresh_query(self) -> FreshQuery:
         return self._query
