@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import base64
-from datetime import timedelta
+from datetime import datetime, timedelta
+from typing import Any
 
 import pytest
 
-from programmes.domain.enrolment import registrations
-from programmes.domain.enrolment.registration_mail import MailContext
+from programmes.domain.enrolment import registration_mail, registrations
+from programmes.domain.enrolment.events import PublicRun
+from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
 from programmes.domain.enrolment.registrations import CapacityChange, PersonInput
 from programmes.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
 from programmes.tables import AuditEvent, Cohort, Outbox, Person, Registration
@@ -64,6 +66,67 @@ async def test_confirmed_while_seats_last_then_waiting_in_order() -> None:
     assert mails[1]["subject"].startswith("Warteliste")
     assert "Platz 1" in mails[1]["body_text"]
     assert "https://programme.example.org/events/cancel/" in mails[0]["body_text"]
+
+
+@pytest.mark.parametrize(
+    ("taken_before", "meanwhile", "status", "subject", "attachment"),
+    [
+        # room when the run was read; another registration takes the last seat before this one
+        (0, {"seats_taken": 1}, "waiting", "Warteliste", ""),
+        # full when the run was read; a coordinator adds a seat before this one is taken
+        (1, {"capacity": 2}, "confirmed", "Anmeldung bestätigt", "termine.ics"),
+    ],
+)
+async def test_the_mail_tells_the_outcome_when_seats_change_meanwhile(
+    monkeypatch: pytest.MonkeyPatch,
+    taken_before: int,
+    meanwhile: dict[str, int],
+    status: str,
+    subject: str,
+    attachment: str,
+) -> None:
+    cohort = await make_public_run(capacity=1)
+    if taken_before:
+        await register(cohort, person(9))
+    await Outbox.delete(force=True)
+    read_run = registrations.open_run
+
+    async def read_then_change(cohort_id: int, *, now: datetime) -> PublicRun:
+        run = await read_run(cohort_id, now=now)
+        await Cohort.update({getattr(Cohort, k): v for k, v in meanwhile.items()}).where(
+            Cohort.id == cohort
+        )
+        return run
+
+    monkeypatch.setattr(registrations, "open_run", read_then_change)
+    outcome = await register(cohort, person(1))
+    assert outcome.status == status
+    mails = await Outbox.select()
+    assert len(mails) == 1
+    assert mails[0]["subject"].startswith(subject)
+    assert mails[0]["attachment_name"] == attachment
+    assert ("Platz 1" in mails[0]["body_text"]) == (status == "waiting")
+
+
+async def test_the_same_email_at_the_same_moment_returns_the_first_registration(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    cohort = await make_public_run(capacity=5)
+    run_info_from = registration_mail.run_info_from
+
+    async def first_registers_meanwhile(*args: Any, **kwargs: Any) -> RunInfo:
+        # after this registration found no earlier one, before its write transaction
+        monkeypatch.setattr(registration_mail, "run_info_from", run_info_from)
+        await register(cohort, person(1, seats=2))
+        return await run_info_from(*args, **kwargs)
+
+    monkeypatch.setattr(registration_mail, "run_info_from", first_registers_meanwhile)
+    again = await register(cohort, person(1, seats=1))
+    assert again.already_registered and again.seats == 2 and again.status == "confirmed"
+    assert await seats_taken(cohort) == 2  # the second seat step was rolled back
+    assert await Registration.count() == 1
+    assert await Person.count() == 1
+    assert await Outbox.count() == 1
 
 
 async def test_the_same_email_again_returns_the_first_registration() -> None:

@@ -60,13 +60,13 @@ async def no_lock() -> AsyncIterator[None]:
     yield
 
 
-def in_own_transaction(send: Callable[..., Awaitable[int]]) -> Callable[..., Awaitable[int]]:
-    @wraps(send)
-    async def send_in_transaction(*args: Any, **kwargs: Any) -> int:
+def in_own_transaction(queue: Callable[..., Awaitable[int]]) -> Callable[..., Awaitable[int]]:
+    @wraps(queue)
+    async def queue_in_transaction(*args: Any, **kwargs: Any) -> int:
         async with db.write_transaction():
-            return await send(*args, **kwargs)
+            return await queue(*args, **kwargs)
 
-    return send_in_transaction
+    return queue_in_transaction
 
 
 def install() -> None:
@@ -74,13 +74,13 @@ def install() -> None:
     for module, name in (
         (seats, "place"),
         (registrations, "write_transaction"),
-        (registration_mail, "send"),
+        (registration_mail, "queue"),
     ):
         if not hasattr(module, name):
             raise RuntimeError(f"racy control: {module.__name__}.{name} is gone")
     seats.place = place_racily  # type: ignore[assignment]  # same call, other parameter name
     registrations.write_transaction = no_lock  # type: ignore[attr-defined,assignment]
-    registration_mail.send = in_own_transaction(registration_mail.send)  # type: ignore[assignment]
+    registration_mail.queue = in_own_transaction(registration_mail.queue)  # type: ignore[assignment]
 
 
 install()

@@ -5,13 +5,15 @@ bytes `/events/{id}.ics?lang=<language>` serves (`feeds.calendars.run_calendar_f
 
 What does not change during a registration (the run's title, dates, page and calendar file)
 is read once, before the write transaction, as `RunInfo`, so the transaction stays short and
-the calendar file is never built from reads that may yet be rolled back.
+the calendar file is never built from reads that may yet be rolled back. For the same reason
+a mail can be composed before the transaction (`compose`) and only queued inside it
+(`queue`); `send` does both.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -158,6 +160,63 @@ async def recipient(registration_id: int) -> Recipient:
     return Recipient(addresses, row["language"], row["seats"])
 
 
+@dataclass(frozen=True)
+class Letter:
+    """One mail composed for every address of a registration, not queued yet."""
+
+    mails: tuple[OutgoingMail, ...]
+
+
+def compose(
+    template: str,
+    context: MailContext,
+    run: RunInfo,
+    *,
+    to: Recipient,
+    cancel_token: str | None = None,
+    waiting_rank: int | None = None,
+    reason: str = "",
+    attach_calendar: bool = False,
+) -> Letter:
+    """Render `template` for `to` (no database work: a use case may compose before its
+    write transaction, which every writer waits for)."""
+    if not to.addresses:
+        return Letter(())
+    subject, body = render_mail(
+        template,
+        to.language,
+        title=run.title,
+        seats=to.seats,
+        dates=run.dates,
+        rank=waiting_rank,
+        reason=reason,
+        cancel_url=f"{context.base_url}/events/cancel/{cancel_token}" if cancel_token else "",
+        event_url=run.page_url or "",
+    )
+    return Letter(
+        tuple(
+            OutgoingMail(
+                to_address=address,
+                subject=subject,
+                body_text=body,
+                language=to.language,
+                attachment_name=ATTACHMENT_NAME if attach_calendar else "",
+                attachment=run.calendar(to.language) if attach_calendar else b"",
+                related_type="registration",
+            )
+            for address in to.addresses
+        )
+    )
+
+
+async def queue(letter: Letter, registration_id: int, *, now: datetime) -> int:
+    """Put a composed letter into the outbox (inside the caller's transaction); returns
+    how many mails."""
+    for mail in letter.mails:
+        await enqueue(replace(mail, related_id=registration_id), now=now)
+    return len(letter.mails)
+
+
 async def send(
     template: str,
     registration_id: int,
@@ -171,32 +230,14 @@ async def send(
     attach_calendar: bool = False,
 ) -> int:
     """Queue `template` for every address of the registration; returns how many."""
-    to = to or await recipient(registration_id)
-    if not to.addresses:
-        return 0
-    subject, body = render_mail(
+    letter = compose(
         template,
-        to.language,
-        title=run.title,
-        seats=to.seats,
-        dates=run.dates,
-        rank=waiting_rank,
+        context,
+        run,
+        to=to or await recipient(registration_id),
+        cancel_token=cancel_token,
+        waiting_rank=waiting_rank,
         reason=reason,
-        cancel_url=f"{context.base_url}/events/cancel/{cancel_token}" if cancel_token else "",
-        event_url=run.page_url or "",
+        attach_calendar=attach_calendar,
     )
-    for address in to.addresses:
-        await enqueue(
-            OutgoingMail(
-                to_address=address,
-                subject=subject,
-                body_text=body,
-                language=to.language,
-                attachment_name=ATTACHMENT_NAME if attach_calendar else "",
-                attachment=run.calendar(to.language) if attach_calendar else b"",
-                related_type="registration",
-                related_id=registration_id,
-            ),
-            now=context.now,
-        )
-    return len(to.addresses)
+    return await queue(letter, registration_id, now=context.now)

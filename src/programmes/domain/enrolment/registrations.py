@@ -129,7 +129,12 @@ async def register_person(
     """Register a member of the public for a run: confirmed while seats last, else waiting.
 
     Submitting the same e-mail address for the same run again returns the first
-    registration unchanged (double clicks, retries, a second try a day later)."""
+    registration unchanged (double clicks, retries, a second try a day later).
+
+    Every writer waits for the write transaction (on SQLite all of them, on PostgreSQL every
+    registration for the run from the seat step on), so it holds only the statements: what
+    can be read, checked or composed is done before it, and the seat is taken as late as the
+    registration row allows."""
     now = mail.now
     run = await open_run(cohort_id, now=now)
     person = checked_person(data, max_seats=run.max_seats_per_registration)
@@ -140,11 +145,15 @@ async def register_person(
     token = new_token()
     run_mail = await registration_mail.run_info_from(run, mail, languages=[person["language"]])
     to = registration_mail.Recipient([person["email"]], person["language"], data.seats)
+    # while the run has room the mail will almost surely be the confirmation; a waiting
+    # position (and its mail) is only known inside the transaction
+    confirmation = (
+        _confirmation(mail, run_mail, to, token)
+        if seats.fits(run.capacity, run.seats_taken, data.seats)
+        else None
+    )
     try:
         async with write_transaction():
-            if (existing := await _by_key(cohort_id, key)) is not None:
-                return existing
-            placement = await seats.place(cohort_id, data.seats)
             person_rows = await fetch(
                 "INSERT INTO person (name, email, phone, language, created_at) "
                 "VALUES ({}, {}, {}, {}, {}) RETURNING id",
@@ -154,6 +163,7 @@ async def register_person(
                 person["language"],
                 now,
             )
+            placement = await seats.place(cohort_id, data.seats)
             rows = await fetch(
                 "INSERT INTO registration (cohort, person, seats, status, waiting_position, "
                 "needs, language, cancel_token_hash, dedupe_key, consent_notice_version, "
@@ -189,27 +199,36 @@ async def register_person(
                 now=now,
                 detail={"cohort": cohort_id, "seats": data.seats, "method": consent_method.value},
             )
-            await registration_mail.send(
-                "registration_confirmed.txt"
-                if placement.status is RegistrationStatus.confirmed
-                else "registration_waiting.txt",
-                registration_id,
-                mail,
-                run_mail,
-                to=to,
-                cancel_token=token,
-                waiting_rank=rank,
-                attach_calendar=placement.status is RegistrationStatus.confirmed,
-            )
+            if placement.status is not RegistrationStatus.confirmed:
+                letter = registration_mail.compose(
+                    "registration_waiting.txt",
+                    mail,
+                    run_mail,
+                    to=to,
+                    cancel_token=token,
+                    waiting_rank=rank,
+                )
+            else:
+                letter = confirmation or _confirmation(mail, run_mail, to, token)
+            await registration_mail.queue(letter, registration_id, now=now)
     except Exception as error:
         if not is_unique_violation(error):
             raise
-        # the same address, submitted at the same moment in another worker, won the race
+        # the same address, submitted at the same moment, was registered first (the
+        # transaction rolled back, the seat with it)
         existing = await _by_key(cohort_id, key)
         if existing is None:
             raise
         return existing
     return Outcome(registration_id, cohort_id, placement.status.value, data.seats, rank, False)
+
+
+def _confirmation(
+    mail: MailContext, run: RunInfo, to: registration_mail.Recipient, token: str
+) -> registration_mail.Letter:
+    return registration_mail.compose(
+        "registration_confirmed.txt", mail, run, to=to, cancel_token=token, attach_calendar=True
+    )
 
 
 async def _by_key(cohort_id: int, key: str) -> Outcome | None:

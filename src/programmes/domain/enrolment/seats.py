@@ -51,6 +51,11 @@ class Placement:
     waiting_position: int | None
 
 
+def fits(capacity: int | None, seats_taken: int, seats: int) -> bool:
+    """Whether `seats` more fit: the rule the conditional UPDATE of `place` applies."""
+    return capacity is None or seats_taken + seats <= capacity
+
+
 async def place(cohort_id: int, seats: int) -> Placement:
     """Confirm `seats` if they fit, else hand out the next waiting position."""
     taken = await fetch(
@@ -68,7 +73,7 @@ async def place(cohort_id: int, seats: int) -> Placement:
         cohort_id,
     )
     row = rows[0]
-    if row["capacity"] is None or row["seats_taken"] + seats <= row["capacity"]:
+    if fits(row["capacity"], row["seats_taken"], seats):
         # seats were freed between the two statements (another worker's cancellation)
         await fetch(
             "UPDATE cohort SET seats_taken = seats_taken + {} WHERE id = {}", seats, cohort_id
