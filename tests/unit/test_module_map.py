@@ -75,10 +75,12 @@ def test_no_file_cites_documents_outside_the_repository() -> None:
         and (ROOT / name).is_file()
         and name.endswith((".py", ".md", ".html", ".txt", ".toml", ".cfg", ".sh", ".lua"))
         and re.search(
-            r"\.\./shared/|shared/design|\b(RELIABILITY|ARCHITECTURE|PERFORMANCE|PRODUCT|UX)\.md",
+            # the outside folder's name is spelled in two parts so this file does not cite it
+            r"\.\./sha"
+            r"red/|sha"
+            r"red/design|\b(RELIABILITY|ARCHITECTURE|PERFORMANCE|PRODUCT|UX)\.md",
             (ROOT / name).read_text(encoding="utf-8", errors="replace"),
         )
-        and name != "tests/unit/test_module_map.py"
     ]
     assert not citing, f"these files cite documents that are not in the repository: {citing}"
 
