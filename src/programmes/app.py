@@ -38,6 +38,7 @@ from programmes.web.admin import admin_route, build_admin
 from programmes.web.auth import AuthenticationMiddleware
 from programmes.web.deps import provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
+from programmes.web.head import HeadAsGet
 from programmes.web.hosts import AllowedHosts
 from programmes.web.pages import build_environment
 from programmes.web.security import CheckedRequest, SecurityHeadersMiddleware
@@ -236,7 +237,7 @@ def create_app(
     lifespans.append(daily_retention(settings, clock))
     # per process: every worker builds its own
     calendars = Calendars(site=FeedSite.from_settings(settings), cache=FeedCache())
-    return Litestar(
+    application = Litestar(
         route_handlers=[site_router(settings, clock), *feeds.ROUTES],
         dependencies={
             "now": Provide(_now_from(clock), sync_to_thread=False),
@@ -272,3 +273,6 @@ def create_app(
         request_max_body_size=MAX_BODY_BYTES,
         request_class=CheckedRequest,
     )
+    # in front of routing, which would answer HEAD with 405 on every GET-only route
+    application.asgi_handler = HeadAsGet(application.asgi_handler)
+    return application

@@ -196,7 +196,7 @@ def feed_response(
     headers = _headers(
         feed, gzip=gzip, private=private, filename=filename, status=status, https=https
     )
-    if not_modified or request.scope["method"] == "HEAD":
+    if not_modified:
         return FeedResponse(status, headers)
     return FeedResponse(status, headers, feed.gzipped if gzip else feed.body)
 
@@ -319,9 +319,8 @@ async def event_resource(request: Request[Any, Any, Any], name: FromPath[str]) -
     (a union would make it try to serialise the calendar answer as JSON)."""
     if name.isdigit() and len(name) <= 9:
         page = await event_page(request, int(name))
-        return page.to_asgi_response(
-            app=None, request=request, is_head_response=request.method == "HEAD"
-        )
+        # `HEAD` never reaches a route: `web.head.HeadAsGet` answers it as `GET`
+        return page.to_asgi_response(app=None, request=request)
     missing = NotFound(N_("There is no public event with id %(id)s."), id=name[:20])
     cohort_id = _id_from(name, missing)
     call = _Call.of(request)
