@@ -465,3 +465,13 @@ async def test_a_calendar_rule_that_never_ends_is_refused_in_seconds(
     assert message.startswith("Der Kalender konnte nicht importiert werden:")
     assert f"“RRULE:{rule.split(';')[0]}" in message and words in message
     assert await everything() == before  # no closure, no stored address, no audit
+
+
+@pytest.mark.parametrize("spelled", ["%C2%B2", "%D9%A3", "%EF%BC%91", "0", "1e3", "12345678901"])
+async def test_an_event_id_spelled_with_other_digits_is_not_found(
+    client: httpx.AsyncClient, spelled: str
+) -> None:
+    """ "²", Arabic-Indic "٣" and full-width "１" are digits to Python, not ids."""
+    page = await client.get(f"/events/{spelled}")
+    assert page.status_code == 404
+    assert "text/html" in page.headers["content-type"]

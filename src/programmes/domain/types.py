@@ -23,6 +23,19 @@ MAX_ID = 2_147_483_647
 #: A row id as clients send it: positive and within the database's range.
 Id = Annotated[int, msgspec.Meta(ge=1, le=MAX_ID)]
 
+
+def id_from_text(text: str) -> int | None:
+    """The row id a path or query spells, or None when it spells none.
+
+    Only ASCII digits count: `str.isdigit` also accepts "²" or "٣", which `int` then refuses
+    or reads as another number."""
+    text = text.strip()
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 1 <= number <= MAX_ID else None
+
+
 #: The years a date may lie in: the holiday calendar and common sense cover these, and
 #: converting any time of them between time zones stays inside Python's calendar.
 EARLIEST_YEAR: Final = 2000

@@ -49,6 +49,7 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 from programmes import i18n
 from programmes.domain.errors import N_, NotFound
 from programmes.domain.feeds import calendars
+from programmes.domain.types import id_from_text
 from programmes.web.conditional import accepts_gzip, http_date, is_not_modified
 from programmes.web.events import event_page
 from programmes.web.guards import PUBLIC
@@ -317,8 +318,9 @@ async def event_resource(request: Request[Any, Any, Any], name: FromPath[str]) -
 
     Annotated as a bare ASGI app so that Litestar passes both answers through untouched
     (a union would make it try to serialise the calendar answer as JSON)."""
-    if name.isdigit() and len(name) <= 9:
-        page = await event_page(request, int(name))
+    run_id = id_from_text(name)
+    if run_id is not None:
+        page = await event_page(request, run_id)
         # `HEAD` never reaches a route: `web.head.HeadAsGet` answers it as `GET`
         return page.to_asgi_response(app=None, request=request)
     missing = NotFound(N_("There is no public event with id %(id)s."), id=name[:20])

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import cast
 
+from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
 
@@ -21,7 +22,7 @@ class HeadAsGet:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http" or scope["method"] != "HEAD":
+        if scope["type"] != ScopeType.HTTP or scope.get("method") != "HEAD":
             await self.app(scope, receive, send)
             return
         as_get = cast("Scope", {**scope, "method": "GET"})  # the caller's scope stays HEAD

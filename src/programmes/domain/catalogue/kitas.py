@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from programmes.domain.errors import N_, NotFound
+from programmes.domain.types import id_from_text
 from programmes.tables import Kita
 
 
@@ -10,8 +11,9 @@ async def kita_id_for(reference: str) -> int:
     """A KiTa named by its id or its exact name (as typed on the command line)."""
     reference = reference.strip()
     query = Kita.select(Kita.id)
-    if reference.isdigit():
-        row = await query.where(Kita.id == int(reference)).first()
+    kita_id = id_from_text(reference)
+    if kita_id is not None:
+        row = await query.where(Kita.id == kita_id).first()
     else:
         row = await query.where(Kita.name == reference).first()
     if row is None:

@@ -396,7 +396,7 @@ def _too_large(place: str, max_bytes: int) -> InvalidInput:
 async def _read_bounded(response: httpx.Response, max_bytes: int, place: str) -> bytes:
     """Stream the body and stop as soon as it (or its decompressed form) exceeds max_bytes."""
     declared = response.headers.get("Content-Length", "")
-    if declared.isdigit() and int(declared) > max_bytes:
+    if declared.isascii() and declared.isdigit() and int(declared) > max_bytes:
         raise _too_large(place, max_bytes)
     encoding = response.headers.get("Content-Encoding", "identity").strip().lower()
     decompressor: zlib._Decompress | None

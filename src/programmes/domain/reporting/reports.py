@@ -42,7 +42,7 @@ from programmes.clock import BERLIN
 from programmes.db import fetch
 from programmes.domain.access import Staff
 from programmes.domain.errors import N_, Forbidden, InvalidParameter
-from programmes.domain.types import MAX_ID, check_day
+from programmes.domain.types import check_day, id_from_text
 from programmes.vocabulary import (
     AttendanceMark,
     PublicationStatus,
@@ -191,10 +191,10 @@ def parse_filter_id(value: str | None, name: str) -> int | None:
     """An optional id filter from a query string ("" means none)."""
     if value is None or not value.strip():
         return None
-    text = value.strip()
-    if not text.isdigit() or not 1 <= int(text) <= MAX_ID:
+    number = id_from_text(value)
+    if number is None:
         raise InvalidParameter(N_("Please give the id as a whole number."), field=name)
-    return int(text)
+    return number
 
 
 async def check_filters(staff: Staff, filters: ReportFilter) -> dict[str, str | None]:
