@@ -24,7 +24,7 @@ from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
 from litestar.template import TemplateConfig
 
-from programmes import __version__, db
+from programmes import __version__, db, hold_times
 from programmes.clock import Clock, system_clock
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.feeds.calendars import Calendars, FeedCache, FeedSite
@@ -235,6 +235,8 @@ def create_app(
         [mail_sender(settings, clock)] if send_mail else []
     )
     lifespans.append(daily_retention(settings, clock))
+    if settings.hold_times_folder is not None:
+        lifespans.append(hold_times.measured_into(settings.hold_times_folder))
     # per process: every worker builds its own
     calendars = Calendars(site=FeedSite.from_settings(settings), cache=FeedCache())
     application = Litestar(

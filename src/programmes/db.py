@@ -14,6 +14,7 @@ import io
 import logging
 import os
 import sqlite3
+import time
 import warnings
 import weakref
 from collections.abc import AsyncIterator, Callable, Mapping
@@ -26,13 +27,14 @@ from piccolo.apps.migrations.tables import Migration
 from piccolo.conf.apps import AppRegistry
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
-from piccolo.engine.sqlite import SQLiteEngine, TransactionType
+from piccolo.engine.sqlite import SQLiteEngine
 from piccolo.query.methods.raw import Raw
 from piccolo.query.methods.select import Select
 from piccolo.querystring import QueryString
 from piccolo.table import Table
 from piccolo_api.session_auth.tables import SessionsBase
 
+from programmes import hold_times
 from programmes.settings import DatabaseConfig, SettingsError
 from programmes.sqlite_engine import DurableSQLiteEngine
 from programmes.tables import ALL_TABLES
@@ -238,25 +240,33 @@ async def write_transaction() -> AsyncIterator[None]:
     commits.
     """
     db = engine()
-    if db.current_transaction.get() is not None:
+    if in_transaction(db):
         yield
         return
     callbacks: list[Callable[[], None]] = []
     token = _after_commit.set(callbacks)
+    held_since = 0.0
     try:
         if isinstance(db, DurableSQLiteEngine):
-            async with (
-                _write_lock(),
-                db.write_lock(),
-                db.transaction(transaction_type=TransactionType.immediate),
-            ):
+            async with _write_lock(), db.write_lock(), db.direct_write():
+                held_since = time.perf_counter()
                 yield
         else:
             async with db.transaction():
+                held_since = time.perf_counter()
                 yield
     finally:
         _after_commit.reset(token)
+        if hold_times.durations is not None and held_since:
+            hold_times.durations.append(time.perf_counter() - held_since)
     _run_callbacks(callbacks)
+
+
+def in_transaction(db: Engine[Any]) -> bool:
+    """Whether the calling task already runs inside a transaction of `db`."""
+    if isinstance(db, DurableSQLiteEngine):
+        return db.in_transaction()
+    return db.current_transaction.get() is not None
 
 
 class FreshQuery:
@@ -282,14 +292,14 @@ class FreshQuery:
     def rows_inline(self) -> list[Mapping[str, Any]] | None:
         """The rows, right now, if the engine can read without waiting (SQLite); else None."""
         db = engine()
-        if isinstance(db, DurableSQLiteEngine) and db.current_transaction.get() is None:
+        if isinstance(db, DurableSQLiteEngine) and not db.in_transaction():
             sql, args = self._sqlite
             return list(db.reader().fetch(sql, args))
         return None
 
     async def rows(self) -> list[Mapping[str, Any]]:
         db = engine()
-        if isinstance(db, DurableSQLiteEngine) and db.current_transaction.get() is None:
+        if isinstance(db, DurableSQLiteEngine) and not db.in_transaction():
             sql, args = self._sqlite
             if self._bulk:
                 return list(await anyio.to_thread.run_sync(db.bulk_reader().fetch, sql, args))
@@ -301,7 +311,7 @@ class FreshQuery:
 async def read_transaction() -> AsyncIterator[None]:
     """A consistent snapshot for reads that span several queries (reports, feeds)."""
     db = engine()
-    if db.current_transaction.get() is not None:
+    if in_transaction(db):
         yield
         return
     async with db.transaction():

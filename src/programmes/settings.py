@@ -116,6 +116,8 @@ class Settings:
     #: Host names the server answers to besides the base URL's and loopback (e.g. a load
     #: balancer's health check by IP); any other Host header gets 400.
     extra_hosts: tuple[str, ...] = ()
+    #: A folder for the write transactions' hold times (bench/mixed.py; see hold_times.py).
+    hold_times_folder: Path | None = None
 
     @property
     def host(self) -> str:
@@ -176,6 +178,9 @@ def load_settings(
             env.get("PROGRAMMES_RETENTION_DAILY")
             or ("true" if mode is Mode.production else "false"),
         ),
+        hold_times_folder=Path(env["PROGRAMMES_HOLD_TIMES"]).resolve()
+        if env.get("PROGRAMMES_HOLD_TIMES")
+        else None,
     )
 
 
