@@ -26,7 +26,7 @@ from programmes.domain.enrolment.events import PublicRun, public_run
 from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
 from programmes.domain.text import clean_phone, clean_text
-from programmes.domain.tokens import hash_token, looks_like_token, new_token
+from programmes.domain.tokens import hash_token, looks_like_token
 from programmes.domain.types import Id
 from programmes.i18n import normalise_language
 from programmes.tables import Cohort, Registration, Session
@@ -142,13 +142,13 @@ async def register_person(
     existing = await _by_key(cohort_id, key)
     if existing is not None:
         return existing
-    token = new_token()
+    cancel_link = registration_mail.CancelLink.new()
     run_mail = await registration_mail.run_info_from(run, mail, languages=[person["language"]])
     to = registration_mail.Recipient([person["email"]], person["language"], data.seats)
     # while the run has room the mail will almost surely be the confirmation; a waiting
     # position (and its mail) is only known inside the transaction
     confirmation = (
-        _confirmation(mail, run_mail, to, token)
+        _confirmation(mail, run_mail, to, cancel_link)
         if seats.fits(run.capacity, run.seats_taken, data.seats)
         else None
     )
@@ -176,7 +176,7 @@ async def register_person(
                 placement.waiting_position,
                 person["needs"],
                 person["language"],
-                hash_token(token),
+                cancel_link.token_hash,
                 key,
                 notice_version,
                 consent_method.value,
@@ -205,11 +205,11 @@ async def register_person(
                     mail,
                     run_mail,
                     to=to,
-                    cancel_token=token,
+                    cancel_link=cancel_link,
                     waiting_rank=rank,
                 )
             else:
-                letter = confirmation or _confirmation(mail, run_mail, to, token)
+                letter = confirmation or _confirmation(mail, run_mail, to, cancel_link)
             await registration_mail.queue(letter, registration_id, now=now)
     except Exception as error:
         if not is_unique_violation(error):
@@ -224,10 +224,18 @@ async def register_person(
 
 
 def _confirmation(
-    mail: MailContext, run: RunInfo, to: registration_mail.Recipient, token: str
+    mail: MailContext,
+    run: RunInfo,
+    to: registration_mail.Recipient,
+    cancel_link: registration_mail.CancelLink,
 ) -> registration_mail.Letter:
     return registration_mail.compose(
-        "registration_confirmed.txt", mail, run, to=to, cancel_token=token, attach_calendar=True
+        "registration_confirmed.txt",
+        mail,
+        run,
+        to=to,
+        cancel_link=cancel_link,
+        attach_calendar=True,
     )
 
 
