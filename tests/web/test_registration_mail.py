@@ -17,8 +17,11 @@ from litestar import Litestar
 from programmes.app import create_app
 from programmes.clock import FrozenClock
 from programmes.db import fetch as fetch_rows
+from programmes.db import write_transaction
 from programmes.domain.accounts import staff_accounts
-from programmes.settings import load_settings
+from programmes.domain.mail import delivery, links
+from programmes.domain.mail.outbox import OutgoingMail, enqueue
+from programmes.settings import Settings, load_settings
 from programmes.tables import Outbox, Person, Registration
 from programmes.vocabulary import Role
 from tests.conftest import FROZEN_NOW, app_client, environment_for_tests, running
@@ -229,3 +232,96 @@ async def test_staff_views_of_the_outbox_show_no_working_link(
     assert exported.status_code == 200
     assert "/events/cancel/" in exported.text and token not in exported.text
     assert await Registration.count().where(Registration.status == "confirmed") == 1
+
+
+@pytest.fixture
+async def quiet_app(
+    database_url: str, smtp_server: SmtpServer, tmp_path: Path, clock: FrozenClock
+) -> AsyncIterator[tuple[httpx.AsyncClient, Settings]]:
+    """The app without its background sender: mail waits in the outbox until the test
+    delivers it (as `programmes mail send` would)."""
+    settings = load_settings(
+        environment_for_tests(
+            database_url,
+            PROGRAMMES_SMTP_URL=smtp_server.url,
+            PROGRAMMES_MAIL_FROM="programme@hdk.example",
+        ),
+        workdir=tmp_path,
+    )
+    app: Litestar = create_app(settings, clock=clock, send_mail=False)
+    async with running(app), app_client(app, address=("203.0.113.9", 50000)) as client:
+        yield client, settings
+
+
+WITHDRAWAL = {
+    "de": (
+        "Einwilligung widerrufen und meine Daten löschen",
+        "Ihre Einwilligung ist widerrufen: Ihre Anmeldung ist storniert",
+    ),
+    "en": (
+        "Withdraw consent and delete my data",
+        "Your consent is withdrawn: your registration is cancelled",
+    ),
+}
+
+
+@pytest.mark.parametrize("language", ["de", "en"])
+async def test_withdrawing_consent_by_the_link_stops_queued_mail_and_erases_the_registrant(
+    quiet_app: tuple[httpx.AsyncClient, Settings],
+    smtp_server: SmtpServer,
+    clock: FrozenClock,
+    language: str,
+) -> None:
+    client, settings = quiet_app
+    offer, confirmation = WITHDRAWAL[language]
+    cohort = await make_public_run(capacity=1)
+    for name, email in (("Leyla Arslan", "leyla@example.org"), ("Next One", "next@example.org")):
+        response = await client.post(
+            f"/api/v1/events/{cohort}/registrations",
+            json={"name": name, "email": email, "consent": True, "language": language},
+        )
+        assert response.status_code == 201
+    async with write_transaction():  # another mail for her, queued before she withdraws
+        await enqueue(
+            OutgoingMail(
+                to_address="leyla@example.org",
+                subject="Termin verschoben",
+                body_text="Der Termin ist verschoben.",
+                related_type="session",
+                related_id=1,
+            ),
+            now=clock(),
+        )
+    (queued,) = await Outbox.select(Outbox.body_text).where(
+        (Outbox.to_address == "leyla@example.org") & Outbox.body_text.like("%/events/cancel/%")
+    )
+    link = links.fill(queued["body_text"]).split("http://testserver")[1].split()[0]
+    assert await Outbox.count().where(Outbox.to_address == "leyla@example.org") == 2
+
+    shown = await client.get(f"{link}?lang={language}")
+    assert shown.status_code == 200 and offer in shown.text
+    # a forged link is refused with a clear page and changes nothing
+    token = await csrf_token(client, link)
+    forged = await client.post(f"{link[:-2]}xy/withdraw", data={"_csrf_token": token})
+    assert forged.status_code == 404
+    assert await Registration.count().where(Registration.consent_withdrawn_at.is_null()) == 2
+
+    done = await post_form(client, link, f"{link}/withdraw", {})
+    assert done.status_code == 200 and confirmation in done.text
+
+    rows = await Registration.select(
+        Registration.status, Registration.consent_withdrawn_at, Registration.person.name
+    ).order_by(Registration.id)
+    assert rows[0]["status"] == "cancelled" and rows[0]["consent_withdrawn_at"] is not None
+    assert rows[0]["person.name"] == ""  # erased
+    assert rows[1]["status"] == "confirmed"  # her place went to the next person
+    assert "leyla" not in repr(await fetch_rows("SELECT * FROM outbox")).lower()
+    assert (await client.get(link)).status_code == 404  # the link is spent
+
+    assert settings.smtp is not None
+    report = await delivery.deliver_all(settings.smtp, clock=clock)
+    assert report.sent  # the next person's mails go out ...
+    received = smtp_server.handler.received
+    assert received and all(r.rcpt_tos == ("next@example.org",) for r in received)
+    # ... and nothing she was sent before withdrawing, nor after
+    assert await delivery.waiting_count() == 0

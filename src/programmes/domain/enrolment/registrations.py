@@ -319,6 +319,18 @@ async def cancel_by_token(*, token: str, mail: MailContext) -> CancelView:
     return msgspec.structs.replace(view, status=RegistrationStatus.cancelled.value)
 
 
+async def registration_id_for_token(token: str) -> int:
+    """The registration a (valid) cancel link is for; NotFound like the cancel page."""
+    return int((await _row_for_token(token))["id"])
+
+
+async def cancel_without_mail(registration_id: int, run: RunInfo, mail: MailContext) -> None:
+    """Cancel for a registrant who withdrew their consent: their place goes to the
+    waiting list (those promoted are told), but no mail goes to them. Joins the caller's
+    transaction; `run` is read before it (`registration_mail.run_info`)."""
+    await _cancel(registration_id, mail, actor_id=None, reason="", run=run, tell=False)
+
+
 async def cancel_registration(
     *, staff: Staff, registration_id: int, reason: str, mail: MailContext
 ) -> None:
@@ -328,9 +340,16 @@ async def cancel_registration(
 
 
 async def _cancel(
-    registration_id: int, mail: MailContext, *, actor_id: int | None, reason: str
+    registration_id: int,
+    mail: MailContext,
+    *,
+    actor_id: int | None,
+    reason: str,
+    run: RunInfo | None = None,
+    tell: bool = True,
 ) -> None:
-    run = await registration_mail.run_info(await _cohort_of(registration_id), mail)
+    if run is None:
+        run = await registration_mail.run_info(await _cohort_of(registration_id), mail)
     async with write_transaction():
         row = (
             await Registration.select(
@@ -374,13 +393,14 @@ async def _cancel(
                 "by": "coordinator" if actor_id else "link",
             },
         )
-        await registration_mail.send(
-            "registration_cancelled.txt",
-            registration_id,
-            mail,
-            run,
-            reason=reason,
-        )
+        if tell:
+            await registration_mail.send(
+                "registration_cancelled.txt",
+                registration_id,
+                mail,
+                run,
+                reason=reason,
+            )
         await promote_and_tell(row["cohort"], run, mail, actor_id=actor_id)
 
 
