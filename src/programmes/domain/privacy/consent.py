@@ -32,7 +32,7 @@ from programmes.domain.privacy.requests import (
     close_requests,
     request_family_erasure,
 )
-from programmes.domain.privacy.subjects import SubjectKind, find_subject, placeholders
+from programmes.domain.privacy.subjects import SubjectKind, find_subject
 from programmes.vocabulary import RegistrationStatus
 
 
@@ -97,12 +97,11 @@ async def withdraw_family_consent(*, staff: Staff, family_id: int, mail: MailCon
             family_id,
         )
         subject = await find_subject(SubjectKind.family, family_id)
-        if subject.emails:
+        mails = subject.mails()
+        if mails is not None:
+            condition, values = mails
             await forget_mails(
-                f"sent_at IS NULL AND failed_at IS NULL "
-                f"AND LOWER(to_address) IN ({placeholders(subject.emails)})",
-                *subject.emails,
-                now=mail.now,
+                f"sent_at IS NULL AND failed_at IS NULL AND {condition}", *values, now=mail.now
             )
         await audit.record(
             actor_id=staff.id,
