@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import re
 
 import pytest
@@ -236,3 +237,25 @@ async def test_only_a_composer_marked_for_secret_links_keeps_slots_and_the_sende
     assert bytes(sent) == bytes(build_message(rows[composed], sender="a@b.example"))
     assert links.fill(text, key="k" * 40) != links.fill(text, key="j" * 40)
     assert len(token) == 43 and re.fullmatch(r"[A-Za-z0-9_-]+", token)
+
+
+async def test_the_migration_cuts_full_cancel_links_from_mails_already_sent() -> None:
+    """Mails queued before links became slots: the stored copy of a sent (or given-up)
+    mail loses its link, a mail still waiting keeps it (its recipient needs it)."""
+    migration = importlib.import_module("migrations.programmes_2026_12_06t10_30_00_000000")
+    token = "T" * 43
+    text = f"Abmelden:\nhttps://x.example/events/cancel/{token}\nGruß"
+    async with write_transaction():
+        sent, failed, waiting, other = [
+            await enqueue(mail(body_text=text if n < 3 else "kein Link"), now=FROZEN_NOW)
+            for n in range(4)
+        ]
+    await Outbox.update({Outbox.sent_at: FROZEN_NOW}).where(Outbox.id.is_in([sent, other]))
+    await Outbox.update({Outbox.failed_at: FROZEN_NOW}).where(Outbox.id == failed)
+
+    await migration.cut_sent_cancel_links()
+
+    rows = {r["id"]: r["body_text"] for r in await Outbox.select(Outbox.id, Outbox.body_text)}
+    cut = "Abmelden:\nhttps://x.example/events/cancel/(removed)\nGruß"
+    assert (rows[sent], rows[failed]) == (cut, cut)
+    assert rows[waiting] == text and rows[other] == "kein Link"
