@@ -29,7 +29,7 @@ from programmes.clock import Clock, system_clock
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.feeds.calendars import Calendars, FeedCache, FeedSite
 from programmes.domain.feeds.render_pool import RenderPool
-from programmes.domain.mail import outbox
+from programmes.domain.mail import links, outbox
 from programmes.domain.mail.sender import MailSender
 from programmes.domain.privacy import retention
 from programmes.settings import Settings
@@ -231,6 +231,7 @@ def create_app(
     then waits in the outbox for `programmes mail send`)."""
     db.configure(settings.database)
     outbox.set_message_id_host(settings.host)
+    links.set_key(settings.secret_key)
     lifespans = [database_pool, tuned_runtime, feed_renderer(settings)] + (
         [mail_sender(settings, clock)] if send_mail else []
     )

@@ -21,7 +21,7 @@ from programmes.clock import system_clock
 from programmes.domain.accounts import staff_accounts
 from programmes.domain.catalogue import kitas
 from programmes.domain.errors import DomainError
-from programmes.domain.mail import delivery, outbox
+from programmes.domain.mail import delivery, links, outbox
 from programmes.domain.privacy import retention
 from programmes.settings import Settings, SettingsError, load_settings
 from programmes.vocabulary import Role
@@ -40,6 +40,7 @@ def prepare(*, migrate: bool = True) -> Settings:
         settings = load_settings()
         db.configure(settings.database)
         outbox.set_message_id_host(settings.host)
+        links.set_key(settings.secret_key)
         asyncio.run(_prepare_database(settings, migrate=migrate))
     except SettingsError as exc:
         fail(str(exc))

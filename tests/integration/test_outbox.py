@@ -3,14 +3,16 @@
 from __future__ import annotations
 
 import base64
+import importlib
 import re
 
 import pytest
 
 from programmes.db import write_transaction
 from programmes.domain.errors import InvalidInput
-from programmes.domain.mail import outbox
+from programmes.domain.mail import links, outbox
 from programmes.domain.mail.outbox import OutgoingMail, enqueue
+from programmes.domain.mail.wire import build_message
 from programmes.tables import Kita, Outbox
 from tests.conftest import FROZEN_NOW
 
@@ -209,3 +211,51 @@ async def test_a_failing_subscriber_does_not_undo_the_commit() -> None:
     finally:
         unsubscribe()
     assert await Outbox.count() == 1
+
+
+async def test_only_a_composer_marked_for_secret_links_keeps_slots_and_the_sender_fills_them() -> (
+    None
+):
+    nonce = links.new_nonce()
+    slot = links.slot("cancel", nonce)
+    text = f"Abmelden: https://x.example/events/cancel/{slot}\n"
+    async with write_transaction():
+        typed = await enqueue(mail(body_text=text), now=FROZEN_NOW)
+        composed = await enqueue(mail(body_text=text, secret_links=True), now=FROZEN_NOW)
+    rows = {r["id"]: r for r in await Outbox.select().where(Outbox.id.is_in([typed, composed]))}
+    # text that merely looks like a slot (a title, a reason) is made inert when stored
+    assert slot not in rows[typed]["body_text"]
+    assert not links.has_slot(rows[typed]["body_text"])
+    inert = build_message(rows[typed], sender="a@b.example").get_content()
+    assert links.token("cancel", nonce) not in inert
+    # the composer's slot is stored as it is, never the token; the sender fills it in
+    assert rows[composed]["body_text"] == text
+    token = links.token("cancel", nonce)
+    assert token not in repr(rows[composed])
+    sent = build_message(rows[composed], sender="a@b.example")
+    assert f"/events/cancel/{token}\n" in sent.get_content()
+    assert bytes(sent) == bytes(build_message(rows[composed], sender="a@b.example"))
+    assert links.fill(text, key="k" * 40) != links.fill(text, key="j" * 40)
+    assert len(token) == 43 and re.fullmatch(r"[A-Za-z0-9_-]+", token)
+
+
+async def test_the_migration_cuts_full_cancel_links_from_mails_already_sent() -> None:
+    """Mails queued before links became slots: the stored copy of a sent (or given-up)
+    mail loses its link, a mail still waiting keeps it (its recipient needs it)."""
+    migration = importlib.import_module("migrations.programmes_2026_12_06t10_30_00_000000")
+    token = "T" * 43
+    text = f"Abmelden:\nhttps://x.example/events/cancel/{token}\nGruß"
+    async with write_transaction():
+        sent, failed, waiting, other = [
+            await enqueue(mail(body_text=text if n < 3 else "kein Link"), now=FROZEN_NOW)
+            for n in range(4)
+        ]
+    await Outbox.update({Outbox.sent_at: FROZEN_NOW}).where(Outbox.id.is_in([sent, other]))
+    await Outbox.update({Outbox.failed_at: FROZEN_NOW}).where(Outbox.id == failed)
+
+    await migration.cut_sent_cancel_links()
+
+    rows = {r["id"]: r["body_text"] for r in await Outbox.select(Outbox.id, Outbox.body_text)}
+    cut = "Abmelden:\nhttps://x.example/events/cancel/(removed)\nGruß"
+    assert (rows[sent], rows[failed]) == (cut, cut)
+    assert rows[waiting] == text and rows[other] == "kein Link"

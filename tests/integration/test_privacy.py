@@ -4,6 +4,7 @@ report stays the same, and retention anonymises only what is due, once."""
 
 from __future__ import annotations
 
+import base64
 import logging
 from datetime import date, datetime, timedelta
 
@@ -11,13 +12,14 @@ import msgspec
 import pytest
 
 from programmes.backup import table_fingerprints
-from programmes.db import engine, fetch
+from programmes.db import engine, fetch, write_transaction
 from programmes.domain.access import Staff
 from programmes.domain.enrolment import families, registrations
 from programmes.domain.enrolment.families import ChildInput, FamilyInput, GuardianInput
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.enrolment.registrations import PersonInput
 from programmes.domain.errors import Forbidden, NotFound
+from programmes.domain.mail.outbox import OutgoingMail, enqueue
 from programmes.domain.privacy import erasure, export, retention
 from programmes.domain.privacy.subjects import SubjectKind
 from programmes.domain.reporting import reports
@@ -114,6 +116,52 @@ def hits(text: str) -> list[str]:
     return [marker for marker in MARKERS if marker in text]
 
 
+async def plant_mail_headers(person_registration: int) -> None:
+    """Mails whose every header holds a marker: one about the person's registration sent to
+    an address they no longer have (found by the registration, not the address), and one
+    about a session sent to the guardian (found by the address)."""
+    attachment = base64.b64decode("zmarker1zmarker2")  # stored as this base64 text
+    async with write_transaction():
+        await enqueue(
+            OutgoingMail(
+                to_address="zmarker.old@example.org",
+                subject="Zmarker Quux: Ihre Anmeldung",
+                body_text="Hallo Zmarkerperson Quux",
+                attachment_name="zmarker-quux.ics",
+                attachment=attachment,
+                related_type="registration",
+                related_id=person_registration,
+            ),
+            now=FROZEN_NOW,
+        )
+        await enqueue(
+            OutgoingMail(
+                to_address="zmarker.guardian@example.org",
+                subject="Zmarkerguardian: Termin entfällt",
+                body_text="Hallo Zmarkerguardian Quux",
+                attachment_name="zmarker.ics",
+                attachment=attachment,
+                related_type="session",
+                related_id=1,
+            ),
+            now=FROZEN_NOW,
+        )
+    await fetch(
+        "UPDATE outbox SET last_error = {}, failed_at = {} WHERE subject LIKE 'Zmarker%'",
+        "recipient refused: 550 zmarker.old@example.org unknown",
+        FROZEN_NOW,
+    )
+
+
+async def outbox_columns_with_markers() -> set[str]:
+    return {
+        column
+        for row in await fetch("SELECT * FROM outbox")
+        for column, value in row.items()
+        if hits(str(value).lower())
+    }
+
+
 async def report_bytes(coordinator: Staff) -> bytes:
     report = await reports.build_report(
         staff=coordinator,
@@ -138,6 +186,15 @@ async def test_erasure_leaves_no_marker_anywhere_and_reports_unchanged(
     await mark_present(run, person_registration, coordinator.id)
     await mark_present(group, family_registration, coordinator.id)
     assert await Outbox.count() >= 2  # confirmations with the cancel link
+    await plant_mail_headers(person_registration)
+    assert await outbox_columns_with_markers() == {
+        "to_address",
+        "subject",
+        "body_text",
+        "attachment",
+        "attachment_name",
+        "last_error",
+    }
     planted = hits(await dump_text())  # the date of birth shows in one form per engine
     assert {"zmarker", "99887766", "77665544"} <= set(planted) and len(planted) == 4
     before = await report_bytes(coordinator)
@@ -150,6 +207,7 @@ async def test_erasure_leaves_no_marker_anywhere_and_reports_unchanged(
     )
 
     assert hits(await dump_text()) == []
+    assert await outbox_columns_with_markers() == set()
     assert hits(caplog.text.lower()) == []
     assert await report_bytes(coordinator) == before
     actions = await fetch("SELECT action FROM audit_event WHERE action LIKE '%erased'")

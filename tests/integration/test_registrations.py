@@ -13,6 +13,7 @@ from programmes.domain.enrolment.events import PublicRun
 from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
 from programmes.domain.enrolment.registrations import CapacityChange, PersonInput
 from programmes.domain.errors import Conflict, Forbidden, InvalidInput, NotFound
+from programmes.domain.mail import links
 from programmes.tables import AuditEvent, Cohort, Outbox, Person, Registration
 from programmes.vocabulary import ProgrammeKind, PublicationStatus, Role
 from tests.conftest import FROZEN_NOW
@@ -189,8 +190,10 @@ async def test_cancel_link_works_once_and_wrong_tokens_are_not_found() -> None:
     cohort = await make_public_run(capacity=1)
     await register(cohort, person(1))
     waiting = await register(cohort, person(2))
-    body = (await Outbox.select().order_by(Outbox.id).first())["body_text"]  # type: ignore[index]
+    stored_body = (await Outbox.select().order_by(Outbox.id).first())["body_text"]  # type: ignore[index]
+    body = links.fill(stored_body)  # as the sender writes it
     token = body.split("/events/cancel/")[1].split()[0]
+    assert token not in stored_body
     view = await registrations.registration_for_token(token)
     assert view.status == "confirmed" and view.cohort_id == cohort
     cancelled = await registrations.cancel_by_token(token=token, mail=MAIL)
@@ -201,7 +204,8 @@ async def test_cancel_link_works_once_and_wrong_tokens_are_not_found() -> None:
         .first()
     )
     assert promoted == {"status": "confirmed"}
-    for bad in (token, "x" * 43, "", "../../etc/passwd", "a\x00b"):
+    slot = stored_body.split("/events/cancel/")[1].split()[0]
+    for bad in (token, "x" * 43, "", "../../etc/passwd", "a\x00b", slot):
         with pytest.raises(NotFound) as error:
             await registrations.cancel_by_token(token=bad, mail=MAIL)
         assert error.value.field == "token"
@@ -381,3 +385,29 @@ async def test_a_failed_change_leaves_no_mail_behind() -> None:
         )
     assert await Outbox.count() == 0
     assert await seats_taken(cohort) == 1
+
+
+async def test_a_reason_that_copies_a_cancel_slot_never_becomes_a_working_link() -> None:
+    coordinator = await make_staff(Role.coordinator)
+    cohort = await make_public_run(capacity=2)
+    victim = await register(cohort, person(1))
+    other = await register(cohort, person(2))
+    stored = (
+        await Outbox.select(Outbox.body_text).where(Outbox.related_id == victim.registration_id)
+    )[0]["body_text"]
+    slot = stored.split("/events/cancel/")[1].split()[0]
+    assert links.has_slot(slot)  # what the back office shows of the victim's link
+    await registrations.cancel_registration(
+        staff=coordinator,
+        registration_id=other.registration_id,
+        reason=f"see {slot}",
+        mail=MAIL,
+    )
+    (told,) = await Outbox.select(Outbox.body_text).where(
+        (Outbox.related_id == other.registration_id) & Outbox.subject.like("Anmeldung storniert%")
+    )
+    assert "see (secret:cancel:" in told["body_text"]  # the reason, made inert
+    assert not links.has_slot(told["body_text"])
+    token = links.fill(slot)
+    assert token not in links.fill(told["body_text"])
+    assert (await registrations.registration_for_token(token)).status == "confirmed"

@@ -31,6 +31,7 @@ from programmes.redaction import request_target
         ("/feeds/public.ics", b"", "/feeds/public.ics"),
         ("/feeds/private/pgmf_secret.ics", b"lang=en", "/feeds/private/***?lang=***"),
         ("/events/cancel/abc123", b"", "/events/cancel/***"),
+        ("/events/cancel/abc123/withdraw", b"", "/events/cancel/***/withdraw"),
         ("/someone@example.org/x", b"", "/***/x"),
         ("/events", b"someone%40example.org", "/events?***=***"),
         ("/events", b"token=abc&&", "/events?token=***"),

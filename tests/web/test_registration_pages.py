@@ -10,6 +10,7 @@ import pytest
 
 from programmes.app import create_app
 from programmes.clock import FrozenClock
+from programmes.domain.mail import links
 from programmes.settings import load_settings
 from programmes.tables import Outbox, Person, Registration
 from programmes.vocabulary import Role
@@ -123,7 +124,7 @@ async def test_cancel_link_shows_then_cancels_in_one_confirmed_step(
         client, f"/events/{cohort}", f"/events/{cohort}/register", {**FORM, "seats": "1"}
     )
     body = (await Outbox.select(Outbox.body_text).first())["body_text"]  # type: ignore[index]
-    link = body.split("http://testserver")[1].split()[0]
+    link = links.fill(body).split("http://testserver")[1].split()[0]  # as the mail reads
     page = await client.get(link)
     assert page.status_code == 200
     assert page.headers["referrer-policy"] == "no-referrer"
@@ -244,3 +245,28 @@ async def test_too_many_registrations_from_one_address_are_refused_with_the_entr
         "Too many registrations from your connection. Please try again in 10 minutes."
     )
     assert await Registration.count() == 2
+
+
+async def test_the_api_withdraws_consent_with_the_mailed_token(client: httpx.AsyncClient) -> None:
+    cohort = await make_public_run(capacity=1)
+    response = await client.post(
+        f"/api/v1/events/{cohort}/registrations",
+        json={"name": "Derya Koç", "email": "derya@example.org", "consent": True},
+    )
+    assert response.status_code == 201
+    body = (await Outbox.select(Outbox.body_text).first())["body_text"]  # type: ignore[index]
+    token = links.fill(body).split("/events/cancel/")[1].split()[0]
+    url = "/api/v1/events/registrations/withdraw"
+    for bad in ({"token": token[:-1] + "x"}, {"token": ""}, {}):
+        refused = await client.post(url, json=bad)
+        assert refused.status_code in (400, 404), bad
+        assert "token" in refused.text
+    assert await Registration.count().where(Registration.consent_withdrawn_at.is_null()) == 1
+
+    done = await client.post(url, json={"token": token})
+    assert done.status_code == 200 and done.json()["status"] == "cancelled"
+    assert "Derya" not in done.text
+    assert await Person.count().where(Person.name == "Derya Koç") == 0
+    assert await Registration.count().where(Registration.consent_withdrawn_at.is_null()) == 0
+    again = await client.post(url, json={"token": token})
+    assert again.status_code == 404

@@ -1,4 +1,5 @@
-"""Public event pages: details, the registration form, and the cancel link."""
+"""Public event pages: details, the registration form, and the cancel link (cancel, or
+withdraw consent and have one's data deleted)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from programmes.domain.enrolment import events, registrations
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.enrolment.registrations import Outcome, PersonInput
 from programmes.domain.errors import DomainError
+from programmes.domain.privacy import consent
 from programmes.settings import Settings
 from programmes.web.deps import PathId
 from programmes.web.forms import checkbox, form_error, read_form, seats_asked, text
@@ -87,7 +89,12 @@ class EventPages(Controller):
     async def cancel_page(self, request: Request[Any, Any, Any], token: FromPath[str]) -> Template:
         registration = await registrations.registration_for_token(token)
         response = page(
-            request, "public/cancel.html", registration=registration, token=token, done=False
+            request,
+            "public/cancel.html",
+            registration=registration,
+            token=token,
+            done=False,
+            withdrawn=False,
         )
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "no-store"
@@ -102,7 +109,33 @@ class EventPages(Controller):
     ) -> Template:
         registration = await registrations.cancel_by_token(token=token, mail=mail)
         response = page(
-            request, "public/cancel.html", registration=registration, token="", done=True
+            request,
+            "public/cancel.html",
+            registration=registration,
+            token="",
+            done=True,
+            withdrawn=False,
+        )
+        response.headers["Referrer-Policy"] = "no-referrer"
+        response.headers["Cache-Control"] = "no-store"
+        return response
+
+    @post("/cancel/{token:str}/withdraw")
+    async def withdraw_consent(
+        self,
+        request: Request[Any, Any, Any],
+        token: FromPath[str],
+        mail: NamedDependency[MailContext],
+    ) -> Template:
+        """Withdraw consent: cancelled, no more mail, the registrant's data erased."""
+        registration = await consent.withdraw_by_link(token=token, mail=mail)
+        response = page(
+            request,
+            "public/cancel.html",
+            registration=registration,
+            token="",
+            done=True,
+            withdrawn=True,
         )
         response.headers["Referrer-Policy"] = "no-referrer"
         response.headers["Cache-Control"] = "no-store"

@@ -8,6 +8,10 @@ is read once, before the write transaction, as `RunInfo`, so the transaction sta
 the calendar file is never built from reads that may yet be rolled back. For the same reason
 a mail can be composed before the transaction (`compose`) and only queued inside it
 (`queue`); `send` does both.
+
+The cancel link is stored as a slot (`mail.links`), never as the token: the sender fills
+it in, so the outbox holds nothing that cancels a registration. `CancelLink` is the one
+place that makes the nonce and the hash the registration keeps.
 """
 
 from __future__ import annotations
@@ -21,12 +25,35 @@ from programmes.domain.catalogue.publication import public_page
 from programmes.domain.enrolment.events import PublicRun, RunDate, run_dates
 from programmes.domain.errors import N_, NotFound
 from programmes.domain.feeds.calendars import Calendars, FeedCache, FeedSite, run_calendar_file
+from programmes.domain.mail import links
 from programmes.domain.mail.outbox import OutgoingMail, enqueue
 from programmes.domain.mail.texts import render_mail
+from programmes.domain.tokens import hash_token
 from programmes.tables import Cohort, Guardian, Registration
 from programmes.vocabulary import Language
 
 ATTACHMENT_NAME = "termine.ics"
+#: The purpose of the cancel link's token (`links.token`).
+CANCEL_PURPOSE = "cancel"
+
+
+@dataclass(frozen=True)
+class CancelLink:
+    """A registration's cancel link: the mail stores `url()` with a slot for the token, the
+    registration stores `token_hash` (the SHA-256 of the token the sender fills in)."""
+
+    nonce: str
+
+    @classmethod
+    def new(cls) -> CancelLink:
+        return cls(links.new_nonce())
+
+    @property
+    def token_hash(self) -> str:
+        return hash_token(links.token(CANCEL_PURPOSE, self.nonce))
+
+    def url(self, base_url: str) -> str:
+        return f"{base_url}/events/cancel/{links.slot(CANCEL_PURPOSE, self.nonce)}"
 
 
 @dataclass(frozen=True)
@@ -173,7 +200,7 @@ def compose(
     run: RunInfo,
     *,
     to: Recipient,
-    cancel_token: str | None = None,
+    cancel_link: CancelLink | None = None,
     waiting_rank: int | None = None,
     reason: str = "",
     attach_calendar: bool = False,
@@ -182,6 +209,9 @@ def compose(
     write transaction, which every writer waits for)."""
     if not to.addresses:
         return Letter(())
+    # the link goes in after the text people typed (title, reason) is made inert, so only
+    # this slot can become a token
+    placeholder = f"\x00cancel-{links.new_nonce()}\x00"
     subject, body = render_mail(
         template,
         to.language,
@@ -190,9 +220,12 @@ def compose(
         dates=run.dates,
         rank=waiting_rank,
         reason=reason,
-        cancel_url=f"{context.base_url}/events/cancel/{cancel_token}" if cancel_token else "",
+        cancel_url=placeholder if cancel_link else "",
         event_url=run.page_url or "",
     )
+    body = links.neutralise(body)
+    if cancel_link:
+        body = body.replace(placeholder, cancel_link.url(context.base_url))
     return Letter(
         tuple(
             OutgoingMail(
@@ -203,6 +236,7 @@ def compose(
                 attachment_name=ATTACHMENT_NAME if attach_calendar else "",
                 attachment=run.calendar(to.language) if attach_calendar else b"",
                 related_type="registration",
+                secret_links=cancel_link is not None,
             )
             for address in to.addresses
         )
@@ -224,7 +258,7 @@ async def send(
     run: RunInfo,
     *,
     to: Recipient | None = None,
-    cancel_token: str | None = None,
+    cancel_link: CancelLink | None = None,
     waiting_rank: int | None = None,
     reason: str = "",
     attach_calendar: bool = False,
@@ -235,7 +269,7 @@ async def send(
         context,
         run,
         to=to or await recipient(registration_id),
-        cancel_token=cancel_token,
+        cancel_link=cancel_link,
         waiting_rank=waiting_rank,
         reason=reason,
         attach_calendar=attach_calendar,

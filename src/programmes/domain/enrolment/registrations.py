@@ -26,7 +26,7 @@ from programmes.domain.enrolment.events import PublicRun, public_run
 from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
 from programmes.domain.text import clean_phone, clean_text
-from programmes.domain.tokens import hash_token, looks_like_token, new_token
+from programmes.domain.tokens import hash_token, looks_like_token
 from programmes.domain.types import Id
 from programmes.i18n import normalise_language
 from programmes.tables import Cohort, Registration, Session
@@ -142,13 +142,13 @@ async def register_person(
     existing = await _by_key(cohort_id, key)
     if existing is not None:
         return existing
-    token = new_token()
+    cancel_link = registration_mail.CancelLink.new()
     run_mail = await registration_mail.run_info_from(run, mail, languages=[person["language"]])
     to = registration_mail.Recipient([person["email"]], person["language"], data.seats)
     # while the run has room the mail will almost surely be the confirmation; a waiting
     # position (and its mail) is only known inside the transaction
     confirmation = (
-        _confirmation(mail, run_mail, to, token)
+        _confirmation(mail, run_mail, to, cancel_link)
         if seats.fits(run.capacity, run.seats_taken, data.seats)
         else None
     )
@@ -176,7 +176,7 @@ async def register_person(
                 placement.waiting_position,
                 person["needs"],
                 person["language"],
-                hash_token(token),
+                cancel_link.token_hash,
                 key,
                 notice_version,
                 consent_method.value,
@@ -205,11 +205,11 @@ async def register_person(
                     mail,
                     run_mail,
                     to=to,
-                    cancel_token=token,
+                    cancel_link=cancel_link,
                     waiting_rank=rank,
                 )
             else:
-                letter = confirmation or _confirmation(mail, run_mail, to, token)
+                letter = confirmation or _confirmation(mail, run_mail, to, cancel_link)
             await registration_mail.queue(letter, registration_id, now=now)
     except Exception as error:
         if not is_unique_violation(error):
@@ -224,10 +224,18 @@ async def register_person(
 
 
 def _confirmation(
-    mail: MailContext, run: RunInfo, to: registration_mail.Recipient, token: str
+    mail: MailContext,
+    run: RunInfo,
+    to: registration_mail.Recipient,
+    cancel_link: registration_mail.CancelLink,
 ) -> registration_mail.Letter:
     return registration_mail.compose(
-        "registration_confirmed.txt", mail, run, to=to, cancel_token=token, attach_calendar=True
+        "registration_confirmed.txt",
+        mail,
+        run,
+        to=to,
+        cancel_link=cancel_link,
+        attach_calendar=True,
     )
 
 
@@ -311,6 +319,18 @@ async def cancel_by_token(*, token: str, mail: MailContext) -> CancelView:
     return msgspec.structs.replace(view, status=RegistrationStatus.cancelled.value)
 
 
+async def registration_id_for_token(token: str) -> int:
+    """The registration a (valid) cancel link is for; NotFound like the cancel page."""
+    return int((await _row_for_token(token))["id"])
+
+
+async def cancel_without_mail(registration_id: int, run: RunInfo, mail: MailContext) -> None:
+    """Cancel for a registrant who withdrew their consent: their place goes to the
+    waiting list (those promoted are told), but no mail goes to them. Joins the caller's
+    transaction; `run` is read before it (`registration_mail.run_info`)."""
+    await _cancel(registration_id, mail, actor_id=None, reason="", run=run, tell=False)
+
+
 async def cancel_registration(
     *, staff: Staff, registration_id: int, reason: str, mail: MailContext
 ) -> None:
@@ -320,9 +340,16 @@ async def cancel_registration(
 
 
 async def _cancel(
-    registration_id: int, mail: MailContext, *, actor_id: int | None, reason: str
+    registration_id: int,
+    mail: MailContext,
+    *,
+    actor_id: int | None,
+    reason: str,
+    run: RunInfo | None = None,
+    tell: bool = True,
 ) -> None:
-    run = await registration_mail.run_info(await _cohort_of(registration_id), mail)
+    if run is None:
+        run = await registration_mail.run_info(await _cohort_of(registration_id), mail)
     async with write_transaction():
         row = (
             await Registration.select(
@@ -366,13 +393,14 @@ async def _cancel(
                 "by": "coordinator" if actor_id else "link",
             },
         )
-        await registration_mail.send(
-            "registration_cancelled.txt",
-            registration_id,
-            mail,
-            run,
-            reason=reason,
-        )
+        if tell:
+            await registration_mail.send(
+                "registration_cancelled.txt",
+                registration_id,
+                mail,
+                run,
+                reason=reason,
+            )
         await promote_and_tell(row["cohort"], run, mail, actor_id=actor_id)
 
 

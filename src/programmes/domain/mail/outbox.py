@@ -16,6 +16,11 @@ files; text keeps SQLite and PostgreSQL alike).
 The subject appears in the log when no mail server is configured, so composers must not
 put names or other personal data into subjects.
 
+Secret links (the cancel link) are stored as slots that the sender fills in
+(`programmes.domain.mail.links`), never as tokens. Only a mail marked `secret_links` keeps
+its slots; in any other mail anything that looks like one is made inert here, so no text
+a person typed (a run's title in a session mail) can make the sender produce a token.
+
 After the transaction commits, subscribers (the background sender) are woken so the mail
 leaves at once instead of at the next poll; see `subscribe()`.
 """
@@ -32,6 +37,7 @@ from datetime import UTC, datetime
 
 from programmes import db
 from programmes.domain.errors import N_, InvalidInput
+from programmes.domain.mail import links
 
 log = logging.getLogger(__name__)
 
@@ -71,7 +77,9 @@ class OutgoingMail:
     `language` is the recipient's language (the Content-Language header). `attachment`
     holds raw bytes (e.g. an .ics invitation, `attachment_name="invite.ics"`).
     `related_type`/`related_id` name what the mail is about (e.g. "registration", 17), so
-    mails can be found and erased with the data they concern."""
+    mails can be found and erased with the data they concern. `secret_links` is for a
+    composer that put slots into the text with `links.slot()` and made the rest inert with
+    `links.neutralise()`; in every other mail slots are made inert."""
 
     to_address: str
     subject: str
@@ -82,6 +90,7 @@ class OutgoingMail:
     attachment_type: str = DEFAULT_ATTACHMENT_TYPE
     related_type: str = ""
     related_id: int | None = None
+    secret_links: bool = False
 
 
 def set_message_id_host(host: str) -> None:
@@ -140,6 +149,7 @@ async def enqueue(mail: OutgoingMail, *, now: datetime) -> int:
     to_address = check_recipient(mail.to_address)
     subject = check_subject(mail.subject)
     _check_body(mail.body_text)
+    body = mail.body_text if mail.secret_links else links.neutralise(mail.body_text)
     language = mail.language.strip().lower()
     if not _LANGUAGE.fullmatch(language):
         raise InvalidInput(N_("The language must be a two-letter code."), field="language")
@@ -160,7 +170,7 @@ async def enqueue(mail: OutgoingMail, *, now: datetime) -> int:
         to_address,
         language,
         subject,
-        mail.body_text,
+        body,
         mail.attachment_name,
         base64.b64encode(mail.attachment).decode("ascii"),
         attachment_type,

@@ -2,8 +2,9 @@
 (blocking `smtplib`, run in worker threads by `delivery`), and error descriptions
 without personal data.
 
-A message is a pure function of its row: a retry is the same bytes (Message-ID, Date =
-the enqueue time, and a MIME boundary derived from the Message-ID).
+A message is a pure function of its row (and the secret key that fills the slots of
+secret links, `links`): a retry is the same bytes (Message-ID, Date = the enqueue time,
+and a MIME boundary derived from the Message-ID).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from email.policy import SMTP as SMTP_POLICY
 from email.utils import format_datetime
 from typing import Any
 
-from programmes.domain.mail import outbox
+from programmes.domain.mail import links, outbox
 from programmes.settings import SmtpConfig
 
 #: Seconds any one SMTP operation (connect, command, data) may take.
@@ -31,7 +32,8 @@ _BLANKS = re.compile(r"\s+")
 
 def build_message(row: dict[str, Any], *, sender: str) -> EmailMessage:
     """The mail as it goes on the wire. Everything comes from the stored row, so a retry
-    is the same mail: same Message-ID and same Date (the time it was enqueued)."""
+    is the same mail: same Message-ID and same Date (the time it was enqueued). Secret
+    links are filled in here, so the outbox never holds them (`links`)."""
     message = EmailMessage(policy=SMTP_POLICY.clone(cte_type="7bit"))
     message["From"] = sender
     message["To"] = str(row["to_address"])
@@ -40,7 +42,7 @@ def build_message(row: dict[str, Any], *, sender: str) -> EmailMessage:
     message["Date"] = format_datetime(created_at.astimezone(UTC))
     message["Message-ID"] = str(row["message_id"])
     message["Auto-Submitted"] = "auto-generated"
-    message.set_content(str(row["body_text"]), charset="utf-8")
+    message.set_content(links.fill(str(row["body_text"])), charset="utf-8")
     attachment = base64.b64decode(str(row["attachment"] or ""), validate=True)
     if attachment:
         maintype, subtype, params = _content_type(str(row["attachment_type"]))

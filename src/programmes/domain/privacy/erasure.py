@@ -3,8 +3,10 @@ reports count.
 
 What goes: names, e-mail addresses, phone numbers, children's first names and dates of
 birth (set to `ERASED_BIRTHDAY`), the free text of registrations (needs), their cancel
-token and duplicate key, the mails sent to the subject's addresses (address, subject, text
-and attachment; an unsent one is given up), and the details of audit events about them.
+token and duplicate key, the mails sent to the subject's addresses or about their
+registrations (every column that can hold personal data: recipient address, subject, text,
+attachment and its name, last error; an unsent one is given up), and the details of audit
+events about them.
 What stays: the rows themselves with their ids, the KiTa, the guardians' languages, the
 registrations' status, seats and consent record, and attendance marks: every count in a
 report stays exactly the same. `anonymised_at` marks the erased family or person; lists
@@ -78,10 +80,10 @@ async def erase(subject: Subject, *, now: datetime) -> None:
             now,
             *ids,
         )
-    if subject.emails:
-        await forget_mails(
-            f"LOWER(to_address) IN ({placeholders(subject.emails)})", *subject.emails, now=now
-        )
+    mails = subject.mails()
+    if mails is not None:
+        condition, values = mails
+        await forget_mails(condition, *values, now=now)
     for object_type, ids in subject.audit_objects:
         if ids:
             await fetch(
@@ -94,8 +96,10 @@ async def erase(subject: Subject, *, now: datetime) -> None:
 
 
 async def forget_mails(condition: str, *args: object, now: datetime) -> None:
-    """Clear address, subject, text and attachment of the outbox rows matching `condition`
-    (SQL with `{}` placeholders); an unsent one is given up, visibly, as erased."""
+    """Clear recipient, subject, text, attachment (and its name) and last error of the
+    outbox rows matching `condition` (SQL with `{}` placeholders): every column that can
+    hold a name or an address (the Message-ID is random and the sender's host). An unsent
+    one is given up, visibly, as erased."""
     await fetch(
         "UPDATE outbox SET to_address = '', subject = '', body_text = '', attachment = '', "  # noqa: S608 (placeholders only)
         "attachment_name = '', last_error = 'erased', "

@@ -116,13 +116,14 @@ async def _attendance(subject: Subject) -> list[dict[str, Any]]:
 
 
 async def _mails(subject: Subject) -> list[dict[str, Any]]:
-    if not subject.emails:
+    mails = subject.mails()
+    if mails is None:
         return []
+    condition, values = mails
     return await fetch(
         "SELECT id, to_address, language, subject, body_text, attachment_name, created_at, "  # noqa: S608 (placeholders only)
-        "sent_at, failed_at FROM outbox "
-        f"WHERE LOWER(to_address) IN ({placeholders(subject.emails)}) ORDER BY id",
-        *subject.emails,
+        f"sent_at, failed_at FROM outbox WHERE {condition} ORDER BY id",
+        *values,
     )
 
 

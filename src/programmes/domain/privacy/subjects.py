@@ -3,7 +3,8 @@ row that holds or points at their personal data.
 
 Export and erasure both start here, so they cannot disagree about what belongs to whom:
 the subject's own rows, their registrations, the attendance marks of those
-registrations, the mails sent to their addresses, and the audit events about them.
+registrations, the mails sent to their addresses or about their registrations, and the
+audit events about them.
 """
 
 from __future__ import annotations
@@ -30,6 +31,26 @@ class Subject:
     registration_ids: tuple[int, ...]
     emails: tuple[str, ...]
     anonymised: bool
+
+    def mails(self) -> tuple[str, tuple[object, ...]] | None:
+        """SQL condition (with `{}` placeholders) and its values for the subject's outbox
+        rows: those sent to one of their addresses, and those about one of their
+        registrations (an address changed since, a guardian erased before). None when
+        there can be none."""
+        parts: list[str] = []
+        values: list[object] = []
+        if self.emails:
+            parts.append(f"LOWER(to_address) IN ({placeholders(self.emails)})")
+            values.extend(self.emails)
+        if self.registration_ids:
+            parts.append(
+                f"(related_type = 'registration' AND related_id IN "
+                f"({placeholders(self.registration_ids)}))"
+            )
+            values.extend(self.registration_ids)
+        if not parts:
+            return None
+        return "(" + " OR ".join(parts) + ")", tuple(values)
 
     @property
     def audit_objects(self) -> tuple[tuple[str, tuple[int, ...]], ...]:

@@ -25,6 +25,7 @@ from programmes.domain.enrolment.registrations import (
     RegistrationView,
 )
 from programmes.domain.errors import N_, InvalidInput
+from programmes.domain.privacy import consent
 from programmes.settings import Settings
 from programmes.vocabulary import ConsentMethod, Role
 from programmes.web.deps import PathId
@@ -75,6 +76,16 @@ class PublicRegistrationController(Controller):
         self, data: JSONBody[CancelInput], mail: NamedDependency[MailContext]
     ) -> CancelView:
         return await registrations.cancel_by_token(token=data.token, mail=mail)
+
+    @post(
+        "/registrations/withdraw",
+        status_code=HTTP_200_OK,
+        summary="Withdraw consent with the mailed token: cancelled, no more mail, data erased",
+    )
+    async def withdraw_consent(
+        self, data: JSONBody[CancelInput], mail: NamedDependency[MailContext]
+    ) -> CancelView:
+        return await consent.withdraw_by_link(token=data.token, mail=mail)
 
 
 class OnBehalfInput(Struct, frozen=True):
