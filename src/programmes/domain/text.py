@@ -9,7 +9,8 @@ limit. A line break is any of CR, LF, NEL (U+0085), and the line and paragraph s
 are allowed each becomes LF. Bidirectional controls are kept; pages render names isolated
 (`<bdi>`).
 
-Phone numbers are the exception: they are stored in one form, E.164 (`clean_phone`).
+Phone numbers are the exception: they are stored in one form, E.164 (`clean_phone`). So are
+the languages we write to people in: one of the offered codes (`clean_language`).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import unicodedata
 import phonenumbers
 
 from programmes.domain.errors import N_, InvalidInput
+from programmes.i18n import LANGUAGE_NAMES, LANGUAGES
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
@@ -109,3 +111,23 @@ def clean_phone(value: str | None, *, field: str) -> str:
             field=field,
         )
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_language(value: str | None, *, field: str) -> str:
+    """The code of a language we write in (`programmes.i18n.LANGUAGES`: "de", "en"), as
+    stored for a registration's, a person's or a family's mails.
+
+    The one rule wherever such a language is stored. Case and surrounding spaces do not
+    matter; anything else that is not an offered code (an unknown code, "english", text
+    with control characters) is refused naming `field`, never silently read as German:
+    a family would get mails in a language nobody chose. (A page's `?lang=` is another
+    thing: it only picks how one page is shown and falls back to German.)
+    """
+    code = clean_text(value, field=field, max_length=20).lower()
+    if code not in LANGUAGES:
+        raise InvalidInput(
+            N_("Unknown language for our e-mails; choose one of: %(offered)s."),
+            field=field,
+            offered=", ".join(f"{c} ({LANGUAGE_NAMES[c]})" for c in LANGUAGES),
+        )
+    return code

@@ -24,9 +24,8 @@ from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.enrolment.registrations import promote_and_tell
 from programmes.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
-from programmes.domain.text import clean_list, clean_phone, clean_text
+from programmes.domain.text import clean_language, clean_list, clean_phone, clean_text
 from programmes.domain.types import check_day
-from programmes.i18n import normalise_language
 from programmes.tables import Child, Cohort, Family, Guardian, Registration, Session
 from programmes.vocabulary import (
     ConsentMethod,
@@ -87,6 +86,7 @@ class FamilyView(msgspec.Struct, frozen=True):
     consent_method: str | None
     consent_given_on: date | None
     consent_notice_version: str | None
+    language: str | None = None  # of the mails to guardians with an e-mail address
 
 
 def age_on(birthday: date, day: date) -> int:
@@ -222,7 +222,7 @@ def _checked(
         "guardians": guardians,
         "children": children,
         "method": method,
-        "language": normalise_language(data.language) or "de",
+        "language": clean_language(data.language, field="language"),
     }
 
 
@@ -382,6 +382,7 @@ async def _family_views(staff: Staff, family_ids: list[int]) -> list[FamilyView]
             Registration.consent_method,
             Registration.consent_given_on,
             Registration.consent_notice_version,
+            Registration.language,
         )
         .where(Registration.family.is_in(ids))
         .order_by(Registration.created_at)
@@ -407,6 +408,7 @@ async def _family_views(staff: Staff, family_ids: list[int]) -> list[FamilyView]
                 consent_method=reg["consent_method"] if reg else None,
                 consent_given_on=reg["consent_given_on"] if reg else None,
                 consent_notice_version=reg["consent_notice_version"] if reg else None,
+                language=reg["language"] if reg else None,
             )
         )
     return views

@@ -23,8 +23,8 @@ from programmes.domain.errors import N_, NotFound
 from programmes.domain.feeds.calendars import Calendars, FeedCache, FeedSite, run_calendar_file
 from programmes.domain.mail.outbox import OutgoingMail, enqueue
 from programmes.domain.mail.texts import render_mail
+from programmes.i18n import LANGUAGES
 from programmes.tables import Cohort, Guardian, Registration
-from programmes.vocabulary import Language
 
 ATTACHMENT_NAME = "termine.ics"
 
@@ -60,7 +60,7 @@ class RunInfo:
         return self.calendars[language]
 
 
-ALL_LANGUAGES = tuple(language.value for language in Language)
+ALL_LANGUAGES = LANGUAGES
 
 
 async def run_info(
