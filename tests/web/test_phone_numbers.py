@@ -152,3 +152,16 @@ async def test_the_coordinators_registration_form_refuses_and_stores_alike(
     )
     assert saved.status_code == 303
     assert [p["phone"] for p in await Person.select(Person.phone)] == ["+491705550001"]
+
+
+async def test_the_public_form_refuses_and_stores_alike(client: httpx.AsyncClient) -> None:
+    cohort = await make_public_run(capacity=5)
+    page, action = f"/events/{cohort}", f"/events/{cohort}/register"
+    form = {"name": "Hatice Kaya", "email": "h@example.org", "consent": "on"}
+    refused = await post_form(client, page, action, {**form, "phone": "1" * 40})
+    assert refused.status_code == 422
+    assert "keine gültige Telefonnummer" in refused.text
+    assert await nothing_stored()
+    saved = await post_form(client, page, action, {**form, "phone": "+49 (0)2366 1234"})
+    assert saved.status_code == 200, saved.text[:2000]
+    assert [p["phone"] for p in await Person.select(Person.phone)] == ["+4923661234"]
