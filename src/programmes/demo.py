@@ -91,30 +91,31 @@ _KITAS = (
     ("KiTa Kleine Strolche", "Bergstraße 40, 45701 Herten"),
 )
 
-#: (guardian names, languages, phone, e-mail, children as (first name, age in months at start))
+#: (guardian names, languages, phone (stored as `text.clean_phone` keeps it: E.164), e-mail,
+#: children as (first name, age in months at start))
 _FAMILIES: dict[
     str, Sequence[tuple[Sequence[str], Sequence[str], str, str, Sequence[tuple[str, int]]]]
 ] = {
     "KiTa Sonnenblume": (
-        (("Amina Haddad",), ("Arabisch", "Deutsch"), "0151 0000001", "", (("Yasmin", 52),)),
+        (("Amina Haddad",), ("Arabisch", "Deutsch"), "+4915100000001", "", (("Yasmin", 52),)),
         (("فاطمة الحسن", "Omar Al-Hassan"), ("Arabisch",), "", "", (("Lina", 60), ("Adam", 49))),
         (
             ("Олена Коваленко",),
             ("Ukrainisch", "Russisch"),
-            "0157 0000003",
+            "+4915700000003",
             "olena.k@demo.example",
             (("Sofiia", 55),),
         ),
-        (("Ayşe Yılmaz",), ("Türkisch", "Deutsch"), "0160 0000004", "", (("Elif", 65),)),
+        (("Ayşe Yılmaz",), ("Türkisch", "Deutsch"), "+4916000000004", "", (("Elif", 65),)),
         (("Nour Al-Khatib",), ("Arabisch", "Englisch"), "", "nour@demo.example", (("Karim", 50),)),
         (("Dilan Aydın",), ("Kurmandschi", "Türkisch"), "", "", (("Rojin", 58),)),
     ),
     "Familienzentrum Regenbogen": (
-        (("Mehmet Demir", "Zeynep Demir"), ("Türkisch",), "0170 0000006", "", (("Emir", 54),)),
+        (("Mehmet Demir", "Zeynep Demir"), ("Türkisch",), "+4917000000006", "", (("Emir", 54),)),
         (("Gül Şahin",), ("Türkisch", "Deutsch"), "", "gul@demo.example", (("Defne", 62),)),
-        (("Marija Petrović",), ("Serbisch",), "0171 0000008", "", (("Luka", 51),)),
+        (("Marija Petrović",), ("Serbisch",), "+4917100000008", "", (("Luka", 51),)),
         (("Ahmad Rahimi",), ("Dari", "Farsi"), "", "", (("Sara", 57), ("Ali", 49))),
-        (("Blerina Krasniqi",), ("Albanisch",), "0172 0000010", "", (("Arta", 63),)),
+        (("Blerina Krasniqi",), ("Albanisch",), "+4917200000010", "", (("Arta", 63),)),
     ),
 }
 

@@ -22,14 +22,22 @@ from babel.support import Translations
 from jinja2 import Environment, pass_context
 from jinja2.runtime import Context
 
+from programmes.vocabulary import Language
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-LANGUAGES = ("de", "en")
-DEFAULT_LANGUAGE = "de"
-LANGUAGE_NAMES = {"de": "Deutsch", "en": "English"}
+#: The languages offered for pages and mails: the one list is `vocabulary.Language` (the
+#: stored codes' column choices too); here as codes, German first.
+LANGUAGES: tuple[str, ...] = tuple(language.value for language in Language)
+DEFAULT_LANGUAGE = Language.de.value
+#: Each offered language in its own words, for the language switch and the mail-language
+#: choice.
+LANGUAGE_NAMES = {Language.de.value: "Deutsch", Language.en.value: "English"}
 
 
 def normalise_language(value: str | None) -> str | None:
-    """'en', 'EN', 'en-GB' -> 'en'; anything unknown -> None."""
+    """'en', 'EN', 'en-GB' -> 'en'; anything unknown -> None. For choosing how a page or
+    feed is shown (`?lang=`, the cookie), which falls back to German; a language that is
+    stored goes through `domain.text.clean_language`, which refuses what it does not know."""
     if not value:
         return None
     code = value.strip().lower()[:2]

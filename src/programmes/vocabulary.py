@@ -61,7 +61,8 @@ class ClosureSource(StrEnum):
 
 
 class Language(StrEnum):
-    """Languages the service speaks (pages and mails)."""
+    """Languages the service speaks (pages and mails): the one list of offered languages
+    (`i18n.LANGUAGES`); a stored language is one of them (`domain.text.clean_language`)."""
 
     de = "de"
     en = "en"

@@ -31,7 +31,7 @@ def family(
         if guardians is not None
         else [
             GuardianInput(
-                name="Amina Haddad", languages=["Arabisch", "Deutsch"], phone="0151 1234567"
+                name="Amina Haddad", languages=["Arabisch", "Deutsch"], phone="0151 23456789"
             )
         ],
         children=children
@@ -113,12 +113,12 @@ async def test_the_same_form_sent_twice_enrols_once() -> None:
         (family(children=[]), "children", "mindestens ein Kind"),
         (family(guardians=[GuardianInput(name="Ohne Kontakt")]), "guardians[0].phone", "KiTa"),
         (
-            family(guardians=[GuardianInput(name="   ", phone="0151")]),
+            family(guardians=[GuardianInput(name="   ", phone="0151 23456789")]),
             "guardians[0].name",
             "füllen Sie",
         ),
         (
-            family(guardians=[GuardianInput(name="x" * 10_000, phone="0151")]),
+            family(guardians=[GuardianInput(name="x" * 10_000, phone="0151 23456789")]),
             "guardians[0].name",
             "200",
         ),

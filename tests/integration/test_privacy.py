@@ -231,7 +231,7 @@ async def test_export_holds_every_field_consent_attendance_and_mail() -> None:
     )
 
     assert data["guardians"][0]["name"] == "Zmarkerguardian Quux"
-    assert data["guardians"][0]["phone"] == "0151 77665544"
+    assert data["guardians"][0]["phone"] == "+4915177665544"  # stored in E.164
     assert data["guardians"][0]["languages"] == ["Türkisch"]
     assert data["children"][0]["first_name"] == "Zmarkerchild"
     assert str(data["children"][0]["date_of_birth"]).startswith("2021-02-03")

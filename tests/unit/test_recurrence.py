@@ -21,6 +21,8 @@ from programmes.domain.planning.recurrence import (
     SchedulePreview,
     WeeklyRule,
     assign_themes,
+    check_moved_day,
+    earliest_day,
     expand_rule,
     latest_day,
     to_berlin,
@@ -694,3 +696,53 @@ def test_the_preview_never_lists_more_dates_than_two_years_hold(
     assert len(listed) == len(set(listed))
     assert len(listed) <= len(rule_.weekdays) * -(-weeks // rule_.every_weeks)
     assert all(d <= latest_day(rule_.first_day) for d in listed)
+
+
+# --------------------------------------------------------------------------- moving a session
+
+
+@pytest.mark.parametrize(
+    ("last", "first"),
+    [(date(2028, 7, 1), date(2026, 7, 1)), (date(2028, 2, 29), date(2026, 3, 1))],
+)
+def test_earliest_day_is_the_inverse_of_latest_day(last: date, first: date) -> None:
+    assert earliest_day(last) == first
+    assert latest_day(first) >= last > latest_day(first - timedelta(days=1))
+
+
+@given(st.dates(min_value=date(2002, 1, 1), max_value=date(2098, 12, 31)))
+def test_earliest_day_reaches_exactly_its_day(last: date) -> None:
+    first = earliest_day(last)
+    assert latest_day(first) >= last > latest_day(first - timedelta(days=1))
+
+
+KITA_YEAR_DAYS = [date(2026, 9, 1), date(2027, 3, 2), date(2027, 7, 6)]
+
+
+@pytest.mark.parametrize(
+    "day", [date(2026, 12, 1), date(2028, 9, 1), date(2025, 7, 6), date(2026, 9, 1)]
+)
+def test_a_session_moved_within_the_cohorts_span_is_fine(day: date) -> None:
+    check_moved_day(day, others=KITA_YEAR_DAYS, today=date(2026, 8, 1), field="starts_at")
+
+
+@pytest.mark.parametrize(
+    ("day", "words"),
+    [
+        (date(2028, 9, 2), "2028-09-01 at the latest"),
+        (date(2025, 7, 5), "2025-07-06 at the earliest"),
+    ],
+)
+def test_a_session_moved_beyond_the_cohorts_span_is_refused(day: date, words: str) -> None:
+    with pytest.raises(InvalidInput) as refused:
+        check_moved_day(day, others=KITA_YEAR_DAYS, today=date(2026, 8, 1), field="starts_at")
+    assert refused.value.field == "starts_at"
+    assert words in refused.value.message
+
+
+def test_a_lone_session_goes_at_most_the_span_beyond_today() -> None:
+    today = date(2026, 11, 25)
+    check_moved_day(date(2028, 11, 25), others=[], today=today, field="starts_at")
+    with pytest.raises(InvalidInput) as refused:
+        check_moved_day(date(2028, 11, 26), others=[], today=today, field="starts_at")
+    assert "2028-11-25 at the latest" in refused.value.message

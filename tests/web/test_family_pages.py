@@ -15,7 +15,7 @@ from tests.web.helpers import post_form, sign_in
 FAMILY = {
     "g0_name": "Олена Коваленко",
     "g0_languages": "Ukrainisch, Russisch",
-    "g0_phone": "0157 111",
+    "g0_phone": "0157 12345678",
     "c0_first_name": "Sofiia",
     "c0_date_of_birth": "2021-08-01",
     "consent_method": "verbal",

@@ -142,13 +142,13 @@ async def test_event_pages_carry_no_personal_data(client: httpx.AsyncClient) -> 
         json={
             "name": "Hatice Kaya",
             "email": "hatice@example.org",
-            "phone": "0170 555",
+            "phone": "0170 5550001",
             "consent": True,
         },
     )
     for path in (f"/events/{cohort}", "/", f"/api/v1/events/{cohort}", "/api/v1/events"):
         text = (await client.get(path)).text
-        for secret in ("Hatice", "hatice@example.org", "0170 555"):
+        for secret in ("Hatice", "hatice@example.org", "5550001"):
             assert secret not in text, (path, secret)
     assert await Person.count() == 1
 

@@ -12,6 +12,7 @@ reader's language (German first), e.g.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from programmes.i18n import gettext
@@ -57,6 +58,23 @@ class Forbidden(DomainError):
 
 class Conflict(DomainError):
     """The input is well-formed but clashes with the current state (HTTP 409)."""
+
+
+class AlreadyExists(Conflict):
+    """The input describes something that exists already (HTTP 409), e.g. a family enrolled
+    twice. `existing` names it by id (`{"family_id": 7}`), for a JSON client to go on with
+    and for a page to link to, instead of a second one being created."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        existing: Mapping[str, int],
+        field: str | None = None,
+        **params: Any,
+    ) -> None:
+        super().__init__(message, field=field, **params)
+        self.existing = dict(existing)
 
 
 class Unavailable(DomainError):

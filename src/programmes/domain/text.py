@@ -8,13 +8,20 @@ limit. A line break is any of CR, LF, NEL (U+0085), and the line and paragraph s
 (U+2028, U+2029), as Python's `splitlines` and many editors read them; where several lines
 are allowed each becomes LF. Bidirectional controls are kept; pages render names isolated
 (`<bdi>`).
+
+Phone numbers are the exception: they are stored in one form, E.164 (`clean_phone`). So are
+the languages we write to people in: one of the offered codes (`clean_language`).
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
+
+import phonenumbers
 
 from programmes.domain.errors import N_, InvalidInput
+from programmes.i18n import LANGUAGE_NAMES, LANGUAGES
 
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 _LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
@@ -59,10 +66,68 @@ def clean_list(
     return items
 
 
-def clean_phone(value: str, *, field: str) -> str:
-    """A phone number as typed (or empty): digits, spaces and + - / ( ) only, at most 50
-    characters. The one phone rule of public registrations and families."""
-    phone = clean_text(value, field=field, max_length=50, required=False)
-    if phone and not all(c.isdigit() or c in " +-/()" for c in phone):
-        raise InvalidInput(N_("A phone number has digits, spaces and + - / ( ) only."), field=field)
-    return phone
+#: What may stand in a phone number besides digits of any script: spaces (any kind), the
+#: plus sign, brackets ("+49 (0)151 ..."), slashes, dots and dashes (any kind).
+_PHONE_SIGNS = frozenset(" +()/.-\u2010\u2011\u2012\u2013\u2014\u2212")
+#: Where a number without a country code is read (German numbers are typed as 0151 ...).
+PHONE_REGION = "DE"
+#: Enough for any number with its separators ("+49 (0) 2366 / 12 34 56 - 78").
+MAX_PHONE_LENGTH = 50
+
+
+def clean_phone(value: str | None, *, field: str) -> str:
+    """A phone number in E.164 form ("+4915123456789"), or "" when none was given.
+
+    The one phone rule of public registrations and families. People type numbers as they
+    know them: "0151 23456789", "+49 (0)151 2345-6789", with Arabic-Indic or other digits;
+    each is read with German numbers as the default (`PHONE_REGION`) and stored in one
+    international form, so the same number is always the same text (calls from abroad, a
+    family found again, exports alike). Letters (no vanity numbers) and numbers that
+    cannot exist (too long, too short, an unknown area) are refused naming `field`.
+    """
+    text = clean_text(value, field=field, max_length=MAX_PHONE_LENGTH, required=False)
+    if not text:
+        return ""
+    typed = []
+    for char in text:
+        if char.isdecimal():
+            typed.append(str(unicodedata.decimal(char)))
+        elif char in _PHONE_SIGNS or unicodedata.category(char) == "Zs":
+            typed.append(" " if unicodedata.category(char) == "Zs" else char)
+        else:
+            raise InvalidInput(
+                N_("A phone number has digits, spaces and + - / ( ) only."), field=field
+            )
+    try:
+        number = phonenumbers.parse("".join(typed), PHONE_REGION)
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_valid_number(number):
+        raise InvalidInput(
+            N_(
+                "This is not a valid phone number. Please enter it with its area code, "
+                "e.g. 0151 23456789 or +49 151 23456789."
+            ),
+            field=field,
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def clean_language(value: str | None, *, field: str) -> str:
+    """The code of a language we write in (`programmes.i18n.LANGUAGES`: "de", "en"), as
+    stored for a registration's, a person's or a family's mails.
+
+    The one rule wherever such a language is stored. Case and surrounding spaces do not
+    matter; anything else that is not an offered code (an unknown code, "english", text
+    with control characters) is refused naming `field`, never silently read as German:
+    a family would get mails in a language nobody chose. (A page's `?lang=` is another
+    thing: it only picks how one page is shown and falls back to German.)
+    """
+    code = clean_text(value, field=field, max_length=20).lower()
+    if code not in LANGUAGES:
+        raise InvalidInput(
+            N_("Unknown language for our e-mails; choose one of: %(offered)s."),
+            field=field,
+            offered=", ".join(f"{c} ({LANGUAGE_NAMES[c]})" for c in LANGUAGES),
+        )
+    return code

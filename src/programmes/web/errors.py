@@ -3,7 +3,8 @@ forms shown again with their error use too, see `web.forms`) and the answer to a
 that leaves a handler.
 
 JSON callers (the API, or anyone asking for JSON) get `{"status_code", "detail", "field",
-"errors": [{"field", "message"}]}`; browsers get an error page in their language. A request
+"errors": [{"field", "message"}]}` (a 409 for something that exists already also names it,
+e.g. `"family_id"`); browsers get an error page in their language. A request
 for a staff page without a session is redirected to the sign-in page instead of a bare 401.
 Unexpected errors are logged with the request id only, never with request data.
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 import functools
 import logging
 import re
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -42,6 +44,7 @@ from litestar.status_codes import (
 
 from programmes.domain.errors import (
     N_,
+    AlreadyExists,
     AuthenticationFailed,
     Conflict,
     DomainError,
@@ -108,9 +111,11 @@ def error_response(
     *,
     title: str | None = None,
     back: str | None = None,
+    existing: Mapping[str, int] | None = None,
 ) -> Response[Any]:
     """The error as JSON or as a page; a page may have its own `title` and a link `back`
-    to where the person came from."""
+    to where the person came from. `existing` (ids of what exists already) goes into the
+    JSON body."""
     errors = errors or []
     safety = _safety_headers(
         https=request.app.state.settings.secure_cookies,
@@ -124,6 +129,7 @@ def error_response(
                 "detail": detail,
                 "field": errors[0]["field"] if errors else None,
                 "errors": errors,
+                **(existing or {}),
             },
             status_code=status_code,
             media_type=MediaType.JSON,
@@ -166,6 +172,7 @@ def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Re
         message,
         [{"field": exc.field, "message": message}] if exc.field else [],
         headers,
+        existing=exc.existing if isinstance(exc, AlreadyExists) else None,
     )
 
 

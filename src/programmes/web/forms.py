@@ -15,7 +15,13 @@ from litestar import Request, Response
 from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect
 
-from programmes.domain.errors import N_, DomainError, InvalidInput, TooManyRequests
+from programmes.domain.errors import (
+    N_,
+    AlreadyExists,
+    DomainError,
+    InvalidInput,
+    TooManyRequests,
+)
 from programmes.domain.types import MAX_ID, check_day
 from programmes.web.errors import status_for
 from programmes.web.pages import page, request_language
@@ -115,7 +121,8 @@ async def form_error(
     context: ErrorContext,
 ) -> Response[Any]:
     """`template` again with the error, the entered values and what `context` loads (a
-    refusal by a limit also says when to try again: `Retry-After`)."""
+    refusal by a limit also says when to try again: `Retry-After`; a refusal of something
+    that exists already gives the page its ids as `existing`, to link to it)."""
     message = error.translated(request_language(request))
     response = page(
         request,
@@ -124,6 +131,7 @@ async def form_error(
         errors=[{"field": error.field, "message": message}],
         error=message,
         form=form,
+        **({"existing": error.existing} if isinstance(error, AlreadyExists) else {}),
         **await context(),
     )
     if isinstance(error, TooManyRequests):

@@ -6,10 +6,22 @@ KiTa" when they have neither); children's first names and dates of birth, to che
 rule. The parents' consent is recorded with how (paper, verbal), when, which notice, and by
 whom. Partners see, change and withdraw only families of their own KiTa; anything else
 answers like something that does not exist.
+
+A family is enrolled once per KiTa: a new one whose parent or guardian has the name of one
+in a family of the same KiTa (not erased) with a child born on the same day is that family,
+and the partner is sent to it (`AlreadyExists` naming its id) instead of a second being
+made. Names are compared as people mean them (Unicode NFKC, case and spacing ignored:
+`match_name`); only the KiTa's own families are searched, so nothing of another KiTa's
+families shows (enrolling the same family there works as usual). Two enrolments of the same
+family at once cannot both pass: the check and the insert run in one write transaction
+that first takes the KiTa's row lock (`_lock_kita`; SQLite's write transaction holds the
+whole database anyway). A lock and not a unique index, because a family matches on any of
+its guardians and any of its children, and the stored names stay as typed.
 """
 
 from __future__ import annotations
 
+import unicodedata
 from datetime import date, datetime
 from typing import Any
 
@@ -23,11 +35,17 @@ from programmes.domain.accounts.staff_accounts import normalise_email
 from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.enrolment.registrations import promote_and_tell
-from programmes.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
-from programmes.domain.text import clean_list, clean_phone, clean_text
+from programmes.domain.errors import (
+    N_,
+    AlreadyExists,
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+)
+from programmes.domain.text import clean_language, clean_list, clean_phone, clean_text
 from programmes.domain.types import check_day
-from programmes.i18n import normalise_language
-from programmes.tables import Child, Cohort, Family, Guardian, Registration, Session
+from programmes.tables import Child, Cohort, Family, Guardian, Kita, Registration, Session
 from programmes.vocabulary import (
     ConsentMethod,
     ProgrammeKind,
@@ -87,6 +105,7 @@ class FamilyView(msgspec.Struct, frozen=True):
     consent_method: str | None
     consent_given_on: date | None
     consent_notice_version: str | None
+    language: str | None = None  # of the mails to guardians with an e-mail address
 
 
 def age_on(birthday: date, day: date) -> int:
@@ -222,7 +241,7 @@ def _checked(
         "guardians": guardians,
         "children": children,
         "method": method,
-        "language": normalise_language(data.language) or "de",
+        "language": clean_language(data.language, field="language"),
     }
 
 
@@ -246,6 +265,8 @@ async def enrol_family(
     run = await registration_mail.run_info(cohort_id, mail, languages=[checked["language"]])
     try:
         async with write_transaction():
+            await _lock_kita(group["kita"])
+            await _refuse_a_second_enrolment(group["kita"], checked)
             placement = await seats.place(cohort_id, 1)
             family_rows = await Family.insert(
                 Family(kita=group["kita"], created_at=now, updated_at=now)
@@ -308,6 +329,55 @@ async def enrol_family(
             return existing
         raise
     return await get_family(staff=staff, family_id=family_id)
+
+
+#: Turkish I in both cases: "YILMAZ" is "Yılmaz" or "Yilmaz" (a form in capitals or typed
+#: on a keyboard without ı), "İLKAY" folds to "i" with a dot above.
+_TURKISH_I = str.maketrans({"ı": "i", "\u0307": None})
+
+
+def match_name(name: str) -> str:
+    """A name as people mean it, for finding a family again: Unicode NFKC (composed
+    letters, full-width forms), case folded (the Turkish I too), runs of spaces as one."""
+    folded = unicodedata.normalize("NFKC", name).casefold().translate(_TURKISH_I)
+    return " ".join(unicodedata.normalize("NFC", folded).split())
+
+
+async def _lock_kita(kita_id: int) -> None:
+    """Take the KiTa row's write lock (PostgreSQL) for the rest of the transaction, so that
+    enrolments at one KiTa check for the same family one after the other."""
+    await Kita.update({Kita.name: Kita.name}).where(Kita.id == kita_id)
+
+
+async def _refuse_a_second_enrolment(kita_id: int, checked: dict[str, Any]) -> None:
+    """`AlreadyExists` naming the KiTa's family (not erased) that has a parent or guardian
+    of one of these names and a child born on one of these days."""
+    births = sorted({c["date_of_birth"] for c in checked["children"]})
+    rows = await Child.select(Child.family).where(
+        Child.date_of_birth.is_in(births)
+        & (Child.family.kita == kita_id)
+        & Child.family.anonymised_at.is_null()
+    )
+    candidates = sorted({r["family"] for r in rows})
+    if not candidates:
+        return
+    names = {match_name(g["name"]): index for index, g in enumerate(checked["guardians"])}
+    for guardian in (
+        await Guardian.select(Guardian.family, Guardian.name)
+        .where(Guardian.family.is_in(candidates))
+        .order_by(Guardian.family)
+    ):
+        index = names.get(match_name(guardian["name"]))
+        if index is not None:
+            raise AlreadyExists(
+                N_(
+                    "This family is enrolled at this KiTa already: a parent or guardian of "
+                    "this name has a child born on the same day. Open that family instead "
+                    "of enrolling it a second time."
+                ),
+                field=f"guardians[{index}].name",
+                existing={"family_id": guardian["family"]},
+            )
 
 
 async def _store_members(family_id: int, checked: dict[str, Any]) -> None:
@@ -382,6 +452,7 @@ async def _family_views(staff: Staff, family_ids: list[int]) -> list[FamilyView]
             Registration.consent_method,
             Registration.consent_given_on,
             Registration.consent_notice_version,
+            Registration.language,
         )
         .where(Registration.family.is_in(ids))
         .order_by(Registration.created_at)
@@ -407,6 +478,7 @@ async def _family_views(staff: Staff, family_ids: list[int]) -> list[FamilyView]
                 consent_method=reg["consent_method"] if reg else None,
                 consent_given_on=reg["consent_given_on"] if reg else None,
                 consent_notice_version=reg["consent_notice_version"] if reg else None,
+                language=reg["language"] if reg else None,
             )
         )
     return views

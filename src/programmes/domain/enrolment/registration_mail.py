@@ -29,8 +29,8 @@ from programmes.domain.mail import links
 from programmes.domain.mail.outbox import OutgoingMail, enqueue
 from programmes.domain.mail.texts import render_mail
 from programmes.domain.tokens import hash_token
+from programmes.i18n import LANGUAGES
 from programmes.tables import Cohort, Guardian, Registration
-from programmes.vocabulary import Language
 
 ATTACHMENT_NAME = "termine.ics"
 #: The purpose of the cancel link's token (`links.token`).
@@ -87,7 +87,7 @@ class RunInfo:
         return self.calendars[language]
 
 
-ALL_LANGUAGES = tuple(language.value for language in Language)
+ALL_LANGUAGES = LANGUAGES
 
 
 async def run_info(

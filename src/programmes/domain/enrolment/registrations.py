@@ -25,10 +25,9 @@ from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.events import PublicRun, public_run
 from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
-from programmes.domain.text import clean_phone, clean_text
+from programmes.domain.text import clean_language, clean_phone, clean_text
 from programmes.domain.tokens import hash_token, looks_like_token
 from programmes.domain.types import Id
-from programmes.i18n import normalise_language
 from programmes.tables import Cohort, Registration, Session
 from programmes.vocabulary import ConsentMethod, RegistrationStatus, SessionStatus
 
@@ -110,7 +109,7 @@ def checked_person(data: PersonInput, *, max_seats: int) -> dict[str, Any]:
         "name": clean_text(data.name, field="name", max_length=200),
         "email": normalise_email(data.email),
         "phone": clean_phone(data.phone, field="phone"),
-        "language": normalise_language(data.language) or "de",
+        "language": clean_language(data.language, field="language"),
         "needs": clean_text(
             data.needs, field="needs", max_length=1000, required=False, multiline=True
         ),

@@ -25,7 +25,8 @@ Design decisions
   ``fold=0``), as RFC 5545 does.
 * **Caps** (:data:`MAX_SESSIONS` sessions per cohort, :data:`MAX_WEEKDAYS` weekdays,
   every 1..:data:`MAX_EVERY_WEEKS` weeks, :data:`MAX_DURATION` per session, a span of at most
-  :data:`MAX_SPAN_YEARS` years) keep every plan reviewable and every expansion small.
+  :data:`MAX_SPAN_YEARS` years) keep every plan reviewable and every expansion small. A
+  single session moved later stays within the same span (:func:`check_moved_day`).
 * **Never runs away.** Expansion walks week by week over a window of at most two years
   (at most 106 weeks x 3 weekdays candidate dates) whatever the input; a ``last_day`` rule stops
   as soon as it would exceed the session cap, a ``count`` rule as soon as it has its sessions.
@@ -61,6 +62,8 @@ __all__ = [
     "SkippedDate",
     "WeeklyRule",
     "assign_themes",
+    "check_moved_day",
+    "earliest_day",
     "expand_rule",
     "latest_day",
     "public_holidays",
@@ -276,6 +279,61 @@ def latest_day(first_day: date) -> date:
         return first_day.replace(year=year)
     except ValueError:  # 29 February -> no such day in `year`
         return date(year, 2, 28)
+
+
+def earliest_day(last_day: date) -> date:
+    """The first day from which a rule may reach ``last_day``: the inverse of
+    :func:`latest_day` (``latest_day(earliest_day(d)) >= d`` and no earlier day has it)."""
+    year = last_day.year - MAX_SPAN_YEARS
+    try:
+        return last_day.replace(year=year)
+    except ValueError:  # 29 February: from 28 February a rule reaches 28 February only
+        return date(year, 3, 1)
+
+
+def check_moved_day(day: date, *, others: Sequence[date], today: date, field: str) -> None:
+    """A session moved to ``day`` must stay where a weekly rule could have put it.
+
+    A rule spans at most :data:`MAX_SPAN_YEARS` years, so the cohort's sessions (``others``,
+    its other scheduled sessions) together with the moved one must too: a move cannot carry
+    a session further out than saving a schedule could. A session with no others (a
+    one-day event) may go at most :data:`MAX_SPAN_YEARS` years beyond ``today``, so that
+    moving it again and again cannot walk it away either. Refused naming ``field``.
+    """
+    if not others:
+        latest = latest_day(today)
+        if day > latest:
+            raise InvalidInput(
+                N_(
+                    "A session can be moved at most %(years)s years ahead, as far as a "
+                    "schedule reaches: to %(latest)s at the latest."
+                ),
+                field=field,
+                years=MAX_SPAN_YEARS,
+                latest=latest.isoformat(),
+            )
+        return
+    latest, earliest = latest_day(min(others)), earliest_day(max(others))
+    if day > latest:
+        raise InvalidInput(
+            N_(
+                "A cohort's sessions lie within %(years)s years, as far as a schedule reaches: "
+                "this session can be moved to %(latest)s at the latest."
+            ),
+            field=field,
+            years=MAX_SPAN_YEARS,
+            latest=latest.isoformat(),
+        )
+    if day < earliest:
+        raise InvalidInput(
+            N_(
+                "A cohort's sessions lie within %(years)s years, as far as a schedule reaches: "
+                "this session can be moved to %(earliest)s at the earliest."
+            ),
+            field=field,
+            years=MAX_SPAN_YEARS,
+            earliest=earliest.isoformat(),
+        )
 
 
 # --------------------------------------------------------------------------- time zones

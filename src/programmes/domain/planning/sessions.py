@@ -24,7 +24,7 @@ from programmes.domain.access import (
 )
 from programmes.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
 from programmes.domain.planning.notifications import SessionChange, notify_session_change
-from programmes.domain.planning.recurrence import MAX_DURATION, to_berlin
+from programmes.domain.planning.recurrence import MAX_DURATION, check_moved_day, to_berlin
 from programmes.domain.text import clean_text
 from programmes.domain.types import check_day, check_instant
 from programmes.tables import Account, Attendance, Cohort, Session
@@ -185,7 +185,8 @@ async def move_session(
     location: str | None,
     now: datetime,
 ) -> SessionView:
-    """Give a session a new time (and place) in the future; everyone registered is told."""
+    """Give a session a new time (and place) in the future, within the span a schedule
+    could give the cohort (`recurrence.check_moved_day`); everyone registered is told."""
     require_coordinator(staff)
     _check_times(starts_at, ends_at, now)
     new_location = (
@@ -197,6 +198,17 @@ async def move_session(
             raise Conflict(
                 N_("Attendance was taken for this session; it cannot be moved."), field="session"
             )
+        others = await Session.select(Session.starts_at).where(
+            (Session.cohort == row["cohort"])
+            & (Session.id != session_id)
+            & (Session.status == SessionStatus.scheduled.value)
+        )
+        check_moved_day(
+            starts_at.astimezone(BERLIN).date(),
+            others=[o["starts_at"].astimezone(BERLIN).date() for o in others],
+            today=now.astimezone(BERLIN).date(),
+            field="starts_at",
+        )
         place = new_location if new_location is not None else row["location"]
         await Session.update(
             {
