@@ -1,12 +1,14 @@
 """Who may call which route with which ids: the whole app as a matrix of routes and roles.
 
 `MATRIX` names every route of the app (path and method, as Litestar lists them) with a rule
-saying what each role gets for ids that are its own and ids that belong to somebody else:
+saying what each role gets for ids that are its own, ids that belong to somebody else and
+ids that exist nowhere:
 
 - roles: the anonymous public, a coordinator, the KiTa partners of KiTa A and of KiTa B, the
-  trainer of group A ("trainer X") and a trainer who leads only group B ("trainer Y");
-- targets: the things of KiTa A (its group, sessions, family, closure day, ...), those of
-  KiTa B, and P, a public run with a person registered;
+  trainer of group A, a trainer who leads only group B (so "without group A"), and a
+  trainer who only stands in for one session of group B;
+- targets: the things of KiTa A (its group, programme, sessions, family, closure day, ...),
+  those of KiTa B, X (ids no row has), and P, a public run with people registered;
 - outcomes: answered (2xx, or a redirect that is not the sign-in page), sign in first (303
   to the sign-in page, 401 for a write or the API), 403 (the role may never do this) or 404
   (a foreign id answers exactly like a missing one, so existence does not leak).
@@ -14,9 +16,10 @@ saying what each role gets for ids that are its own and ids that belong to someb
 Each role walks the whole matrix over HTTP in one world: staff pages with its cookie
 session (forms carry a valid CSRF token, so the role rule decides, not the CSRF check), the
 JSON API with its bearer token. Refused writes must leave every table as it was; answered
-ones run last, the destructive ones at the very end. No answer to the public contains the
-planted personal data, and no partner or trainer gets another KiTa's families or the public's
-registrations. A new route without a row here fails `test_every_route_is_in_the_matrix`.
+ones run after them, the destructive ones at the very end. No answer to the public contains
+the planted personal data (names, e-mail addresses, phone numbers), and no partner or
+trainer gets another KiTa's families, groups or programmes, or the public's registrations.
+A new route without a row here fails `test_every_route_is_in_the_matrix`.
 """
 
 from __future__ import annotations
@@ -70,16 +73,18 @@ PARTNER_A = "partner of KiTa A"
 PARTNER_B = "partner of KiTa B"
 TRAINER_X = "trainer of group A"
 TRAINER_Y = "trainer without group A"
-ROLES = (ANON, COORDINATOR, PARTNER_A, PARTNER_B, TRAINER_X, TRAINER_Y)
+SUBSTITUTE = "trainer standing in for a session of group B"
+ROLES = (ANON, COORDINATOR, PARTNER_A, PARTNER_B, TRAINER_X, TRAINER_Y, SUBSTITUTE)
 ROLE_OF = {
     COORDINATOR: Role.coordinator,
     PARTNER_A: Role.partner,
     PARTNER_B: Role.partner,
     TRAINER_X: Role.trainer,
     TRAINER_Y: Role.trainer,
+    SUBSTITUTE: Role.trainer,
 }
 #: The KiTa whose things are a role's own (everything else is foreign to it).
-OWN = {PARTNER_A: "A", PARTNER_B: "B", TRAINER_X: "A", TRAINER_Y: "B"}
+OWN = {PARTNER_A: "A", PARTNER_B: "B", TRAINER_X: "A", TRAINER_Y: "B", SUBSTITUTE: "B"}
 
 # ----------------------------------------------------------------------------- outcomes
 
@@ -209,6 +214,13 @@ PRIVATE = {
     "B": (GUARDIAN_NAME["B"], GUARDIAN_EMAIL["B"], GUARDIAN_PHONE["B"], CHILD_NAME["B"]),
     "P": (PERSON_NAME, PERSON_EMAIL, PERSON_PHONE, SECOND_PERSON_NAME),
 }
+KITA_NAME = {"A": "KiTa Sonnenblume", "B": "KiTa Regenbogen"}
+PROGRAMME_TITLE = {"A": "Rucksack Alphaprogramm", "B": "Rucksack Betaprogramm"}
+COHORT_TITLE = {"A": "Gruppe Alphablau", "B": "Gruppe Betarot"}
+#: No personal data, but nothing of another KiTa either (nor of groups the public does not see).
+INTERNAL = {
+    target: (KITA_NAME[target], PROGRAMME_TITLE[target], COHORT_TITLE[target]) for target in "AB"
+}
 
 
 @dataclass
@@ -228,13 +240,16 @@ async def build_world() -> World:
     ids: dict[str, dict[str, Any]] = {}
     accounts: dict[str, Staff] = {COORDINATOR: coordinator_account}
     for target, partner, trainer in (("A", PARTNER_A, TRAINER_X), ("B", PARTNER_B, TRAINER_Y)):
-        kita = await make_kita(f"KiTa {target}")
+        kita = await make_kita(KITA_NAME[target])
         accounts[partner] = await make_staff(Role.partner, kita_id=kita)
         accounts[trainer] = await make_staff(Role.trainer)
-        programme = await make_programme(ProgrammeKind.rucksack, is_public=False)
+        programme = await make_programme(
+            ProgrammeKind.rucksack, is_public=False, title=PROGRAMME_TITLE[target]
+        )
         cohort = await make_cohort(
             programme, kita_id=kita, max_seats=1, trainer_ids=(accounts[trainer].id,)
         )
+        await Cohort.update({Cohort.title: COHORT_TITLE[target]}).where(Cohort.id == cohort)
         past = await make_session(cohort, starts_at=FROZEN_NOW - timedelta(days=1))
         future = await make_session(cohort, starts_at=FROZEN_NOW + timedelta(days=14))
         future2 = await make_session(cohort, starts_at=FROZEN_NOW + timedelta(days=21))
@@ -289,6 +304,10 @@ async def build_world() -> World:
         "api_token": api_token,
         "feed": await _private_feed(ids["A"]["cohort"]),
     }
+    accounts[SUBSTITUTE] = await make_staff(Role.trainer)
+    await Session.update({Session.substitute: accounts[SUBSTITUTE].id}).where(
+        Session.id == ids["B"]["session"]
+    )
     ids["-"] = {"programme": run_row["programme"]}
     ids["X"] = dict.fromkeys(ids["A"], MISSING) | {"subject": f"families/{MISSING}"}
     for mine, theirs in (("A", "B"), ("B", "A")):
@@ -491,6 +510,9 @@ class Case:
     #: Who sends it: everybody, but for the slow renderings of the API documentation
     #: (the same for every caller, no data in it).
     roles: tuple[str, ...] = ROLES
+    #: Whose things the answer shows to anybody who sends it (a private feed link is its
+    #: owner's credential: the dates of group A).
+    shows: tuple[str, ...] = ()
 
 
 AB = ("A", "B")
@@ -541,10 +563,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     # a private feed: whoever holds the link (it is the credential)
     ("/feeds/private/{name:str}", "GET"): [
-        Case(public, "/feeds/private/{feed}.ics", ("P",)),
+        Case(public, "/feeds/private/{feed}.ics", ("P",), shows=("A",)),
         Case(everybody(404), "/feeds/private/pgf_" + "x" * 43 + ".ics"),
     ],
-    ("/feeds/private/{name:str}", "HEAD"): [Case(public, "/feeds/private/{feed}.ics", ("P",))],
+    ("/feeds/private/{name:str}", "HEAD"): [
+        Case(public, "/feeds/private/{feed}.ics", ("P",), shows=("A",))
+    ],
     ("/schema", "GET"): [Case(public, "/schema", roles=DOCUMENTATION_READERS)],
     ("/schema/openapi.json", "GET"): [Case(public, "/schema/openapi.json")],
     ("/schema/openapi.yaml", "GET"): [
@@ -589,7 +613,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("/staff/kitas/{kita_id:int}/archive", "POST"): [
         Case(coordinator, "/staff/kitas/{kita}/archive", AB, fixed({}), phase=ENDS)
     ],
-    ("/api/v1/kitas", "GET"): [Case(staff, "/api/v1/kitas")],
+    ("/api/v1/kitas", "GET"): [Case(staff, "/api/v1/kitas?include_archived=true")],
     ("/api/v1/kitas", "POST"): [Case(coordinator, "/api/v1/kitas", body=_name("KiTa API"))],
     ("/api/v1/kitas/{kita_id:int}", "GET"): [Case(seen_by_staff, "/api/v1/kitas/{kita}", ABX)],
     ("/api/v1/kitas/{kita_id:int}", "PUT"): [
@@ -661,7 +685,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             coordinator, "/staff/programmes/{programme}/status", AB, fixed({"action": "unpublish"})
         )
     ],
-    ("/api/v1/programmes", "GET"): [Case(staff, "/api/v1/programmes")],
+    ("/api/v1/programmes", "GET"): [Case(staff, "/api/v1/programmes?include_archived=true")],
     ("/api/v1/programmes", "POST"): [
         Case(coordinator, "/api/v1/programmes", ("P",), programme_body)
     ],
@@ -697,7 +721,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("/staff/cohorts/{cohort_id:int}/schedule", "POST"): [
         Case(coordinator, "/staff/cohorts/{cohort}/schedule", AB, fixed(RULE_FORM))
     ],
-    ("/api/v1/cohorts", "GET"): [Case(staff, "/api/v1/cohorts")],
+    ("/api/v1/cohorts", "GET"): [
+        Case(staff, "/api/v1/cohorts"),
+        Case(staff, "/api/v1/cohorts?kita_id={kita}&include_archived=true", ABX),
+        Case(staff, "/api/v1/cohorts?programme_id={programme}", ABX),
+    ],
     ("/api/v1/cohorts", "POST"): [Case(coordinator, "/api/v1/cohorts", AB, cohort_json)],
     ("/api/v1/cohorts/{cohort_id:int}", "GET"): [
         Case(seen_by_staff, "/api/v1/cohorts/{cohort}", ABX)
@@ -1048,6 +1076,7 @@ class Planned:
     expected: Expected
     body: dict[str, Any] | None
     phase: int
+    shows: tuple[str, ...]
 
 
 def requests_for(role: str, world: World) -> list[Planned]:
@@ -1066,23 +1095,22 @@ def requests_for(role: str, world: World) -> list[Planned]:
                         expected=case.rule(role, target),
                         body=case.body(world, target, role) if case.body else None,
                         phase=case.phase,
+                        shows=case.shows,
                     )
                 )
     return planned
 
 
-def leaks(role: str, text: str) -> list[str]:
-    """Planted personal data in an answer to `role` that is not theirs to see."""
+def leaks(role: str, text: str, shows: tuple[str, ...] = ()) -> list[str]:
+    """Planted personal data, or names of another KiTa's things, in an answer to `role`
+    that are not theirs to see (`shows`: whose things, but not personal data, the answer
+    may show to anybody)."""
     if role == COORDINATOR:
         return []
-    visible = {OWN[role]} if role in (PARTNER_A, PARTNER_B, TRAINER_X, TRAINER_Y) else set()
-    return [
-        marker
-        for target, markers in PRIVATE.items()
-        if target not in visible
-        for marker in markers
-        if marker in text
-    ]
+    own = {OWN[role]} if role in OWN else set()
+    private = [m for t, markers in PRIVATE.items() if t not in own for m in markers]
+    internal = [m for t, markers in INTERNAL.items() if t not in own | set(shows) for m in markers]
+    return [marker for marker in (*private, *internal) if marker in text]
 
 
 async def sign_in_as(http: httpx.AsyncClient, role: str, world: World) -> Caller:
@@ -1106,7 +1134,7 @@ async def check(caller: Caller, request: Planned) -> None:
             f"{where}: expected {request.expected}, got {got} "
             f"[{response.status_code}] {response.text[:200]!r}"
         )
-    for marker in leaks(caller.role, response.text):
+    for marker in leaks(caller.role, response.text, request.shows):
         caller.failures.append(f"{where}: the answer shows {marker!r}")
 
 
