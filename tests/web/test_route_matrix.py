@@ -124,14 +124,17 @@ def staff(role: str, target: str) -> Expected:
 
 
 def coordinator(role: str, target: str) -> Expected:
+    """Coordinators only (they see everything that exists); everybody else on staff 403."""
     if role == ANON:
         return LOGIN
-    return OK if role == COORDINATOR else 403
+    if role != COORDINATOR:
+        return 403
+    return 404 if target == "X" else OK
 
 
 def coordinator_then(status: int) -> Rule:
     """Coordinators only; for a coordinator the route answers `status` (the role rule let
-    them through and the input decided, e.g. a calendar address that cannot be reached)."""
+    them through and the input decided, e.g. a calendar address that is no web address)."""
 
     def rule(role: str, target: str) -> Expected:
         outcome = coordinator(role, target)
@@ -710,7 +713,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(seen_by_staff, "/staff/cohorts/{cohort}", ABX)
     ],
     ("/staff/cohorts/{cohort_id:int}/edit", "GET"): [
-        Case(coordinator, "/staff/cohorts/{cohort}/edit", AB)
+        Case(coordinator, "/staff/cohorts/{cohort}/edit", ABX)
     ],
     ("/staff/cohorts/{cohort_id:int}/edit", "POST"): [
         Case(coordinator, "/staff/cohorts/{cohort}/edit", AB, cohort_form)
@@ -818,11 +821,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(seen_by_staff, "/staff/cohorts/{cohort}/attendance-list", ABX)
     ],
     ("/staff/cohorts/{cohort_id:int}/certificates", "GET"): [
-        Case(coordinator, "/staff/cohorts/{cohort}/certificates", AB)
+        Case(coordinator, "/staff/cohorts/{cohort}/certificates", ABX)
     ],
     # registrations of public runs: the coordination
     ("/staff/cohorts/{cohort_id:int}/registrations", "GET"): [
-        Case(coordinator, "/staff/cohorts/{cohort}/registrations", ("P", "A"))
+        Case(coordinator, "/staff/cohorts/{cohort}/registrations", ("P", "A", "X"))
     ],
     ("/staff/cohorts/{cohort_id:int}/registrations", "POST"): [
         Case(
@@ -858,7 +861,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         )
     ],
     ("/api/v1/cohorts/{cohort_id:int}/registrations", "GET"): [
-        Case(coordinator, "/api/v1/cohorts/{cohort}/registrations", ("P", "A"))
+        Case(coordinator, "/api/v1/cohorts/{cohort}/registrations", ("P", "A", "X"))
     ],
     ("/api/v1/cohorts/{cohort_id:int}/registrations", "POST"): [
         Case(
@@ -957,7 +960,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("/staff/privacy/requests", "GET"): [Case(coordinator, "/staff/privacy/requests")],
     ("/staff/privacy/{subjects:str}/{subject_id:int}", "GET"): [
-        Case(coordinator, "/staff/privacy/{subject}", ("A", "P"))
+        Case(coordinator, "/staff/privacy/{subject}", ("A", "P", "X"))
     ],
     ("/staff/privacy/{subjects:str}/{subject_id:int}/export", "POST"): [
         Case(
