@@ -286,15 +286,14 @@ async def build_world() -> World:
     run = await make_public_run(dates=2)
     run_row = await _cohort_row(run)
     registration = await make_person_registration(run, PERSON_NAME)
-    second = await make_person_registration(run, SECOND_PERSON_NAME)
     person = await _mark_person(registration)
-    page_token, api_token = new_token(), new_token()
-    await Registration.update({Registration.cancel_token_hash: hash_token(page_token)}).where(
-        Registration.id == registration
-    )
-    await Registration.update({Registration.cancel_token_hash: hash_token(api_token)}).where(
-        Registration.id == second
-    )
+    # a cancel link for each route that takes one: the page, the API, and withdrawing
+    # consent through either (each ends its registration)
+    tokens = {"token": new_token()}
+    await _give_link(registration, tokens["token"])
+    for name in ("api_token", "withdraw_token", "api_withdraw_token"):
+        tokens[name] = new_token()
+        await _give_link(await make_person_registration(run, SECOND_PERSON_NAME), tokens[name])
     sessions = await _session_ids(run)
     ids["P"] = {
         "programme": run_row["programme"],
@@ -303,8 +302,7 @@ async def build_world() -> World:
         "future_session": sessions[-1],
         "registration": registration,
         "subject": f"people/{person}",
-        "token": page_token,
-        "api_token": api_token,
+        **tokens,
         "feed": await _private_feed(ids["A"]["cohort"]),
     }
     accounts[SUBSTITUTE] = await make_staff(Role.trainer)
@@ -320,6 +318,12 @@ async def build_world() -> World:
         ids=ids,
         accounts=accounts,
         trainer_ids={t: accounts[r].id for t, r in (("A", TRAINER_X), ("B", TRAINER_Y))},
+    )
+
+
+async def _give_link(registration: int, token: str) -> None:
+    await Registration.update({Registration.cancel_token_hash: hash_token(token)}).where(
+        Registration.id == registration
     )
 
 
@@ -476,8 +480,9 @@ def own_credentials(world: World, target: str, role: str) -> dict[str, Any]:
     return {"email": account.email, "password": PASSWORD}
 
 
-def api_cancel_token(world: World, target: str, role: str) -> dict[str, Any]:
-    return {"token": world.ids["P"]["api_token"]}
+def link(name: str) -> Body:
+    """The body of the API's cancel and withdraw routes: the cancel link's token."""
+    return lambda world, target, role: {"token": world.ids["P"][name]}
 
 
 RULE = {"weekdays": [0], "start_time": "15:00", "duration_minutes": 90, "first_day": "2027-01-04"}
@@ -555,6 +560,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("/events/cancel/{token:str}", "POST"): [
         Case(everybody(404), "/events/cancel/" + "x" * 43, body=fixed({})),
         Case(public, "/events/cancel/{token}", ("P",), fixed({}), phase=ENDS),
+    ],
+    ("/events/cancel/{token:str}/withdraw", "POST"): [
+        Case(everybody(404), "/events/cancel/" + "x" * 43 + "/withdraw", body=fixed({})),
+        Case(public, "/events/cancel/{withdraw_token}/withdraw", ("P",), fixed({}), phase=ENDS),
     ],
     ("/feeds/public.ics", "GET"): [Case(public, "/feeds/public.ics")],
     ("/feeds/public.ics", "HEAD"): [Case(public, "/feeds/public.ics")],
@@ -908,7 +917,19 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(
             everybody(404), "/api/v1/events/registrations/cancel", body=fixed({"token": "x" * 43})
         ),
-        Case(public, "/api/v1/events/registrations/cancel", ("P",), api_cancel_token, phase=ENDS),
+        Case(public, "/api/v1/events/registrations/cancel", ("P",), link("api_token"), phase=ENDS),
+    ],
+    ("/api/v1/events/registrations/withdraw", "POST"): [
+        Case(
+            everybody(404), "/api/v1/events/registrations/withdraw", body=fixed({"token": "x" * 43})
+        ),
+        Case(
+            public,
+            "/api/v1/events/registrations/withdraw",
+            ("P",),
+            link("api_withdraw_token"),
+            phase=ENDS,
+        ),
     ],
     # families in Rucksack groups: partners (own KiTa) and coordinators
     ("/staff/cohorts/{cohort_id:int}/families", "GET"): [
