@@ -335,6 +335,14 @@ async def test_only_coordinators_manage_registrations() -> None:
     assert await seats_taken(cohort) == 1
 
 
+async def test_the_registrations_of_an_unknown_cohort_are_not_found() -> None:
+    """Like the staff page of the list: an empty list would say the cohort exists."""
+    coordinator = await make_staff(Role.coordinator)
+    with pytest.raises(NotFound) as error:
+        await registrations.list_registrations(staff=coordinator, cohort_id=4242)
+    assert error.value.field == "cohort"
+
+
 async def test_moving_between_lists_is_audited_and_never_overbooks() -> None:
     cohort = await make_public_run(capacity=1)
     a = await register(cohort, person(1))

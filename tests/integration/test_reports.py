@@ -66,6 +66,20 @@ async def test_a_partner_sees_only_their_kita_with_small_counts_hidden() -> None
             now=FROZEN_NOW,
         )
     assert error.value.field == "cohort"
+    # a programme without a group at the partner's KiTa, title and all, is unknown too
+    with pytest.raises(InvalidParameter) as error:
+        await reports.build_report(
+            staff=world.partner_a,
+            filters=msgspec.structs.replace(YEAR, programme_id=world.training),
+            now=FROZEN_NOW,
+        )
+    assert error.value.field == "programme"
+    shared = await reports.build_report(
+        staff=world.partner_a,
+        filters=msgspec.structs.replace(YEAR, programme_id=world.rucksack),
+        now=FROZEN_NOW,
+    )
+    assert [c.cohort_id for c in shared.cohorts] == [world.a1]
 
 
 async def test_trainers_get_no_report() -> None:

@@ -158,8 +158,13 @@ async def test_a_partner_gets_their_kita_only_with_small_counts_hidden(
     assert {row[1] for row in section(from_xlsx, "Kennzahl")} == {"< 5", 100}
     api = (await client.get("/api/v1/reports", params=YEAR_2026)).json()
     assert api["totals"]["families"] == "< 5" and api["kita_id"] == world.kita_b
-    # another KiTa's figures, by KiTa or by cohort, look like unknown filters
-    for name, value in (("kita", world.kita_a), ("cohort", world.a1)):
+    # another KiTa's figures, by KiTa, cohort or a programme not run there, look like
+    # unknown filters
+    for name, value in (
+        ("kita", world.kita_a),
+        ("cohort", world.a1),
+        ("programme", world.training),
+    ):
         response = await client.get("/api/v1/reports", params={**YEAR_2026, name: value})
         assert response.status_code == 400 and response.json()["field"] == name
 

@@ -669,8 +669,10 @@ async def move_registration(
 
 async def list_registrations(*, staff: Staff, cohort_id: int) -> list[RegistrationView]:
     """Everyone registered for a run or group, confirmed first, then the waiting list in
-    order (coordinators: all; partners: see `families` for their own KiTa)."""
+    order (coordinators: all; partners: see `families` for their own KiTa). An unknown
+    cohort is NotFound, not an empty list."""
     require_coordinator(staff)
+    await check_cohort_visible(staff, cohort_id)
     rows = (
         await Registration.select(
             Registration.id,

@@ -204,7 +204,16 @@ async def check_filters(staff: Staff, filters: ReportFilter) -> dict[str, str | 
         raise Forbidden(N_("Reports are for coordinators and KiTa partners."))
     names: dict[str, str | None] = {"programme": None, "cohort": None, "kita": None}
     if filters.programme_id is not None:
-        rows = await fetch("SELECT title FROM programme WHERE id = {}", filters.programme_id)
+        if staff.role is Role.partner:
+            # a partner sees the programmes with a group at their KiTa (as `entries` does)
+            rows = await fetch(
+                "SELECT p.title FROM programme p WHERE p.id = {} AND EXISTS "
+                "(SELECT 1 FROM cohort c WHERE c.programme = p.id AND c.kita = {})",
+                filters.programme_id,
+                staff.kita_id,
+            )
+        else:
+            rows = await fetch("SELECT title FROM programme WHERE id = {}", filters.programme_id)
         if not rows:
             raise InvalidParameter(
                 N_("There is no programme with id %(id)s."),
