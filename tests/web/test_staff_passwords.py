@@ -81,7 +81,11 @@ async def test_changing_ones_password_signs_out_the_other_sessions(
     ("data", "field", "message"),
     [
         (
-            {"current_password": "not my password", "new_password": NEW, "new_password_repeat": NEW},
+            {
+                "current_password": "not my password",
+                "new_password": NEW,
+                "new_password_repeat": NEW,
+            },
             "current_password",
             "Das aktuelle Passwort ist nicht richtig.",
         ),
@@ -193,7 +197,9 @@ async def test_unknown_and_known_addresses_get_the_same_answer_and_only_known_on
     monkeypatch.setattr(passwords, "RESET_MIN_SECONDS", 0.4)
     staff = await make_staff(Role.trainer)
     retired = await make_staff(Role.trainer)
-    await staff_accounts.set_active(account_id=retired.id, active=False, actor_id=None, now=FROZEN_NOW)
+    await staff_accounts.set_active(
+        account_id=retired.id, active=False, actor_id=None, now=FROZEN_NOW
+    )
     answers = []
     for email in (staff.email, "nobody@staff.example", retired.email):
         started = time.monotonic()
@@ -289,4 +295,3 @@ async def test_forgot_form_with_control_characters_names_the_field(
     assert response.status_code == 422
     assert 'id="email-error"' in response.text
     assert await AccountLink.count() == 0
-

@@ -1,0 +1,112 @@
+"""Set-password links travel sealed: the outbox holds a placeholder, the sender renders
+the token when it builds the message, the same token on every retry, and a sender that
+cannot render it keeps the mail waiting rather than sending a dead link."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import anyio.to_thread
+import pytest
+
+from programmes.domain.access import Staff
+from programmes.domain.accounts import management, passwords
+from programmes.domain.mail import outbox
+from programmes.domain.mail.delivery import deliver_due
+from programmes.domain.mail.wire import build_message
+from programmes.domain.tokens import hash_token
+from programmes.settings import Settings
+from programmes.tables import AccountLink, Outbox
+from programmes.vocabulary import Role
+from tests.conftest import FROZEN_NOW, TEST_SECRET
+from tests.factories import make_staff
+from tests.integration.conftest import MAIL_FROM
+from tests.smtp_server import SmtpServer
+
+SITE = passwords.MailSite(base_url="http://testserver", language="en")
+
+
+@pytest.fixture(autouse=True)
+def link_key() -> Iterator[None]:
+    passwords.use_secret_key(TEST_SECRET)
+    yield
+    passwords.use_secret_key(TEST_SECRET)  # a test may have changed it
+
+
+async def _invite() -> Staff:
+    coordinator = await make_staff(Role.coordinator)
+    await management.invite_account(
+        staff=coordinator,
+        email="new@staff.example",
+        name="New Person",
+        role="trainer",
+        kita_id=None,
+        site=SITE,
+        now=FROZEN_NOW,
+    )
+    return coordinator
+
+
+async def test_the_sent_invitation_carries_the_token_the_outbox_does_not(
+    mail_settings: Settings, smtp_server: SmtpServer
+) -> None:
+    await _invite()
+    row = await Outbox.select(*Outbox.all_columns()).first()
+    assert row is not None
+    assert "[[sealed:account-link:" in row["body_text"]
+    assert row["subject"] == "Your staff account at the Haus der Kulturen"
+    assert mail_settings.smtp is not None
+    report = await deliver_due(mail_settings.smtp, now=FROZEN_NOW)
+    assert len(report.sent) == 1, report
+    received = (await anyio.to_thread.run_sync(smtp_server.handler.wait_for, 1))[0]
+    body = received.message.get_body(preferencelist=("plain",))
+    assert body is not None
+    text = body.get_content()
+    match = re.search(r"http://testserver/staff/password/set\?token=([A-Za-z0-9_-]{43})\s", text)
+    assert match, text
+    token = match.group(1)
+    assert "[[sealed" not in text
+    assert token not in row["body_text"]
+    assert await AccountLink.exists().where(AccountLink.token_hash == hash_token(token))
+    # a retry is the same bytes
+    again = build_message(row, sender=MAIL_FROM)
+    assert again.as_bytes() == build_message(row, sender=MAIL_FROM).as_bytes()
+    again_body = again.get_body(preferencelist=("plain",))
+    assert again_body is not None
+    assert again_body.get_content().splitlines() == text.splitlines()
+
+
+async def test_another_secret_key_renders_a_token_that_opens_nothing() -> None:
+    await _invite()
+    row = await Outbox.select(*Outbox.all_columns()).first()
+    assert row is not None
+    passwords.use_secret_key("another-secret-" + "y" * 40)
+    text = build_message(row, sender=MAIL_FROM).as_string()
+    token = re.search(r"token=([A-Za-z0-9_-]+)", text)
+    assert token
+    assert not await AccountLink.exists().where(
+        AccountLink.token_hash == hash_token(token.group(1))
+    )
+
+
+async def test_a_sender_without_the_resolver_keeps_the_mail_waiting(
+    mail_settings: Settings, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    await _invite()
+    monkeypatch.setattr(outbox, "_resolvers", {})
+    assert mail_settings.smtp is not None
+    report = await deliver_due(mail_settings.smtp, now=FROZEN_NOW)
+    assert report.sent == ()
+    row = await Outbox.select(Outbox.sent_at, Outbox.last_error).first()
+    assert row is not None and row["sent_at"] is None
+    assert "account-link" in row["last_error"]
+    assert smtp_server.handler.received == []
+
+
+def test_a_placeholder_is_only_what_a_resolver_can_render() -> None:
+    with pytest.raises(ValueError, match="sealed kind"):
+        outbox.sealed_placeholder("Account Link", "abc")
+    with pytest.raises(ValueError, match="sealed kind"):
+        outbox.sealed_placeholder("account-link", "a]]b")
+    assert outbox.unseal("no placeholder here") == "no placeholder here"
