@@ -295,3 +295,29 @@ async def test_unknown_account_is_a_clear_404(client: httpx.AsyncClient) -> None
     missing = await client.get("/staff/accounts/999999")
     assert missing.status_code == 404
     assert "Es gibt kein Konto mit der Nummer 999999." in missing.text or "999999" in missing.text
+
+
+def test_the_account_routes_have_their_role_rules(app: Litestar) -> None:
+    rules: dict[str, set[str]] = {}
+    for route in app.routes:
+        if not route.path.startswith(("/staff/accounts", "/staff/password")):
+            continue
+        for handler in getattr(route, "route_handlers", []):
+            if handler.handler_name == "options_handler":
+                continue
+            guards = {
+                guard.__name__ for layer in handler.ownership_layers for guard in layer.guards or []
+            }
+            if handler.opt.get("access") == "public":
+                guards.add("public")
+            rules.setdefault(route.path, set()).update(guards)
+    assert rules == {
+        "/staff/accounts": {"requires_coordinator"},
+        "/staff/accounts/{account_id:int}": {"requires_coordinator"},
+        "/staff/accounts/{account_id:int}/deactivate": {"requires_coordinator"},
+        "/staff/accounts/{account_id:int}/reactivate": {"requires_coordinator"},
+        "/staff/accounts/{account_id:int}/invitation": {"requires_coordinator"},
+        "/staff/password": {"requires_staff"},
+        "/staff/password/forgot": {"public"},
+        "/staff/password/set": {"public"},
+    }
