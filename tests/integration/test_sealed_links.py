@@ -4,6 +4,7 @@ cannot render it keeps the mail waiting rather than sending a dead link."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Iterator
 
@@ -12,12 +13,13 @@ import pytest
 
 from programmes.domain.access import Staff
 from programmes.domain.accounts import management, passwords
+from programmes.domain.errors import Conflict
 from programmes.domain.mail import outbox
 from programmes.domain.mail.delivery import deliver_due
 from programmes.domain.mail.wire import build_message
 from programmes.domain.tokens import hash_token
 from programmes.settings import Settings
-from programmes.tables import AccountLink, Outbox
+from programmes.tables import AccountLink, AuditEvent, Outbox
 from programmes.vocabulary import Role
 from tests.conftest import FROZEN_NOW, TEST_SECRET
 from tests.factories import make_staff
@@ -110,3 +112,27 @@ def test_a_placeholder_is_only_what_a_resolver_can_render() -> None:
     with pytest.raises(ValueError, match="sealed kind"):
         outbox.sealed_placeholder("account-link", "a]]b")
     assert outbox.unseal("no placeholder here") == "no placeholder here"
+
+
+async def test_a_link_sent_twice_at_the_same_moment_sets_the_password_once() -> None:
+    await _invite()
+    row = await Outbox.select(*Outbox.all_columns()).first()
+    assert row is not None
+    text = build_message(row, sender=MAIL_FROM).get_body(preferencelist=("plain",))
+    assert text is not None
+    match = re.search(r"token=([A-Za-z0-9_-]{43})", text.get_content())
+    assert match
+    token = match.group(1)
+
+    async def redeem(password: str) -> str:
+        try:
+            await passwords.set_password_with_link(
+                token=token, password=password, repeat=password, now=FROZEN_NOW
+            )
+        except Conflict as error:
+            return error.template
+        return "set"
+
+    outcomes = await asyncio.gather(redeem("erstes Passwort"), redeem("zweites Passwort"))
+    assert sorted(outcomes) == sorted(["set", passwords.LINK_USED])
+    assert await AuditEvent.count().where(AuditEvent.action == "account.invitation_accepted") == 1
