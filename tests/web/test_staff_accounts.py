@@ -321,3 +321,28 @@ def test_the_account_routes_have_their_role_rules(app: Litestar) -> None:
         "/staff/password/forgot": {"public"},
         "/staff/password/set": {"public"},
     }
+
+
+async def test_every_account_page_speaks_german_and_english(client: httpx.AsyncClient) -> None:
+    me = await _coordinator(client)
+    other = await make_staff(Role.trainer)
+    pages = {
+        "/staff/accounts": ("Zugänge der Mitarbeitenden", "Staff accounts"),
+        f"/staff/accounts/{other.id}": ("Rolle und KiTa", "Role and KiTa"),
+        f"/staff/accounts/{other.id}/deactivate": ("Was passiert:", "What will happen:"),
+        "/staff/password": ("Aktuelles Passwort", "Current password"),
+        "/staff/password/forgot": ("Passwort vergessen?", "Forgot your password?"),
+        "/staff/password/set?token=" + "x" * 43: (
+            "Dieser Link funktioniert nicht",
+            "This link does not work",
+        ),
+    }
+    for path, (german, english) in pages.items():
+        separator = "&" if "?" in path else "?"
+        de = await client.get(f"{path}{separator}lang=de")
+        assert '<html lang="de">' in de.text and german in de.text, path
+        en = await client.get(f"{path}{separator}lang=en")
+        assert '<html lang="en">' in en.text and english in en.text, path
+    own = await client.get(f"/staff/accounts/{me}?lang=en")
+    assert "This is your own account" in own.text
+    assert f"/staff/accounts/{me}/deactivate" not in own.text
