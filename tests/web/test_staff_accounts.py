@@ -99,7 +99,7 @@ async def test_an_invitation_mails_a_link_that_sets_the_password_once(
     path, token = link_in(mail)
     # at rest neither the outbox nor the link table holds the token
     assert token not in str(mail["body_text"])
-    assert "[[sealed:account-link:" in str(mail["body_text"])
+    assert "{secret:account-link:" in str(mail["body_text"])
     stored = await AccountLink.select().first()
     assert stored is not None and stored["token_hash"] == hash_token(token)
     assert stored["purpose"] == "invitation"

@@ -1,6 +1,6 @@
-"""Set-password links travel sealed: the outbox holds a placeholder, the sender renders
-the token when it builds the message, the same token on every retry, and a sender that
-cannot render it keeps the mail waiting rather than sending a dead link."""
+"""Set-password links leave no usable token at rest: the outbox holds a slot, the sender
+fills in the token when it builds the message (the same on every retry), a name typed
+into an invitation cannot smuggle in a slot, and a link redeemed twice at once works once."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from programmes.domain.access import Staff
 from programmes.domain.accounts import management, passwords
 from programmes.domain.errors import Conflict
-from programmes.domain.mail import outbox
+from programmes.domain.mail import links
 from programmes.domain.mail.delivery import deliver_due
 from programmes.domain.mail.wire import build_message
 from programmes.domain.tokens import hash_token
@@ -31,9 +31,9 @@ SITE = passwords.MailSite(base_url="http://testserver", language="en")
 
 @pytest.fixture(autouse=True)
 def link_key() -> Iterator[None]:
-    passwords.use_secret_key(TEST_SECRET)
+    links.set_key(TEST_SECRET)
     yield
-    passwords.use_secret_key(TEST_SECRET)  # a test may have changed it
+    links.set_key(TEST_SECRET)  # a test may have changed it
 
 
 async def _invite() -> Staff:
@@ -56,7 +56,7 @@ async def test_the_sent_invitation_carries_the_token_the_outbox_does_not(
     await _invite()
     row = await Outbox.select(*Outbox.all_columns()).first()
     assert row is not None
-    assert "[[sealed:account-link:" in row["body_text"]
+    assert "{secret:account-link:" in row["body_text"]
     assert row["subject"] == "Your staff account at the Haus der Kulturen"
     assert mail_settings.smtp is not None
     report = await deliver_due(mail_settings.smtp, now=FROZEN_NOW)
@@ -68,7 +68,7 @@ async def test_the_sent_invitation_carries_the_token_the_outbox_does_not(
     match = re.search(r"http://testserver/staff/password/set\?token=([A-Za-z0-9_-]{43})\s", text)
     assert match, text
     token = match.group(1)
-    assert "[[sealed" not in text
+    assert "{secret:" not in text
     assert token not in row["body_text"]
     assert await AccountLink.exists().where(AccountLink.token_hash == hash_token(token))
     # a retry is the same bytes
@@ -83,7 +83,7 @@ async def test_another_secret_key_renders_a_token_that_opens_nothing() -> None:
     await _invite()
     row = await Outbox.select(*Outbox.all_columns()).first()
     assert row is not None
-    passwords.use_secret_key("another-secret-" + "y" * 40)
+    links.set_key("another-secret-" + "y" * 40)
     text = build_message(row, sender=MAIL_FROM).as_string()
     token = re.search(r"token=([A-Za-z0-9_-]+)", text)
     assert token
@@ -92,26 +92,26 @@ async def test_another_secret_key_renders_a_token_that_opens_nothing() -> None:
     )
 
 
-async def test_a_sender_without_the_resolver_keeps_the_mail_waiting(
-    mail_settings: Settings, smtp_server: SmtpServer, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    await _invite()
-    monkeypatch.setattr(outbox, "_resolvers", {})
-    assert mail_settings.smtp is not None
-    report = await deliver_due(mail_settings.smtp, now=FROZEN_NOW)
-    assert report.sent == ()
-    row = await Outbox.select(Outbox.sent_at, Outbox.last_error).first()
-    assert row is not None and row["sent_at"] is None
-    assert "account-link" in row["last_error"]
-    assert smtp_server.handler.received == []
-
-
-def test_a_placeholder_is_only_what_a_resolver_can_render() -> None:
-    with pytest.raises(ValueError, match="sealed kind"):
-        outbox.sealed_placeholder("Account Link", "abc")
-    with pytest.raises(ValueError, match="sealed kind"):
-        outbox.sealed_placeholder("account-link", "a]]b")
-    assert outbox.unseal("no placeholder here") == "no placeholder here"
+async def test_a_name_that_looks_like_a_slot_stays_text() -> None:
+    coordinator = await make_staff(Role.coordinator)
+    forged = "{secret:account-link:AAAAAAAAAAAAAAAAAAAAAA}"
+    await management.invite_account(
+        staff=coordinator,
+        email="forger@staff.example",
+        name=forged,
+        role="trainer",
+        kita_id=None,
+        site=SITE,
+        now=FROZEN_NOW,
+    )
+    row = await Outbox.select(*Outbox.all_columns()).first()
+    assert row is not None
+    text = build_message(row, sender=MAIL_FROM).get_body(preferencelist=("plain",))
+    assert text is not None
+    sent = text.get_content()
+    assert "(secret:account-link:AAAAAAAAAAAAAAAAAAAAAA)" in sent
+    assert links.token("account-link", "AAAAAAAAAAAAAAAAAAAAAA") not in sent
+    assert len(re.findall(r"[A-Za-z0-9_-]{43}", sent)) == 1  # the one real link
 
 
 async def test_a_link_sent_twice_at_the_same_moment_sets_the_password_once() -> None:
