@@ -1,6 +1,6 @@
 """The data model: Piccolo tables, one module per area. Import tables from here."""
 
-from programmes.tables.accounts import Account, ApiToken, FeedToken
+from programmes.tables.accounts import Account, AccountLink, ApiToken, FeedToken
 from programmes.tables.catalogue import Cohort, CohortTrainer, Programme, Session
 from programmes.tables.participation import Attendance, Registration
 from programmes.tables.people import Child, Family, Guardian, Person
@@ -14,6 +14,7 @@ ALL_TABLES = (
     Account,
     ApiToken,
     FeedToken,
+    AccountLink,
     Programme,
     Cohort,
     CohortTrainer,
@@ -33,6 +34,7 @@ ALL_TABLES = (
 __all__ = [
     "ALL_TABLES",
     "Account",
+    "AccountLink",
     "ApiToken",
     "Attendance",
     "AuditEvent",

@@ -3,7 +3,8 @@
 `Account` extends Piccolo's `BaseUser` so that piccolo-admin signs coordinators in against
 the same accounts (and the same server-side session table) as the staff pages. Passwords use
 Piccolo's PBKDF2-SHA256 hasher at the OWASP-recommended iteration count, rehashed on login
-when the count changes. API and feed tokens are stored only as SHA-256 hashes.
+when the count changes. API and feed tokens and set-password links are stored only as
+SHA-256 hashes.
 """
 
 from __future__ import annotations
@@ -58,3 +59,18 @@ class FeedToken(Table, tablename="feed_token"):
     token_hash = Varchar(length=64, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
+
+
+class AccountLink(Table, tablename="account_link"):
+    """A single-use link that sets an account's password: an invitation to a new account
+    or a password reset. Only the SHA-256 of the link's token is kept; `used_at` is set by
+    the one conditional UPDATE that redeems it."""
+
+    id: Serial
+
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, null=False)
+    purpose = Varchar(length=20)
+    token_hash = Varchar(length=64, unique=True)
+    created_at = Timestamptz(default=TimestamptzNow())
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)

@@ -108,19 +108,44 @@ def normalise_email(email: str, *, field: str = "email") -> str:
         ) from None
 
 
-def _check_password(password: str) -> None:
+def check_password(password: str, *, field: str = "password") -> None:
+    """The one password rule of the service (command line, invitations, resets, changes)."""
     if len(password) < MIN_PASSWORD_LENGTH:
         raise InvalidInput(
             N_("The password must have at least %(n)s characters."),
-            field="password",
+            field=field,
             n=MIN_PASSWORD_LENGTH,
         )
     if len(password) > MAX_PASSWORD_LENGTH:
         raise InvalidInput(
             N_("The password must have at most %(n)s characters."),
-            field="password",
+            field=field,
             n=MAX_PASSWORD_LENGTH,
         )
+
+
+def checked_role(role: str, kita_id: int | None) -> Role:
+    """The role, if it is one; a partner needs a KiTa, a coordinator or trainer has none."""
+    try:
+        role_ = Role(role)
+    except ValueError:
+        allowed = ", ".join(r.value for r in Role)
+        raise InvalidInput(
+            N_("Role must be one of %(allowed)s."), field="role", allowed=allowed
+        ) from None
+    if role_ is Role.partner and kita_id is None:
+        raise InvalidInput(N_("A partner account must belong to a KiTa."), field="kita")
+    if role_ is not Role.partner and kita_id is not None:
+        raise InvalidInput(N_("Only partner accounts belong to a KiTa."), field="kita")
+    return role_
+
+
+def checked_name(name: str, email: str) -> str:
+    """The name shown for an account (the address's local part when none is given)."""
+    name = name.strip()
+    if len(name) > 200:
+        raise InvalidInput(N_("The name must have at most 200 characters."), field="name")
+    return clean_text(name, field="name", max_length=200, required=False) or email.split("@")[0]
 
 
 async def create_account(
@@ -135,21 +160,9 @@ async def create_account(
 ) -> Staff:
     """Create an active staff account. Partners must name their KiTa; others must not."""
     email = normalise_email(email)
-    try:
-        role_ = Role(role)
-    except ValueError:
-        allowed = ", ".join(r.value for r in Role)
-        raise InvalidInput(
-            N_("Role must be one of %(allowed)s."), field="role", allowed=allowed
-        ) from None
-    name = name.strip() or email.split("@")[0]
-    if len(name) > 200:
-        raise InvalidInput(N_("The name must have at most 200 characters."), field="name")
-    _check_password(password)
-    if role_ is Role.partner and kita_id is None:
-        raise InvalidInput(N_("A partner account must belong to a KiTa."), field="kita")
-    if role_ is not Role.partner and kita_id is not None:
-        raise InvalidInput(N_("Only partner accounts belong to a KiTa."), field="kita")
+    role_ = checked_role(role, kita_id)
+    name = checked_name(name, email)
+    check_password(password)
     hashed = await anyio.to_thread.run_sync(Account.hash_password, password)
     async with write_transaction():
         if kita_id is not None and not await Kita.exists().where(Kita.id == kita_id):

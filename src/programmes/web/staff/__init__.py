@@ -5,6 +5,7 @@ from __future__ import annotations
 from litestar.types import ControllerRouterHandler
 
 from programmes.web.staff import (
+    accounts,
     attendance,
     audit,
     catalogue,
@@ -36,4 +37,6 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     privacy.ErasureRequestPages,
     privacy.FamilyConsentPages,
     audit.AuditPages,
+    accounts.AccountPages,
+    accounts.PasswordPages,
 ]

@@ -42,7 +42,14 @@ class StaffAuthController(Controller):
     async def login_page(
         self, request: Request[Any, Any, Any], next: FromQuery[str] = ""
     ) -> Template:
-        return page(request, "staff/login.html", next=safe_next(next), error=None, email="")
+        return page(
+            request,
+            "staff/login.html",
+            next=safe_next(next),
+            error=None,
+            email="",
+            password_set=request.query_params.get("notice") == "password-set",
+        )
 
     @post("/login", opt=PUBLIC, status_code=303)
     async def login(
@@ -64,6 +71,7 @@ class StaffAuthController(Controller):
                 next=safe_next(data.next),
                 error=exc.translated(request_language(request)),
                 email=data.email[:254],
+                password_set=False,
             )
             if isinstance(exc, TooManyRequests):
                 response.headers["Retry-After"] = str(exc.retry_after)
