@@ -15,7 +15,13 @@ from litestar import Request, Response
 from litestar.datastructures import FormMultiDict
 from litestar.response import Redirect
 
-from programmes.domain.errors import N_, DomainError, InvalidInput, TooManyRequests
+from programmes.domain.errors import (
+    N_,
+    DomainError,
+    InvalidInput,
+    InvalidInputs,
+    TooManyRequests,
+)
 from programmes.domain.types import MAX_ID, check_day
 from programmes.web.errors import status_for
 from programmes.web.pages import page, request_language
@@ -116,19 +122,25 @@ async def form_error(
 ) -> Response[Any]:
     """`template` again with the error, the entered values and what `context` loads (a
     refusal by a limit also says when to try again: `Retry-After`)."""
-    message = error.translated(request_language(request))
+    language = request_language(request)
     response = page(
         request,
         template,
         status_code=status_for(error),
-        errors=[{"field": error.field, "message": message}],
-        error=message,
+        errors=error_items(error, language),
+        error=error.translated(language),
         form=form,
         **await context(),
     )
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
     return response  # type: ignore[return-value]
+
+
+def error_items(error: DomainError, language: str) -> list[dict[str, str | None]]:
+    """Each problem of `error` (all of them for `InvalidInputs`) as {"field", "message"}."""
+    several = error.errors if isinstance(error, InvalidInputs) else [error]
+    return [{"field": each.field, "message": each.translated(language)} for each in several]
 
 
 async def submit(

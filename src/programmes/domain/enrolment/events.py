@@ -20,6 +20,7 @@ from programmes.domain.catalogue.publication import (
     is_cancelled,
     registration_state,
 )
+from programmes.domain.enrolment.seats import Availability, availability
 from programmes.domain.errors import N_, NotFound
 from programmes.vocabulary import SessionStatus
 
@@ -64,6 +65,13 @@ class PublicRun(msgspec.Struct, frozen=True):
     @property
     def free_places(self) -> int | None:
         return None if self.capacity is None else max(0, self.capacity - self.seats_taken)
+
+    def availability(self, now: datetime) -> Availability:
+        return availability(
+            self.capacity,
+            self.seats_taken,
+            taking_registrations=self.registration_state(now) is RegistrationState.open,
+        )
 
     def registration_state(self, now: datetime) -> RegistrationState:
         return registration_state(
@@ -127,6 +135,7 @@ class EventPage(msgspec.Struct, frozen=True):
 
     event: EventView
     state: str
+    availability: str  # `seats.Availability`
 
 
 #: One row per run: its publication facts and what the public sees. Plain SQL: this runs
@@ -161,7 +170,9 @@ async def public_event(cohort_id: int) -> EventView:
 async def event_page(cohort_id: int, *, now: datetime) -> EventPage:
     """The event and its registration state at `now`; NotFound unless listed."""
     run = await public_run(cohort_id)
-    return EventPage(event=EventView.of(run), state=page_state(run, now))
+    return EventPage(
+        event=EventView.of(run), state=page_state(run, now), availability=run.availability(now)
+    )
 
 
 def page_state(run: PublicRun, now: datetime) -> str:
