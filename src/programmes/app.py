@@ -36,6 +36,7 @@ from programmes.settings import Settings
 from programmes.web import api, events, feeds, public, staff, staff_feed, system
 from programmes.web.admin import admin_route, build_admin
 from programmes.web.auth import AuthenticationMiddleware
+from programmes.web.compression import GzipMiddleware
 from programmes.web.deps import provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
 from programmes.web.head import HeadAsGet
@@ -210,6 +211,7 @@ def site_router(settings: Settings, clock: Clock) -> Router:
             ),
         ],
         middleware=[
+            GzipMiddleware(),
             SecurityHeadersMiddleware(https=settings.secure_cookies),
             AuthenticationMiddleware(clock=clock),
             DefineMiddleware(CSRFMiddleware, config=csrf),

@@ -49,7 +49,8 @@ async def home(
 
     def page_url(number: int) -> str:
         query = {"kind": chosen_kind or "", "month": month or "", "page": str(number)}
-        return "/?" + urlencode({k: v for k, v in query.items() if v and v != "1"})
+        kept = urlencode({k: v for k, v in query.items() if v and v != "1"})
+        return f"/?{kept}" if kept else "/"
 
     return page(
         request,
