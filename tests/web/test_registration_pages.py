@@ -352,3 +352,19 @@ async def test_the_event_page_says_what_one_needs_before_deciding(
     assert "löschen sie 30 Tage nach ihrem letzten Termin" in html
     assert '<a href="/datenschutz">Datenschutzerklärung</a>' in html
     assert 'href="/impressum"' in html
+
+
+async def test_the_json_api_names_every_bad_field_at_once(client: httpx.AsyncClient) -> None:
+    cohort = await make_public_run()
+    response = await client.post(
+        f"/api/v1/events/{cohort}/registrations?lang=en",
+        json={"name": " ", "email": "nope", "seats": 1, "consent": False},
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert [e["field"] for e in body["errors"]] == ["name", "email", "consent"]
+    assert body["field"] == "name"
+    assert body["errors"][2]["message"] == (
+        "Please agree to the privacy notice; we need it to register you."
+    )
+    assert await Registration.count() == 0
