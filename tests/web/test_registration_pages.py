@@ -10,11 +10,12 @@ import pytest
 
 from programmes.app import create_app
 from programmes.clock import FrozenClock
+from programmes.domain.accounts import staff_accounts
 from programmes.domain.mail import links
 from programmes.settings import load_settings
-from programmes.tables import Cohort, Outbox, Person, Registration
+from programmes.tables import Cohort, Outbox, Person, Programme, Registration
 from programmes.vocabulary import Role
-from tests.conftest import app_client, environment_for_tests, running
+from tests.conftest import FROZEN_NOW, app_client, environment_for_tests, running
 from tests.factories import make_public_run, make_rucksack_group, make_staff
 from tests.web.helpers import csrf_token, post_form
 
@@ -343,6 +344,13 @@ async def test_the_event_page_says_what_one_needs_before_deciding(
 ) -> None:
     cohort = await make_public_run(capacity=3)
     html = (await client.get(f"/events/{cohort}")).text
+    assert "Für wen" not in html and "Kosten" not in html  # not said: not shown
+    await Programme.update(
+        {Programme.audience: "Eltern und Fachkräfte", Programme.cost: "kostenlos"}
+    ).where(Programme.id.is_in(Cohort.select(Cohort.programme).where(Cohort.id == cohort)))
+    html = (await client.get(f"/events/{cohort}")).text
+    assert '<dt>Für wen</dt><dd class="prewrap">Eltern und Fachkräfte</dd>' in html
+    assert "<dt>Kosten</dt><dd>kostenlos</dd>" in html
     assert "Wenige Plätze (3 Plätze sind frei.)" in html
     assert "https://www.openstreetmap.org/search?query=Haus%20der%20Kulturen" in html
     assert "Deutsch" in html
@@ -368,3 +376,21 @@ async def test_the_json_api_names_every_bad_field_at_once(client: httpx.AsyncCli
         "Please agree to the privacy notice; we need it to register you."
     )
     assert await Registration.count() == 0
+
+
+async def test_a_coordinator_says_whom_a_programme_is_for_and_what_it_costs(
+    client: httpx.AsyncClient,
+) -> None:
+    staff = await make_staff(Role.coordinator)
+    token = await staff_accounts.create_api_token(account_id=staff.id, name="t", now=FROZEN_NOW)
+    auth = {"authorization": f"Bearer {token}"}
+    body = {"kind": "training", "title": "T", "audience": "Eltern", "cost": "5 €"}
+    created = await client.post("/api/v1/programmes", json=body, headers=auth)
+    assert created.status_code == 201, created.text
+    assert (created.json()["audience"], created.json()["cost"]) == ("Eltern", "5 €")
+    too_long = await client.post(
+        "/api/v1/programmes?lang=en", json={**body, "cost": "x" * 201}, headers=auth
+    )
+    assert too_long.status_code == 422
+    assert too_long.json()["field"] == "cost"
+    assert await Programme.count() == 1

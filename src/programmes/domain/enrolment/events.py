@@ -49,6 +49,8 @@ class PublicRun(msgspec.Struct, frozen=True):
     title_en: str  # the programme's English title
     summary: str
     summary_en: str
+    audience: str
+    cost: str
     location: str
     language: str
     capacity: int | None
@@ -102,6 +104,8 @@ class EventView(msgspec.Struct, frozen=True):
     registration_closes_at: datetime | None
     cancelled: bool
     dates: list[RunDate]
+    audience: str = ""  # whom it is for, in the coordinator's words ("" : not said)
+    cost: str = ""  # what it costs ("" : not said)
 
     @property
     def first_starts_at(self) -> datetime | None:
@@ -117,6 +121,8 @@ class EventView(msgspec.Struct, frozen=True):
             title_en=run.title_en,
             summary=run.summary,
             summary_en=run.summary_en,
+            audience=run.audience,
+            cost=run.cost,
             location=run.location,
             language=run.language,
             capacity=run.capacity,
@@ -144,6 +150,7 @@ _RUNS_SQL = (
     "SELECT c.id AS cohort_id, c.programme AS programme_id, c.status AS cohort_status, "
     "p.status AS programme_status, p.kind AS programme_kind, "
     "p.is_public AS programme_is_public, c.title, p.title_en, p.summary, p.summary_en, "
+    "p.audience, p.cost, "
     "c.location, c.language, c.capacity, c.seats_taken, c.max_seats_per_registration, "
     "c.registration_opens_at, c.registration_closes_at "
     "FROM cohort c JOIN programme p ON p.id = c.programme WHERE "
