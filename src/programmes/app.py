@@ -36,11 +36,13 @@ from programmes.settings import Settings
 from programmes.web import api, events, feeds, public, staff, staff_feed, system
 from programmes.web.admin import admin_route, build_admin
 from programmes.web.auth import AuthenticationMiddleware
+from programmes.web.compression import GzipMiddleware
 from programmes.web.deps import provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
 from programmes.web.head import HeadAsGet
 from programmes.web.hosts import AllowedHosts
 from programmes.web.pages import build_environment
+from programmes.web.public import retention_policy
 from programmes.web.security import CheckedRequest, SecurityHeadersMiddleware
 
 STATIC_DIR = Path(__file__).resolve().parents[2] / "static"
@@ -172,14 +174,6 @@ def daily_retention(
     return lifespan
 
 
-def retention_policy(settings: Settings) -> retention.RetentionPolicy:
-    return retention.RetentionPolicy(
-        public_days=settings.retention_public_days,
-        family_months=settings.retention_family_months,
-        mail_days=settings.retention_mail_days,
-    )
-
-
 def site_router(settings: Settings, clock: Clock) -> Router:
     """Every route but the calendar feeds, behind the security-header, sign-in and CSRF
     middleware (outermost first).
@@ -202,7 +196,7 @@ def site_router(settings: Settings, clock: Clock) -> Router:
         path="/",
         route_handlers=[
             system.health_check,
-            public.home,
+            *public.ROUTES,
             events.EventPages,
             feeds.event_resource,
             *staff.CONTROLLERS,
@@ -217,6 +211,7 @@ def site_router(settings: Settings, clock: Clock) -> Router:
             ),
         ],
         middleware=[
+            GzipMiddleware(),
             SecurityHeadersMiddleware(https=settings.secure_cookies),
             AuthenticationMiddleware(clock=clock),
             DefineMiddleware(CSRFMiddleware, config=csrf),

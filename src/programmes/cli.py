@@ -188,7 +188,7 @@ def cmd_restore(args: argparse.Namespace) -> None:
 
 
 def cmd_retention(args: argparse.Namespace) -> None:
-    from programmes.app import retention_policy
+    from programmes.web.public import retention_policy
 
     settings = prepare()
     report = run(

@@ -8,6 +8,7 @@ it. `localise()` gives a Jinja environment the translations (`_()`, `gettext`, `
 
 from __future__ import annotations
 
+import functools
 from datetime import date, datetime
 from typing import Final
 
@@ -45,8 +46,11 @@ def berlin_datetime(moment: datetime, language: str) -> str:
     return local_datetime(moment, language, _DAY_AND_TIME.get(language, _DAY_AND_TIME["de"]))
 
 
+@functools.lru_cache(maxsize=4096)
 def berlin_range(starts_at: datetime, ends_at: datetime, language: str) -> str:
-    """'Mi., 2. Dez. 2026, 18:00–20:00'; the end with its date when it is another day."""
+    """'Mi., 2. Dez. 2026, 18:00–20:00'; the end with its date when it is another day.
+    Cached: the start page shows the same dates on every request, and babel takes ~50 µs
+    a range (a pure function of its arguments, aware datetimes included)."""
     start = berlin_datetime(starts_at, language)
     if starts_at.astimezone(BERLIN).date() == ends_at.astimezone(BERLIN).date():
         return f"{start}–{clock(ends_at, language)}"

@@ -85,6 +85,21 @@ class RateLimit:
     minutes: int
 
 
+DEFAULT_IMPRINT_ADDRESS = "Beispielstraße 1, 45699 Herten"
+DEFAULT_IMPRINT_PHONE = "+49 2366 000000"
+DEFAULT_IMPRINT_EMAIL = "integration@hausderkulturen.example"
+
+
+@dataclass(frozen=True)
+class Imprint:
+    """Who runs the service and how to reach them, as the imprint (§ 5 DDG) and the
+    privacy notice name them. The organisation's name is `Settings.organisation_name`."""
+
+    address: str = DEFAULT_IMPRINT_ADDRESS
+    phone: str = DEFAULT_IMPRINT_PHONE
+    email: str = DEFAULT_IMPRINT_EMAIL
+
+
 @dataclass(frozen=True)
 class Settings:
     mode: Mode
@@ -118,6 +133,8 @@ class Settings:
     extra_hosts: tuple[str, ...] = ()
     #: A folder for the write transactions' hold times (bench/mixed.py; see hold_times.py).
     hold_times_folder: Path | None = None
+    #: The imprint and contact page (/impressum) and the privacy notice's controller.
+    imprint: Imprint = Imprint()
 
     @property
     def host(self) -> str:
@@ -181,7 +198,32 @@ def load_settings(
         hold_times_folder=Path(env["PROGRAMMES_HOLD_TIMES"]).resolve()
         if env.get("PROGRAMMES_HOLD_TIMES")
         else None,
+        imprint=Imprint(
+            address=_one_line(env, "PROGRAMMES_IMPRINT_ADDRESS", DEFAULT_IMPRINT_ADDRESS),
+            phone=_one_line(env, "PROGRAMMES_IMPRINT_PHONE", DEFAULT_IMPRINT_PHONE),
+            email=_imprint_email(env.get("PROGRAMMES_IMPRINT_EMAIL")),
+        ),
     )
+
+
+def _one_line(env: Mapping[str, str], var: str, default: str) -> str:
+    """A short line of text for a public page; unset or blank: default."""
+    text = (env.get(var) or "").strip()
+    if not text:
+        return default
+    if len(text) > 300 or any(ord(c) < 32 for c in text):
+        raise SettingsError(var, "must be one line of at most 300 characters")
+    return text
+
+
+def _imprint_email(value: str | None) -> str:
+    text = (value or "").strip()
+    if not text:
+        return DEFAULT_IMPRINT_EMAIL
+    name, address = parseaddr(text)
+    if name or address != text or "@" not in address or any(c.isspace() for c in address):
+        raise SettingsError("PROGRAMMES_IMPRINT_EMAIL", f"must be one e-mail address, not {text!r}")
+    return address
 
 
 def _parse_rate_limit(value: str, var: str) -> RateLimit | None:

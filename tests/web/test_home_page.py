@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 
-from programmes.tables import Session
+from programmes.tables import Cohort, Session
+from programmes.vocabulary import ProgrammeKind
 from tests.conftest import FROZEN_NOW
+from tests.factories import make_public_run
 from tests.feed_world import add_session, build_world
+from tests.web.helpers import post_form
 
 
 async def test_home_lists_upcoming_public_runs_with_calendar_links(
@@ -69,3 +72,109 @@ async def test_home_without_runs(client: httpx.AsyncClient) -> None:
     html = (await client.get("/")).text
     assert "Zurzeit sind keine Termine geplant." in html
     assert 'href="webcal://testserver/feeds/public.ics"' in html
+
+
+async def test_each_card_says_what_one_needs_and_registers_in_one_tap(
+    client: httpx.AsyncClient,
+) -> None:
+    roomy = await make_public_run(capacity=10)
+    few = await make_public_run(capacity=5)
+    await Cohort.update({Cohort.seats_taken: 2}).where(Cohort.id == few)  # 3 left: few
+    full = await make_public_run(capacity=2, kind=ProgrammeKind.info_event)
+    await Cohort.update({Cohort.seats_taken: 2}).where(Cohort.id == full)
+    booked = await make_public_run(capacity=2)
+    await Cohort.update(
+        {Cohort.seats_taken: 2, Cohort.registration_closes_at: FROZEN_NOW - timedelta(days=1)}
+    ).where(Cohort.id == booked)
+    html = (await client.get("/")).text
+
+    for cohort in (roomy, few, full):
+        assert f'href="/events/{cohort}#register"' in html  # the form, straight away
+        assert f'<a href="/events/{cohort}">' in html  # the title links to the page
+    assert f'href="/events/{booked}#register"' not in html
+    cards = {
+        cohort: html[html.index(f'<a href="/events/{cohort}">') :].split("</li>\n    <li", 1)[0]
+        for cohort in (roomy, few, full, booked)
+    }
+    assert "Plätze frei" in cards[roomy]
+    assert "Wenige Plätze" in cards[few]
+    assert "Warteliste" in cards[full] and "Auf die Warteliste" in cards[full]
+    assert "Ausgebucht" in cards[booked] and "Die Anmeldung ist geschlossen." in cards[booked]
+    # place with a map search, the event's language, Berlin time
+    assert "https://www.openstreetmap.org/search?query=Haus%20der%20Kulturen" in cards[roomy]
+    assert "Sprache" in cards[roomy] and "Deutsch" in cards[roomy]
+    assert "Mi., 9. Dez. 2026, 10:00–12:00" in cards[roomy]
+    # the staff link does not read like a registration; every page links the legal pages
+    assert "Für Mitarbeitende: Anmelden" in html
+    assert "Anmeldung für Mitarbeitende" not in html
+    assert 'href="/datenschutz"' in html and 'href="/impressum"' in html
+
+
+async def test_the_start_page_shows_no_personal_data(client: httpx.AsyncClient) -> None:
+    cohort = await make_public_run()
+    await post_form(
+        client,
+        f"/events/{cohort}",
+        f"/events/{cohort}/register",
+        {"name": "Jana Becker", "email": "jana@example.org", "consent": "on"},
+    )
+    html = (await client.get("/")).text
+    assert "Jana" not in html and "jana@" not in html
+
+
+async def test_filter_by_kind_and_month(client: httpx.AsyncClient) -> None:
+    december = await make_public_run(start=datetime(2026, 12, 9, 9, tzinfo=UTC), dates=1)
+    march = await make_public_run(start=datetime(2027, 3, 3, 9, tzinfo=UTC), dates=1)
+    info = await make_public_run(
+        start=datetime(2027, 3, 10, 9, tzinfo=UTC), dates=1, kind=ProgrammeKind.info_event
+    )
+    # the last evening of February in Berlin is already March 1st there
+    late = await make_public_run(start=datetime(2027, 2, 28, 23, 30, tzinfo=UTC), dates=1)
+
+    def listed(html: str) -> set[int]:
+        found = {int(n) for n in re.findall(r'<a href="/events/(\d+)">', html)}
+        return found & {december, march, info, late}
+
+    assert listed((await client.get("/")).text) == {december, march, info, late}
+    march_page = (await client.get("/?month=2027-03")).text
+    assert listed(march_page) == {march, info, late}
+    assert '<option value="2027-03" selected>März 2027</option>' in march_page
+    assert listed((await client.get("/?kind=training&month=2027-03")).text) == {march, late}
+    assert listed((await client.get("/?kind=info_event")).text) == {info}
+    empty = (await client.get("/?month=2027-08")).text
+    assert "Zu Ihrer Auswahl gibt es keine Termine." in empty
+    assert '<a href="/">Alle Termine zeigen</a>' in empty
+
+
+async def test_a_bad_month_or_kind_is_a_400_in_the_pages_language(
+    client: httpx.AsyncClient,
+) -> None:
+    for month in ("2027-13", "abc", "2027-3", "1999-12", "2027-00"):
+        response = await client.get(f"/?month={month}")
+        assert response.status_code == 400, month
+        assert "Bitte geben Sie den Monat so an: 2027-03." in response.text
+    english = await client.get("/?month=2027-13&lang=en")
+    assert english.status_code == 400
+    assert "Please give the month like 2027-03." in english.text
+    kind = await client.get("/?kind=rucksack&lang=de")
+    assert kind.status_code == 400
+    assert "Bitte wählen Sie Schulungen oder Infoveranstaltungen." in kind.text
+
+
+async def test_more_than_fifty_events_are_paged(client: httpx.AsyncClient) -> None:
+    ids = [
+        await make_public_run(start=FROZEN_NOW + timedelta(days=2, hours=n), dates=1)
+        for n in range(53)
+    ]
+    first = (await client.get("/")).text
+    assert len(re.findall(r'href="/events/\d+#register"', first)) == 50
+    assert "53 Veranstaltungen · Seite 1 von 2" in first
+    assert '<a href="/?page=2" rel="next">Spätere Termine</a>' in first
+    second = (await client.get("/?page=2")).text
+    shown = [int(n) for n in re.findall(r'href="/events/(\d+)#register"', second)]
+    assert shown == ids[50:]
+    assert '<a href="/" rel="prev">Frühere Termine</a>' in second
+    training = (await client.get("/?kind=training&page=2")).text
+    assert 'href="/?kind=training" rel="prev"' in training
+    assert (await client.get("/?page=3")).status_code == 404
+    assert (await client.get("/?page=0")).status_code == 400

@@ -10,13 +10,14 @@ import pytest
 
 from programmes.app import create_app
 from programmes.clock import FrozenClock
+from programmes.domain.accounts import staff_accounts
 from programmes.domain.mail import links
 from programmes.settings import load_settings
-from programmes.tables import Outbox, Person, Registration
+from programmes.tables import Cohort, Outbox, Person, Programme, Registration
 from programmes.vocabulary import Role
-from tests.conftest import app_client, environment_for_tests, running
+from tests.conftest import FROZEN_NOW, app_client, environment_for_tests, running
 from tests.factories import make_public_run, make_rucksack_group, make_staff
-from tests.web.helpers import post_form
+from tests.web.helpers import csrf_token, post_form
 
 FORM = {"name": "Jana Becker", "email": "jana@example.org", "seats": "2", "consent": "on"}
 
@@ -270,3 +271,126 @@ async def test_the_api_withdraws_consent_with_the_mailed_token(client: httpx.Asy
     assert await Registration.count().where(Registration.consent_withdrawn_at.is_null()) == 0
     again = await client.post(url, json={"token": token})
     assert again.status_code == 404
+
+
+async def test_an_empty_form_reports_every_field_at_once_by_its_label(
+    client: httpx.AsyncClient,
+) -> None:
+    cohort = await make_public_run(max_seats=2)
+    response = await post_form(
+        client,
+        f"/events/{cohort}",
+        f"/events/{cohort}/register",
+        {"name": "", "email": "", "seats": "0", "phone": "abc", "needs": "Rollstuhl"},
+    )
+    assert response.status_code == 422
+    html = response.text
+    start = html.index('<div class="notice error error-summary"')
+    summary = html[start : html.index("</div>", start)]
+    # one summary at the top that takes the focus, each problem linked to its field by its label
+    assert 'role="alert"' in summary and 'tabindex="-1" autofocus' in summary
+    for field, label, message in (
+        ("name", "Name", "Bitte füllen Sie dieses Feld aus."),
+        ("email", "E-Mail-Adresse", "Bitte geben Sie eine gültige E-Mail-Adresse ein"),
+        ("phone", "Telefon (freiwillig)", "Eine Telefonnummer besteht nur aus Ziffern"),
+        ("seats", "Anzahl der Plätze", "Sie können 1 bis 2 Plätze buchen."),
+        ("consent", "Einwilligung zur Datenschutzerklärung", "Bitte stimmen Sie"),
+    ):
+        assert f'<a href="#{field}">{label}</a>: {message}' in summary, field
+        assert f'id="{field}"' in html  # the link's target
+        assert f'aria-describedby="{field}-error"' in html  # the error next to its field
+        assert f'<p class="error" id="{field}-error">{message}' in html
+    assert "consent:" not in html
+    assert "Rollstuhl</textarea>" in html  # entries kept
+    assert 'value="abc"' in html
+    assert await Registration.count() == 0
+
+
+async def test_the_form_works_without_script_and_lands_on_the_answer(
+    client: httpx.AsyncClient,
+) -> None:
+    cohort = await make_public_run()
+    page = (await client.get(f"/events/{cohort}")).text
+    # the answer page opens at the registration section (no script needed) ...
+    assert f'action="/events/{cohort}/register#register"' in page
+    assert '<h2 id="register"' in page
+    response = await post_form(client, f"/events/{cohort}", f"/events/{cohort}/register", FORM)
+    # ... and its confirmation takes the focus (autofocus, and a small script as a fallback)
+    assert 'id="confirmation" tabindex="-1" autofocus data-focus' in response.text
+    assert '<script src="/static/focus.js" defer></script>' in response.text
+    assert (await client.get("/static/focus.js")).status_code == 200
+
+
+async def test_a_form_sent_twice_makes_one_registration(client: httpx.AsyncClient) -> None:
+    cohort = await make_public_run(capacity=5)
+    page, action = f"/events/{cohort}", f"/events/{cohort}/register"
+    token = await csrf_token(client, page)
+    first = await client.post(action, data={"_csrf_token": token, **FORM})
+    assert "Sie sind angemeldet." in first.text
+    # a double click, the back button and "send again", a reload that posts once more
+    for _ in range(2):
+        again = await client.post(action, data={"_csrf_token": token, **FORM})
+        assert again.status_code == 200
+        assert "Sie hatten sich mit dieser E-Mail-Adresse schon angemeldet" in again.text
+    assert await Registration.count() == 1
+    assert (await Cohort.select(Cohort.seats_taken).where(Cohort.id == cohort))[0][
+        "seats_taken"
+    ] == 2
+    assert await Outbox.count() == 1
+
+
+async def test_the_event_page_says_what_one_needs_before_deciding(
+    client: httpx.AsyncClient,
+) -> None:
+    cohort = await make_public_run(capacity=3)
+    html = (await client.get(f"/events/{cohort}")).text
+    assert "Für wen" not in html and "Kosten" not in html  # not said: not shown
+    await Programme.update(
+        {Programme.audience: "Eltern und Fachkräfte", Programme.cost: "kostenlos"}
+    ).where(Programme.id.is_in(Cohort.select(Cohort.programme).where(Cohort.id == cohort)))
+    html = (await client.get(f"/events/{cohort}")).text
+    assert '<dt>Für wen</dt><dd class="prewrap">Eltern und Fachkräfte</dd>' in html
+    assert "<dt>Kosten</dt><dd>kostenlos</dd>" in html
+    assert "Wenige Plätze (3 Plätze sind frei.)" in html
+    assert "https://www.openstreetmap.org/search?query=Haus%20der%20Kulturen" in html
+    assert "Deutsch" in html
+    assert "Mittwoch, 9. Dezember 2026, 10:00–12:00" in html
+    assert f'href="/events/{cohort}.ics" download' in html
+    # what happens to the data, with the retention the job applies, and the notice
+    assert "löschen sie 30 Tage nach ihrem letzten Termin" in html
+    assert '<a href="/datenschutz">Datenschutzerklärung</a>' in html
+    assert 'href="/impressum"' in html
+
+
+async def test_the_json_api_names_every_bad_field_at_once(client: httpx.AsyncClient) -> None:
+    cohort = await make_public_run()
+    response = await client.post(
+        f"/api/v1/events/{cohort}/registrations?lang=en",
+        json={"name": " ", "email": "nope", "seats": 1, "consent": False},
+    )
+    assert response.status_code == 422
+    body = response.json()
+    assert [e["field"] for e in body["errors"]] == ["name", "email", "consent"]
+    assert body["field"] == "name"
+    assert body["errors"][2]["message"] == (
+        "Please agree to the privacy notice; we need it to register you."
+    )
+    assert await Registration.count() == 0
+
+
+async def test_a_coordinator_says_whom_a_programme_is_for_and_what_it_costs(
+    client: httpx.AsyncClient,
+) -> None:
+    staff = await make_staff(Role.coordinator)
+    token = await staff_accounts.create_api_token(account_id=staff.id, name="t", now=FROZEN_NOW)
+    auth = {"authorization": f"Bearer {token}"}
+    body = {"kind": "training", "title": "T", "audience": "Eltern", "cost": "5 €"}
+    created = await client.post("/api/v1/programmes", json=body, headers=auth)
+    assert created.status_code == 201, created.text
+    assert (created.json()["audience"], created.json()["cost"]) == ("Eltern", "5 €")
+    too_long = await client.post(
+        "/api/v1/programmes?lang=en", json={**body, "cost": "x" * 201}, headers=auth
+    )
+    assert too_long.status_code == 422
+    assert too_long.json()["field"] == "cost"
+    assert await Programme.count() == 1

@@ -12,10 +12,12 @@ reader's language (German first), e.g.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from programmes.i18n import gettext
+
+T = TypeVar("T")
 
 
 def N_(message: str) -> str:
@@ -93,3 +95,42 @@ class TooManyRequests(DomainError):
     ) -> None:
         super().__init__(message, field=field, **params)
         self.retry_after = retry_after
+
+
+class InvalidInputs(InvalidInput):
+    """Several inputs are wrong at once: a form checked as a whole, so that a person sees
+    every problem in one go. `errors` holds each (each naming its field); the first is also
+    this error's own message and field, for callers that show one."""
+
+    def __init__(self, errors: list[InvalidInput]) -> None:
+        first = errors[0]
+        super().__init__(first.template, field=first.field, **first.params)
+        self.errors = errors
+
+
+class ErrorList:
+    """Checks a whole form: `check` runs one field's rule and keeps its error instead of
+    raising it, `raise_any` then raises them all together (the one error as it is, or one
+    `InvalidInputs`)."""
+
+    def __init__(self) -> None:
+        self.errors: list[InvalidInput] = []
+
+    def check(self, rule: Callable[[], T], fallback: T) -> T:
+        """The rule's result, or `fallback` when it refused the input (error kept)."""
+        try:
+            return rule()
+        except InvalidInputs as several:
+            self.errors.extend(several.errors)
+        except InvalidInput as error:
+            self.errors.append(error)
+        return fallback
+
+    def add(self, error: InvalidInput) -> None:
+        self.errors.append(error)
+
+    def raise_any(self) -> None:
+        if len(self.errors) == 1:
+            raise self.errors[0]
+        if self.errors:
+            raise InvalidInputs(self.errors)

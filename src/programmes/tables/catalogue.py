@@ -37,6 +37,9 @@ class Programme(Table, tablename="programme"):
     title_en = Varchar(length=200, default="")
     summary = Text(default="")
     summary_en = Text(default="")
+    #: Whom it is for and what it costs, as the public event page says it ("" : not said).
+    audience = Text(default="")
+    cost = Varchar(length=200, default="")
     is_public = Boolean(default=False)
     status = Varchar(length=20, choices=PublicationStatus, default=PublicationStatus.draft.value)
     min_age_years = Integer(null=True, default=None)

@@ -50,6 +50,7 @@ from programmes.domain.errors import (
     DomainError,
     Forbidden,
     InvalidInput,
+    InvalidInputs,
     InvalidParameter,
     NotFound,
     TooManyRequests,
@@ -165,12 +166,14 @@ def _error_page(
 
 def handle_domain_error(request: Request[Any, Any, Any], exc: DomainError) -> Response[Any]:
     headers = {"Retry-After": str(exc.retry_after)} if isinstance(exc, TooManyRequests) else None
-    message = exc.translated(request_language(request))
+    language = request_language(request)
+    message = exc.translated(language)
+    several = exc.errors if isinstance(exc, InvalidInputs) else [exc]
     return error_response(
         request,
         status_for(exc),
         message,
-        [{"field": exc.field, "message": message}] if exc.field else [],
+        [{"field": e.field, "message": e.translated(language)} for e in several if e.field],
         headers,
         existing=exc.existing if isinstance(exc, AlreadyExists) else None,
     )

@@ -20,6 +20,7 @@ from programmes.domain.errors import (
     AlreadyExists,
     DomainError,
     InvalidInput,
+    InvalidInputs,
     TooManyRequests,
 )
 from programmes.domain.types import MAX_ID, check_day
@@ -123,13 +124,13 @@ async def form_error(
     """`template` again with the error, the entered values and what `context` loads (a
     refusal by a limit also says when to try again: `Retry-After`; a refusal of something
     that exists already gives the page its ids as `existing`, to link to it)."""
-    message = error.translated(request_language(request))
+    language = request_language(request)
     response = page(
         request,
         template,
         status_code=status_for(error),
-        errors=[{"field": error.field, "message": message}],
-        error=message,
+        errors=error_items(error, language),
+        error=error.translated(language),
         form=form,
         **({"existing": error.existing} if isinstance(error, AlreadyExists) else {}),
         **await context(),
@@ -137,6 +138,12 @@ async def form_error(
     if isinstance(error, TooManyRequests):
         response.headers["Retry-After"] = str(error.retry_after)
     return response  # type: ignore[return-value]
+
+
+def error_items(error: DomainError, language: str) -> list[dict[str, str | None]]:
+    """Each problem of `error` (all of them for `InvalidInputs`) as {"field", "message"}."""
+    several = error.errors if isinstance(error, InvalidInputs) else [error]
+    return [{"field": each.field, "message": each.translated(language)} for each in several]
 
 
 async def submit(

@@ -55,6 +55,8 @@ class ProgrammeView(msgspec.Struct, frozen=True):
     title_en: str
     summary: str
     summary_en: str
+    audience: str
+    cost: str
     is_public: bool
     status: str
     min_age_years: int | None
@@ -200,6 +202,8 @@ class ProgrammeInput(msgspec.Struct, frozen=True):
     title_en: str = ""
     summary: str = ""
     summary_en: str = ""
+    audience: str = ""
+    cost: str = ""
     is_public: bool = False
     min_age_years: int | None = None
     max_age_years: int | None = None
@@ -253,6 +257,10 @@ def _checked_programme(data: ProgrammeInput) -> dict[Any, Any]:
         Programme.summary_en: clean_text(
             data.summary_en, field="summary_en", max_length=5000, required=False, multiline=True
         ),
+        Programme.audience: clean_text(
+            data.audience, field="audience", max_length=1000, required=False, multiline=True
+        ),
+        Programme.cost: clean_text(data.cost, field="cost", max_length=200, required=False),
         Programme.is_public: data.is_public,
         Programme.min_age_years: data.min_age_years,
         Programme.max_age_years: data.max_age_years,
@@ -379,6 +387,8 @@ def _programme_view(row: dict[str, Any]) -> ProgrammeView:
         title_en=row["title_en"],
         summary=row["summary"],
         summary_en=row["summary_en"],
+        audience=row["audience"],
+        cost=row["cost"],
         is_public=row["is_public"],
         status=row["status"],
         min_age_years=row["min_age_years"],

@@ -20,6 +20,7 @@ from programmes.domain.catalogue.publication import (
     is_cancelled,
     registration_state,
 )
+from programmes.domain.enrolment.seats import Availability, availability
 from programmes.domain.errors import N_, NotFound
 from programmes.vocabulary import SessionStatus
 
@@ -48,6 +49,8 @@ class PublicRun(msgspec.Struct, frozen=True):
     title_en: str  # the programme's English title
     summary: str
     summary_en: str
+    audience: str
+    cost: str
     location: str
     language: str
     capacity: int | None
@@ -64,6 +67,13 @@ class PublicRun(msgspec.Struct, frozen=True):
     @property
     def free_places(self) -> int | None:
         return None if self.capacity is None else max(0, self.capacity - self.seats_taken)
+
+    def availability(self, now: datetime) -> Availability:
+        return availability(
+            self.capacity,
+            self.seats_taken,
+            taking_registrations=self.registration_state(now) is RegistrationState.open,
+        )
 
     def registration_state(self, now: datetime) -> RegistrationState:
         return registration_state(
@@ -94,6 +104,8 @@ class EventView(msgspec.Struct, frozen=True):
     registration_closes_at: datetime | None
     cancelled: bool
     dates: list[RunDate]
+    audience: str = ""  # whom it is for, in the coordinator's words ("" : not said)
+    cost: str = ""  # what it costs ("" : not said)
 
     @property
     def first_starts_at(self) -> datetime | None:
@@ -109,6 +121,8 @@ class EventView(msgspec.Struct, frozen=True):
             title_en=run.title_en,
             summary=run.summary,
             summary_en=run.summary_en,
+            audience=run.audience,
+            cost=run.cost,
             location=run.location,
             language=run.language,
             capacity=run.capacity,
@@ -127,6 +141,7 @@ class EventPage(msgspec.Struct, frozen=True):
 
     event: EventView
     state: str
+    availability: str  # `seats.Availability`
 
 
 #: One row per run: its publication facts and what the public sees. Plain SQL: this runs
@@ -135,6 +150,7 @@ _RUNS_SQL = (
     "SELECT c.id AS cohort_id, c.programme AS programme_id, c.status AS cohort_status, "
     "p.status AS programme_status, p.kind AS programme_kind, "
     "p.is_public AS programme_is_public, c.title, p.title_en, p.summary, p.summary_en, "
+    "p.audience, p.cost, "
     "c.location, c.language, c.capacity, c.seats_taken, c.max_seats_per_registration, "
     "c.registration_opens_at, c.registration_closes_at "
     "FROM cohort c JOIN programme p ON p.id = c.programme WHERE "
@@ -161,7 +177,9 @@ async def public_event(cohort_id: int) -> EventView:
 async def event_page(cohort_id: int, *, now: datetime) -> EventPage:
     """The event and its registration state at `now`; NotFound unless listed."""
     run = await public_run(cohort_id)
-    return EventPage(event=EventView.of(run), state=page_state(run, now))
+    return EventPage(
+        event=EventView.of(run), state=page_state(run, now), availability=run.availability(now)
+    )
 
 
 def page_state(run: PublicRun, now: datetime) -> str:

@@ -24,7 +24,7 @@ from programmes.domain.catalogue.publication import RegistrationState
 from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.events import PublicRun, public_run
 from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
-from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
+from programmes.domain.errors import N_, Conflict, ErrorList, InvalidInput, NotFound
 from programmes.domain.text import clean_language, clean_phone, clean_text
 from programmes.domain.tokens import hash_token, looks_like_token
 from programmes.domain.types import Id
@@ -98,22 +98,36 @@ async def open_run(cohort_id: int, *, now: datetime) -> PublicRun:
 
 
 def checked_person(data: PersonInput, *, max_seats: int) -> dict[str, Any]:
-    if not data.consent:
-        raise InvalidInput(
-            N_("Please agree to the privacy notice; we need it to register you."),
-            field="consent",
-        )
-    if not 1 <= data.seats <= max_seats:
-        raise InvalidInput(N_("You can book 1 to %(max)s seats."), field="seats", max=max_seats)
-    return {
-        "name": clean_text(data.name, field="name", max_length=200),
-        "email": normalise_email(data.email),
-        "phone": clean_phone(data.phone, field="phone"),
-        "language": clean_language(data.language, field="language"),
-        "needs": clean_text(
-            data.needs, field="needs", max_length=1000, required=False, multiline=True
+    """The entries cleaned, or every problem with them at once (`InvalidInputs`), in the
+    order of the form's fields."""
+    problems = ErrorList()
+    person = {
+        "name": problems.check(lambda: clean_text(data.name, field="name", max_length=200), ""),
+        "email": problems.check(lambda: normalise_email(data.email), ""),
+        "phone": problems.check(lambda: clean_phone(data.phone, field="phone"), ""),
+        "language": problems.check(
+            lambda: clean_language(data.language, field="language"), "de"
+        ),
+        "needs": problems.check(
+            lambda: clean_text(
+                data.needs, field="needs", max_length=1000, required=False, multiline=True
+            ),
+            "",
         ),
     }
+    if not 1 <= data.seats <= max_seats:
+        problems.add(
+            InvalidInput(N_("You can book 1 to %(max)s seats."), field="seats", max=max_seats)
+        )
+    if not data.consent:
+        problems.add(
+            InvalidInput(
+                N_("Please agree to the privacy notice; we need it to register you."),
+                field="consent",
+            )
+        )
+    problems.raise_any()
+    return person
 
 
 async def register_person(

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from programmes.db import fetch
@@ -146,3 +147,32 @@ async def waiting_rank(cohort_id: int, waiting_position: int) -> int:
         waiting_position,
     )
     return int(rows[0]["n"])
+
+
+#: "Few places" on the public pages: at most this many free. One registration takes up to
+#: three seats in most runs (a parent with a partner and a friend), so at three or fewer the
+#: next booking may be the last: worth saying before someone waits until tomorrow.
+FEW_PLACES = 3
+
+
+class Availability(StrEnum):
+    """How the public pages word a run's free places (`availability`)."""
+
+    free = "free"  # "Plätze frei": more than FEW_PLACES free, or no limit
+    few = "few"  # "wenige Plätze": 1 to FEW_PLACES free
+    waiting_list = "waiting_list"  # "Warteliste": full, registering puts you on the list
+    fully_booked = "fully_booked"  # "ausgebucht": full, and no registration is taken now
+
+
+def availability(
+    capacity: int | None, seats_taken: int, *, taking_registrations: bool
+) -> Availability:
+    """The free places of a run in the words of the public pages. A full run that takes
+    registrations has an open waiting list; one that takes none (its registration period
+    is over) is fully booked."""
+    if capacity is None:
+        return Availability.free
+    free = max(0, capacity - seats_taken)
+    if free == 0:
+        return Availability.waiting_list if taking_registrations else Availability.fully_booked
+    return Availability.few if free <= FEW_PLACES else Availability.free

@@ -134,6 +134,8 @@ def _programme_input(form: Form) -> ProgrammeInput:
         title_en=text(form, "title_en"),
         summary=text(form, "summary"),
         summary_en=text(form, "summary_en"),
+        audience=text(form, "audience"),
+        cost=text(form, "cost"),
         is_public=checkbox(form, "is_public"),
         min_age_years=optional_int(form, "min_age_years", high=120),
         max_age_years=optional_int(form, "max_age_years", high=120),
