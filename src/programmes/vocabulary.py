@@ -61,7 +61,10 @@ class ClosureSource(StrEnum):
 
 
 class Language(StrEnum):
-    """Languages the service speaks (pages and mails)."""
+    """Languages the service speaks on public pages and in mails, German (the default) first.
+    Adding one: a line here and its catalogue `locale/<code>/LC_MESSAGES/messages.po`."""
 
     de = "de"
     en = "en"
+    tr = "tr"
+    ar = "ar"

@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.publication import LISTED, is_cancelled
+from programmes.domain.catalogue.translations import Localised
 from programmes.domain.enrolment.events import RunDate
-from programmes.domain.feeds.content import programme_title
 from programmes.tables import Session
 from programmes.vocabulary import SessionStatus
 
@@ -28,8 +29,11 @@ class UpcomingRun:
     cohort_id: int
     programme_id: int
     kind: str
-    title: str
-    run_title: str
+    #: The programme's title in the page's language, else in German.
+    title: Localised
+    #: The run's own title (in the language, else German); empty when the run is named
+    #: like its programme.
+    run_title: Localised | None
     location: str
     language: str
     cancelled: bool
@@ -64,6 +68,8 @@ async def list_upcoming_runs(
             _PROGRAMME.kind.as_alias("programme_kind"),
             _PROGRAMME.title.as_alias("programme_title"),
             _PROGRAMME.title_en.as_alias("programme_title_en"),
+            _PROGRAMME.translations.as_alias("programme_translations"),
+            _COHORT.translations.as_alias("cohort_translations"),
             _PROGRAMME.status.as_alias("programme_status"),
         )
         .where((Session.ends_at > now) & LISTED.where(_COHORT))
@@ -77,14 +83,13 @@ async def list_upcoming_runs(
         if run is None:
             if len(runs) >= limit:
                 continue
+            title, run_title = _titles(row, language)
             run = runs[cohort_id] = UpcomingRun(
                 cohort_id=cohort_id,
                 programme_id=int(row["programme_id"]),
                 kind=str(row["programme_kind"]),
-                title=programme_title(
-                    row["programme_title"], row["programme_title_en"] or "", language
-                ),
-                run_title=str(row["cohort_title"] or ""),
+                title=title,
+                run_title=run_title,
                 location=str(row["cohort_location"] or ""),
                 language=str(row["cohort_language"] or ""),
                 cancelled=is_cancelled(row["cohort_status"], row["programme_status"]),
@@ -101,12 +106,29 @@ async def list_upcoming_runs(
     return list(runs.values())
 
 
+def _titles(row: dict[str, Any], language: str) -> tuple[Localised, Localised | None]:
+    """The programme's title and the run's own one, each in `language` when it has it."""
+    programme_title = str(row["programme_title"])
+    programme_titles = texts.programme_variants(
+        row["programme_title_en"] or "", texts.parse(row["programme_translations"]), "title"
+    )
+    cohort_title = str(row["cohort_title"] or "").strip()
+    title = texts.pick(programme_title, programme_titles, language)
+    if not cohort_title or cohort_title == programme_title.strip():
+        return title, None
+    run_titles = texts.run_variants(
+        cohort_title, texts.parse(row["cohort_translations"]), programme_title, programme_titles
+    )
+    run_title = texts.pick(cohort_title, run_titles, language)
+    return title, None if run_title.text == title.text else run_title
+
+
 def listed_programmes(runs: list[UpcomingRun]) -> list[ListedProgramme]:
     """The programmes of the listed runs, in order of their first run, each once."""
     seen: dict[int, ListedProgramme] = {}
     for run in runs:
         seen.setdefault(
             run.programme_id,
-            ListedProgramme(programme_id=run.programme_id, kind=run.kind, title=run.title),
+            ListedProgramme(programme_id=run.programme_id, kind=run.kind, title=run.title.text),
         )
     return list(seen.values())
