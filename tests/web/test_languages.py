@@ -8,6 +8,7 @@ import re
 from datetime import datetime, timedelta
 
 import httpx
+import icalendar
 
 from programmes.clock import BERLIN
 from programmes.domain.catalogue import translations as texts
@@ -134,6 +135,13 @@ async def test_a_registration_in_arabic_gets_its_mail_in_arabic(
     assert "1 مقعد محجوز لك." in body
     # the date in Arabic, the times kept left to right inside the Arabic line
     assert "الخميس، 31 ديسمبر 2026، \u206617:00–19:00\u2069" in body
+    # the cancel link's page, in Arabic with the Arabic title
+    match = re.search(r"http://testserver(/events/cancel/\S+)", body)
+    assert match
+    cancel = (await client.get(match.group(1))).text
+    assert html_tag(cancel) == '<html lang="ar" dir="rtl">'
+    assert "<strong><bdi>أمسية الآباء عن اللغة</bdi></strong>" in cancel
+    assert "نعم، ألغِ تسجيلي" in cancel  # "Yes, cancel my registration"
 
 
 async def test_the_mail_language_is_chosen_on_the_form(client: httpx.AsyncClient) -> None:
@@ -205,6 +213,12 @@ async def test_texts_per_language_fall_back_to_german_marked_as_german(
     event = (await client.get(f"/events/{world.training_run}?lang=ar")).text
     assert '<h1 lang="de"><bdi>Frühjahr 2027</bdi></h1>' in event
 
+    # the calendar feeds too
+    feed = icalendar.Calendar.from_ical((await client.get("/feeds/public.ics?lang=tr")).content)
+    summaries = {str(event["SUMMARY"]) for event in feed.walk("VEVENT")}
+    assert "Ayrımcılığı tanımak – İlkbahar 2027" in summaries
+    assert "Elterncafé: Schule in NRW – Dezember" in summaries  # no Turkish title: German
+
 
 async def test_coordinators_enter_titles_per_language(client: httpx.AsyncClient) -> None:
     world = await build_world()
@@ -258,3 +272,36 @@ async def test_long_arabic_titles_wrap_on_a_phone(client: httpx.AsyncClient) -> 
     await make_session(cohort, starts_at=start)
     html = (await client.get(f"/events/{cohort}?lang=ar")).text
     assert "ت" * 200 in html
+
+
+async def test_a_cancelled_date_reaches_a_turkish_registrant_in_turkish(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await build_world()
+    await Programme.update(
+        {Programme.translations: texts.stored({"tr": {"title": "Veli kafesi"}})}
+    ).where(Programme.id == world.info_event)
+    await Cohort.update({Cohort.translations: texts.stored({"tr": {"title": "Aralık"}})}).where(
+        Cohort.id == world.info_run
+    )
+    response = await post_form(
+        client,
+        f"/events/{world.info_run}",
+        f"/events/{world.info_run}/register",
+        {"name": "Ayşe", "email": "ayse@example.org", "consent": "on", "language": "tr"},
+    )
+    assert response.status_code == 200
+    await Outbox.delete(force=True)
+    await sign_in(client, world.coordinator.email)
+    session = world.sessions["info"][0]
+    page = f"/staff/sessions/{session}/"
+    response = await post_form(
+        client, page, f"/staff/sessions/{session}/cancel", {"reason": "Krankheit"}
+    )
+    assert response.status_code == 303, response.text
+    (mail,) = await Outbox.select(Outbox.subject, Outbox.body_text, Outbox.language).where(
+        Outbox.to_address == "ayse@example.org"
+    )
+    assert mail["language"] == "tr"
+    assert mail["subject"] == "İptal edildi: Aralık"
+    assert "3 Aralık 2026 Perşembe, 18:00" in mail["body_text"]

@@ -22,6 +22,7 @@ import msgspec
 from programmes.domain.errors import N_, InvalidInput
 from programmes.domain.text import clean_text
 from programmes.i18n import DEFAULT_LANGUAGE, LANGUAGES
+from programmes.tables import Cohort
 
 #: Languages a text may be translated into (all public languages but German).
 TRANSLATED: tuple[str, ...] = tuple(code for code in LANGUAGES if code != DEFAULT_LANGUAGE)
@@ -135,3 +136,29 @@ def run_variants(
         {code: texts["title"] for code, texts in cohort_translations.items() if "title" in texts}
     )
     return variants
+
+
+async def run_titles(cohort_id: int) -> dict[str, str]:
+    """A run's title in each language it has (one query; empty for a missing run)."""
+    programme: Any = Cohort.programme
+    row = (
+        await Cohort.select(
+            Cohort.title,
+            Cohort.translations,
+            programme.title.as_alias("programme_title"),
+            programme.title_en.as_alias("programme_title_en"),
+            programme.translations.as_alias("programme_translations"),
+        )
+        .where(Cohort.id == cohort_id)
+        .first()
+    )
+    if row is None:
+        return {}
+    return run_variants(
+        row["title"],
+        parse(row["translations"]),
+        row["programme_title"],
+        programme_variants(
+            row["programme_title_en"] or "", parse(row["programme_translations"]), "title"
+        ),
+    )

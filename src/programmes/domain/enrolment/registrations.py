@@ -20,6 +20,7 @@ from programmes.db import fetch, is_unique_violation, write_transaction
 from programmes.domain import audit
 from programmes.domain.access import Staff, check_cohort_visible, require_coordinator
 from programmes.domain.accounts.staff_accounts import normalise_email
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.publication import RegistrationState
 from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.events import PublicRun, public_run
@@ -257,6 +258,11 @@ class CancelView(msgspec.Struct, frozen=True):
     status: str
     seats: int
     first_session_at: datetime | None
+    #: The run's title in other languages.
+    titles: dict[str, str] = msgspec.field(default_factory=dict)
+
+    def title_in(self, language: str) -> texts.Localised:
+        return texts.pick(self.cohort_title, self.titles, language)
 
 
 async def registration_for_token(token: str) -> CancelView:
@@ -275,6 +281,7 @@ async def registration_for_token(token: str) -> CancelView:
         status=row["status"],
         seats=row["seats"],
         first_session_at=first["starts_at"] if first else None,
+        titles=await texts.run_titles(row["cohort"]),
     )
 
 
