@@ -56,7 +56,9 @@ async def test_the_switch_keeps_the_query(client: httpx.AsyncClient) -> None:
 
 
 async def test_turkish_from_the_browsers_accept_language(client: httpx.AsyncClient) -> None:
-    html = (await client.get("/", headers={"accept-language": "tr-TR,tr;q=0.9,de;q=0.5"})).text
+    response = await client.get("/", headers={"accept-language": "tr-TR,tr;q=0.9,de;q=0.5"})
+    assert response.headers["vary"] == "Accept-Language, Cookie"
+    html = response.text
     assert html_tag(html) == '<html lang="tr" dir="ltr">'
     assert "Yaklaşan tarihler" in html  # "Upcoming dates"
     # q-values count: German preferred over Turkish here

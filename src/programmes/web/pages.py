@@ -122,6 +122,8 @@ def page(
         template_name=template,
         status_code=status_code,
         cookies=cookies,
+        # the language depends on these: no cache may serve one visitor's page to another
+        headers={"Vary": "Accept-Language, Cookie"},
         context={
             "lang": language,
             "dir": i18n.direction(language),
