@@ -13,8 +13,15 @@ import icalendar
 from programmes.clock import BERLIN
 from programmes.domain.catalogue import translations as texts
 from programmes.tables import Cohort, Outbox, Programme, Registration
+from programmes.vocabulary import Role
 from tests.conftest import FROZEN_NOW
-from tests.factories import make_cohort, make_programme, make_session
+from tests.factories import (
+    make_cohort,
+    make_programme,
+    make_rucksack_group,
+    make_session,
+    make_staff,
+)
 from tests.feed_world import build_world
 from tests.report_world import build_report_world
 from tests.web.helpers import post_form, sign_in
@@ -307,3 +314,40 @@ async def test_a_cancelled_date_reaches_a_turkish_registrant_in_turkish(
     assert mail["language"] == "tr"
     assert mail["subject"] == "İptal edildi: Aralık"
     assert "3 Aralık 2026 Perşembe, 18:00" in mail["body_text"]
+
+
+async def test_a_kita_partner_enrols_a_family_whose_mails_are_turkish(
+    client: httpx.AsyncClient,
+) -> None:
+    kita, cohort = await make_rucksack_group(capacity=5)
+    partner = await make_staff(Role.partner, kita_id=kita)
+    await sign_in(client, partner.email)
+    page = f"/staff/cohorts/{cohort}/families"
+    form = (await client.get(page)).text
+    assert '<option value="tr" lang="tr" >Türkçe</option>' in form  # staff page, yet offered
+    assert '<option value="ar" lang="ar" >العربية</option>' in form
+    key = re.search(r'name="form_key" value="([^"]+)"', form)
+    assert key
+    family = {
+        "g0_name": "Ayşe Yılmaz",
+        "g0_languages": "Türkisch",
+        "g0_email": "ayse.yilmaz@example.org",
+        "c0_first_name": "Elif",
+        "c0_date_of_birth": "2021-08-01",
+        "consent_method": "paper",
+        "consent_given_on": "2026-11-20",
+        "language": "tr",
+        "form_key": key.group(1),
+    }
+    response = await post_form(client, page, page, family)
+    assert response.status_code == 303, response.text[:2000]
+    registration = await Registration.select(Registration.language).first()
+    assert registration is not None and registration["language"] == "tr"
+    mails = await Outbox.select(Outbox.subject, Outbox.language).where(
+        Outbox.to_address == "ayse.yilmaz@example.org"
+    )
+    assert mails and all(mail["language"] == "tr" for mail in mails)
+    assert mails[0]["subject"].startswith(("Kayıt onaylandı: ", "Bekleme listesi: "))
+    # the family's page keeps Turkish chosen (a correction does not reset it to German)
+    family_page = (await client.get(response.headers["location"])).text
+    assert '<option value="tr" lang="tr" selected>Türkçe</option>' in family_page
