@@ -174,7 +174,7 @@ async def test_the_mail_language_is_chosen_on_the_form(client: httpx.AsyncClient
 async def test_a_certificate_in_turkish(client: httpx.AsyncClient) -> None:
     world = await build_report_world()
     await sign_in(client, world.coordinator.email)
-    html = (await client.get(f"/staff/cohorts/{world.a1}/certificates?lang=tr")).text
+    html = (await client.get(f"/staff/cohorts/{world.a1}/certificates?language=tr")).text
     assert html_tag(html) == '<html lang="tr" dir="ltr">'
     assert "Katılım belgesi" in html and "Bu belge ile onaylıyoruz ki" in html
     assert "Teilnahmebescheinigung" not in html
@@ -182,12 +182,12 @@ async def test_a_certificate_in_turkish(client: httpx.AsyncClient) -> None:
         r"\d+ (Ocak|Şubat|Mart|Nisan|Mayıs|Haziran|Temmuz|Ağustos|Eylül|Ekim|Kasım|Aralık) 20\d\d",
         html,
     )
-    arabic = (await client.get(f"/staff/cohorts/{world.a1}/certificates?lang=ar")).text
+    arabic = (await client.get(f"/staff/cohorts/{world.a1}/certificates?language=ar")).text
     assert html_tag(arabic) == '<html lang="ar" dir="rtl">' and "شهادة مشاركة" in arabic
     german = (await client.get(f"/staff/cohorts/{world.a1}/certificates")).text
     assert "Teilnahmebescheinigung" in german and "Hiermit bestätigen wir, dass" in german
     # the links to the other languages
-    assert '<a href="?lang=tr" lang="tr" dir="ltr" hreflang="tr">Türkçe</a>' in german
+    assert '<a href="?language=tr" lang="tr" dir="ltr" hreflang="tr">Türkçe</a>' in german
 
 
 async def test_texts_per_language_fall_back_to_german_marked_as_german(

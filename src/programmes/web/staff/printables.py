@@ -49,8 +49,9 @@ class PrintablePages(Controller):
         settings: NamedDependency[Settings],
         cohort_id: PathId,
     ) -> Template:
-        """In German, or in the public language of `?lang=` (links on the page)."""
-        language = i18n.normalise_language(request.query_params.get("lang")) or "de"
+        """In German, or in the public language of `?language=` (links on the page; the
+        staff pages keep their own language)."""
+        language = i18n.normalise_language(request.query_params.get("language")) or "de"
         issued = await certificates.certificates(
             staff=staff,
             cohort_id=cohort_id,
