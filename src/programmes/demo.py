@@ -17,6 +17,7 @@ import anyio.to_thread
 
 from programmes.clock import BERLIN
 from programmes.db import write_transaction
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.enrolment import seats as seat_step
 from programmes.domain.enrolment.registrations import email_key
 from programmes.domain.errors import N_, Conflict
@@ -651,6 +652,10 @@ class _DemoBuilder:
                 summary_en=summary_en,
                 is_public=True,
             )
+            if title in EVENT_TRANSLATIONS:
+                await Programme.update(
+                    {Programme.translations: texts.stored(EVENT_TRANSLATIONS[title])}
+                ).where(Programme.id == programme_id)
             day = self.today + timedelta(weeks=weeks)
             day += timedelta(days=(2 - day.weekday()) % 7)  # a Wednesday
             place = "Haus der Kulturen, Vitustraße 20, Café"
@@ -728,3 +733,28 @@ def _rule_json(rule: WeeklyRule) -> dict[str, object]:
         "count": rule.count,
         "every_weeks": rule.every_weeks,
     }
+
+
+#: Turkish and Arabic texts of two demo info events (the third shows the German fallback).
+EVENT_TRANSLATIONS: dict[str, texts.Translations] = {
+    "Infoabend: Ehrenamt im Haus der Kulturen": {
+        "tr": {
+            "title": "Bilgilendirme akşamı: Haus der Kulturen'de gönüllülük",
+            "summary": "Katılmak isteyenler burada nasıl katılacaklarını öğrenir.",
+        },
+        "ar": {
+            "title": "أمسية إعلامية: العمل التطوعي في Haus der Kulturen",
+            "summary": "من يريد المشاركة يعرف هنا كيف.",
+        },
+    },
+    "Austauschabend: Elternarbeit und Mehrsprachigkeit": {
+        "tr": {
+            "title": "Sohbet akşamı: Velilerle çalışma ve çok dillilik",
+            "summary": "Veliler ve uzmanlar için bir buluşma.",
+        },
+        "ar": {
+            "title": "أمسية لتبادل الخبرات: العمل مع الأهل وتعدد اللغات",
+            "summary": "لقاء للآباء والأمهات والمختصين.",
+        },
+    },
+}

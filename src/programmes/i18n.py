@@ -1,21 +1,28 @@
-"""Translations: German first, English too.
+"""Translations: German first; English, Turkish and Arabic for the public.
 
-Message ids are English; the German catalogue (`locale/de/LC_MESSAGES/messages.po`) is
+Message ids are English; each catalogue (`locale/<code>/LC_MESSAGES/messages.po`) is
 compiled in memory at first use, so there is no build step and no binary file in the
 repository. Pages and mails pick the language per request or per recipient, never globally;
 their templates translate through `install_gettext`.
-Extract new strings with `pybabel extract -F babel.cfg -o messages.pot .` and merge them with
-`pybabel update -i messages.pot -d src/programmes/locale`.
+
+Public pages, mails to the public and to families, and certificates speak every language of
+`LANGUAGES`; staff pages only those of `STAFF_LANGUAGES`. A language's own name and its
+writing direction come from Babel's locale data, so adding a language is one catalogue and
+one entry in `LANGUAGES` (the catalogue needs what `babel-public.cfg` extracts).
+Extract new strings with `pybabel extract -F babel.cfg -k N_ -o messages.pot .` and merge them
+with `pybabel update -i messages.pot -d src/programmes/locale`.
 """
 
 from __future__ import annotations
 
 import gettext as gettext_module
+import re
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from typing import Any
 
+from babel import Locale
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
 from babel.support import Translations
@@ -24,29 +31,69 @@ from jinja2.runtime import Context
 
 from programmes.vocabulary import Language
 
+
+def _own_name(code: str) -> str:
+    name = Locale.parse(code).get_display_name(code) or code
+    return name[:1].upper() + name[1:]
+
+
 LOCALE_DIR = Path(__file__).resolve().parent / "locale"
-#: The languages offered for pages and mails: the one list is `vocabulary.Language` (the
-#: stored codes' column choices too); here as codes, German first.
+#: Languages of public pages and mails, German (the default) first: `vocabulary.Language`,
+#: which registrations store.
 LANGUAGES: tuple[str, ...] = tuple(language.value for language in Language)
-DEFAULT_LANGUAGE = Language.de.value
-#: Each offered language in its own words, for the language switch and the mail-language
-#: choice.
-LANGUAGE_NAMES = {Language.de.value: "Deutsch", Language.en.value: "English"}
+#: Languages of staff pages (a subset of `LANGUAGES`).
+STAFF_LANGUAGES = ("de", "en")
+DEFAULT_LANGUAGE = "de"
+#: Each language in its own name ("Türkçe", "العربية"), for language switches and forms.
+LANGUAGE_NAMES = {code: _own_name(code) for code in LANGUAGES}
+#: Languages written right to left.
+RIGHT_TO_LEFT = frozenset(code for code in LANGUAGES if Locale.parse(code).text_direction == "rtl")
+
+_ACCEPT_ITEM = re.compile(
+    r"^\s*([A-Za-z]{1,8})(?:-[A-Za-z0-9]{1,8})*\s*(?:;\s*q\s*=\s*([0-9.]{1,5}))?\s*$"
+)
 
 
-def normalise_language(value: str | None) -> str | None:
-    """'en', 'EN', 'en-GB' -> 'en'; anything unknown -> None. For choosing how a page or
-    feed is shown (`?lang=`, the cookie), which falls back to German; a language that is
-    stored goes through `domain.text.clean_language`, which refuses what it does not know."""
+def normalise_language(value: str | None, offered: tuple[str, ...] = LANGUAGES) -> str | None:
+    """'en', 'EN', 'en-GB', 'tr_TR' -> the code when it is `offered`; anything else -> None."""
     if not value:
         return None
-    code = value.strip().lower()[:2]
-    return code if code in LANGUAGES else None
+    code = re.split(r"[-_]", value.strip().lower(), maxsplit=1)[0]
+    return code if code in offered else None
+
+
+def direction(language: str) -> str:
+    """'rtl' for a language written right to left, else 'ltr'."""
+    return "rtl" if language in RIGHT_TO_LEFT else "ltr"
+
+
+def accepted_language(header: str | None, offered: tuple[str, ...] = LANGUAGES) -> str | None:
+    """The offered language a browser's `Accept-Language` prefers most ("tr-TR,tr;q=0.9,
+    de;q=0.5" -> 'tr'); q=0 means "not this one"; ties keep the header's order."""
+    if not header:
+        return None
+    best: tuple[float, int, str] | None = None
+    for position, item in enumerate(header.split(",")[:32]):
+        match = _ACCEPT_ITEM.match(item)
+        if match is None:
+            continue
+        try:
+            quality = float(match.group(2)) if match.group(2) else 1.0
+        except ValueError:
+            continue
+        code = normalise_language(match.group(1), offered)
+        if code is None or not 0 < quality <= 1:
+            continue
+        if best is None or (quality, -position) > (best[0], -best[1]):
+            best = (quality, position, code)
+    return best[2] if best else None
 
 
 @lru_cache(maxsize=len(LANGUAGES))
 def translations(language: str) -> gettext_module.NullTranslations:
-    """The catalogue for a language; English (the message ids) needs none."""
+    """The catalogue for a language; English (the message ids) needs none. A message a
+    catalogue lacks shows in English (the test of the catalogues keeps that from happening
+    on public pages and in mails)."""
     po_path = LOCALE_DIR / language / "LC_MESSAGES" / "messages.po"
     if language not in LANGUAGES or not po_path.exists():
         return gettext_module.NullTranslations()

@@ -61,8 +61,10 @@ class ClosureSource(StrEnum):
 
 
 class Language(StrEnum):
-    """Languages the service speaks (pages and mails): the one list of offered languages
-    (`i18n.LANGUAGES`); a stored language is one of them (`domain.text.clean_language`)."""
+    """Languages the service speaks on public pages and in mails, German (the default) first.
+    Adding one: a line here and its catalogue `locale/<code>/LC_MESSAGES/messages.po`."""
 
     de = "de"
     en = "en"
+    tr = "tr"
+    ar = "ar"

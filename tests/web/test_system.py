@@ -48,16 +48,16 @@ async def test_pages_are_german_by_default_with_an_english_switch(
     client: httpx.AsyncClient,
 ) -> None:
     german = await client.get("/")
-    assert '<html lang="de">' in german.text
+    assert '<html lang="de" dir="ltr">' in german.text
     assert "Veranstaltungen" in german.text
     assert 'href="/?lang=en"' in german.text
     english = await client.get("/?lang=en")
-    assert '<html lang="en">' in english.text
+    assert '<html lang="en" dir="ltr">' in english.text
     assert "Events" in english.text
-    assert english.cookies.get("lang") == "en"
+    assert english.cookies.get("programmes_lang") == "en"
     # the choice sticks for the next page
     again = await client.get("/staff/login")
-    assert '<html lang="en">' in again.text
+    assert '<html lang="en" dir="ltr">' in again.text
     assert "Staff sign-in" in again.text
 
 

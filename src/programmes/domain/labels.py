@@ -23,4 +23,8 @@ LABELS = (
     N_("present"),
     N_("excused"),
     N_("absent"),
+    # how consent was given (`vocabulary.ConsentMethod`)
+    N_("online"),
+    N_("paper"),
+    N_("verbal"),
 )

@@ -40,6 +40,9 @@ class Programme(Table, tablename="programme"):
     #: Whom it is for and what it costs, as the public event page says it ("" : not said).
     audience = Text(default="")
     cost = Varchar(length=200, default="")
+    #: Title and summary in further languages: {"tr": {"title": …, "summary": …}, …}
+    #: (`domain/catalogue/translations.py`).
+    translations = JSON(default="{}")
     is_public = Boolean(default=False)
     status = Varchar(length=20, choices=PublicationStatus, default=PublicationStatus.draft.value)
     min_age_years = Integer(null=True, default=None)
@@ -68,6 +71,8 @@ class Cohort(Table, tablename="cohort"):
     programme = ForeignKey(references=Programme, on_delete=OnDelete.restrict, null=False)
     kita = ForeignKey(references=Kita, null=True, default=None, on_delete=OnDelete.restrict)
     title = Varchar(length=200)
+    #: The title in other languages: {"en": {"title": …}, …} (`catalogue/translations.py`).
+    translations = JSON(default="{}")
     language = Varchar(length=100, default="Deutsch")
     location = Varchar(length=300, default="")
     capacity = Integer(null=True, default=None)

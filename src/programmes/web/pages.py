@@ -1,12 +1,16 @@
 """Rendering HTML pages: the Jinja environment, the page language and shared context.
 
-The language comes from `?lang=` (which also sets a cookie), then the `lang` cookie, then
-German. Templates translate and format dates in the page's language through the render
-context (`programmes.formatting`), so concurrent requests in different languages never mix.
+The page's language: `?lang=` (which also sets the `programmes_lang` cookie), then that
+cookie, then the browser's `Accept-Language`, then German. Public pages speak every language
+of `i18n.LANGUAGES`, staff pages (`/staff/`) those of `i18n.STAFF_LANGUAGES`; a `?lang=` the
+page does not speak shows the page in German with a notice saying so. Templates translate and
+format dates in the page's language through the render context (`programmes.formatting`),
+so concurrent requests in different languages never mix.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -20,7 +24,9 @@ from programmes import i18n
 from programmes.formatting import localise
 from programmes.web.guards import current_staff
 
-LANGUAGE_COOKIE = "lang"
+LANGUAGE_COOKIE = "programmes_lang"
+#: Paths whose pages speak only the staff languages.
+STAFF_PATHS = ("/staff", "/admin", "/api/")
 TEMPLATES_DIR = Path(__file__).resolve().parents[3] / "templates"
 
 
@@ -40,20 +46,54 @@ def build_environment(templates_dir: Path = TEMPLATES_DIR) -> Environment:
         lstrip_blocks=True,
     )
     env.globals["form_value"] = _form_value
+    env.globals["text_direction"] = i18n.direction
+    #: Every public language in its own name (staff forms for texts in each language).
+    env.globals["public_languages"] = i18n.LANGUAGE_NAMES
     return localise(env)
 
 
+@dataclass(frozen=True)
+class LanguageChoice:
+    """The language a page is shown in, and why."""
+
+    language: str
+    #: The languages this page speaks (for its language switch).
+    offered: tuple[str, ...]
+    #: Chosen with `?lang=` (the page then remembers it in a cookie).
+    from_query: bool = False
+    #: A `?lang=` code this page does not speak (it is shown in German instead).
+    unavailable: str | None = None
+
+
+def offered_languages(request: Request[Any, Any, Any]) -> tuple[str, ...]:
+    """Staff pages speak the staff languages; every other page all of them."""
+    if request.url.path.startswith(STAFF_PATHS):
+        return i18n.STAFF_LANGUAGES
+    return i18n.LANGUAGES
+
+
+def choose_language(request: Request[Any, Any, Any]) -> LanguageChoice:
+    offered = offered_languages(request)
+    asked = request.query_params.get("lang")
+    if asked is not None:
+        language = i18n.normalise_language(asked, offered)
+        if language is not None:
+            return LanguageChoice(language, offered, from_query=True)
+        return LanguageChoice(i18n.DEFAULT_LANGUAGE, offered, unavailable=asked.strip()[:20] or "?")
+    language = i18n.normalise_language(
+        request.cookies.get(LANGUAGE_COOKIE), offered
+    ) or i18n.accepted_language(request.headers.get("accept-language"), offered)
+    return LanguageChoice(language or i18n.DEFAULT_LANGUAGE, offered)
+
+
 def request_language(request: Request[Any, Any, Any]) -> str:
-    return (
-        i18n.normalise_language(request.query_params.get("lang"))
-        or i18n.normalise_language(request.cookies.get(LANGUAGE_COOKIE))
-        or i18n.DEFAULT_LANGUAGE
-    )
+    return choose_language(request).language
 
 
 def switch_language_url(request: Request[Any, Any, Any], language: str) -> str:
-    params = {k: v for k, v in request.query_params.items() if k != "lang"}
-    params["lang"] = language
+    """The same page and query in another language."""
+    params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+    params.append(("lang", language))
     return f"{request.url.path}?{urlencode(params)}"
 
 
@@ -65,9 +105,10 @@ def page(
     **context: Any,
 ) -> Template:
     """A rendered page in the request's language, with the signed-in staff member."""
-    language = request_language(request)
+    choice = choose_language(request)
+    language = str(context.pop("lang", choice.language))
     cookies = []
-    if i18n.normalise_language(request.query_params.get("lang")):
+    if choice.from_query and language == choice.language:
         cookies.append(
             Cookie(
                 key=LANGUAGE_COOKIE,
@@ -81,9 +122,13 @@ def page(
         template_name=template,
         status_code=status_code,
         cookies=cookies,
+        # the language depends on these: no cache may serve one visitor's page to another
+        headers={"Vary": "Accept-Language, Cookie"},
         context={
             "lang": language,
-            "languages": i18n.LANGUAGE_NAMES,
+            "dir": i18n.direction(language),
+            "languages": {code: i18n.LANGUAGE_NAMES[code] for code in choice.offered},
+            "language_unavailable": choice.unavailable,
             "switch_language_url": lambda code: switch_language_url(request, code),
             "staff": current_staff(request),
             "path": request.url.path,

@@ -16,6 +16,7 @@ import msgspec
 from programmes.db import write_transaction
 from programmes.domain import audit
 from programmes.domain.access import Staff, check_cohort_visible, require_coordinator, visible
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
 from programmes.domain.text import clean_list, clean_text
 from programmes.domain.types import Id, check_instant
@@ -63,6 +64,8 @@ class ProgrammeView(msgspec.Struct, frozen=True):
     max_age_years: int | None
     certificate_threshold_percent: int
     themes: list[str]
+    #: Title and summary in further languages (`catalogue/translations.py`).
+    translations: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
 
 
 class TrainerRef(msgspec.Struct, frozen=True):
@@ -90,6 +93,8 @@ class CohortView(msgspec.Struct, frozen=True):
     sessions: int
     first_session_at: datetime | None
     last_session_at: datetime | None
+    #: The title in other languages: {"en": {"title": …}, …}.
+    translations: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
 
 
 # --------------------------------------------------------------------------- trainers
@@ -209,6 +214,9 @@ class ProgrammeInput(msgspec.Struct, frozen=True):
     max_age_years: int | None = None
     certificate_threshold_percent: int = 75
     themes: list[str] | None = None
+    #: Title and summary in languages other than German and English:
+    #: {"tr": {"title": …, "summary": …}, "ar": {…}}.
+    translations: dict[str, dict[str, str]] | None = None
 
 
 def _checked_programme(data: ProgrammeInput) -> dict[Any, Any]:
@@ -266,6 +274,13 @@ def _checked_programme(data: ProgrammeInput) -> dict[Any, Any]:
         Programme.max_age_years: data.max_age_years,
         Programme.certificate_threshold_percent: data.certificate_threshold_percent,
         Programme.themes: themes,
+        Programme.translations: texts.stored(
+            texts.checked(
+                data.translations,
+                languages=texts.PROGRAMME_JSON_LANGUAGES,
+                fields={"title": texts.MAX_TITLE, "summary": texts.MAX_SUMMARY},
+            )
+        ),
     }
 
 
@@ -395,6 +410,7 @@ def _programme_view(row: dict[str, Any]) -> ProgrammeView:
         max_age_years=row["max_age_years"],
         certificate_threshold_percent=row["certificate_threshold_percent"],
         themes=list(row["themes"] or []),
+        translations=texts.parse(row.get("translations")),
     )
 
 
@@ -414,6 +430,8 @@ class CohortInput(msgspec.Struct, frozen=True):
     registration_opens_at: datetime | None = None
     registration_closes_at: datetime | None = None
     trainer_ids: list[Id] = msgspec.field(default_factory=list)
+    #: The title in other languages: {"en": {"title": …}, "tr": {…}, …}.
+    translations: dict[str, dict[str, str]] | None = None
 
 
 async def _checked_cohort(data: CohortInput) -> dict[Any, Any]:
@@ -457,6 +475,11 @@ async def _checked_cohort(data: CohortInput) -> dict[Any, Any]:
         Cohort.programme: data.programme_id,
         Cohort.kita: data.kita_id,
         Cohort.title: clean_text(data.title, field="title", max_length=200),
+        Cohort.translations: texts.stored(
+            texts.checked(
+                data.translations, languages=texts.TRANSLATED, fields={"title": texts.MAX_TITLE}
+            )
+        ),
         Cohort.language: clean_text(
             data.language, field="language", max_length=100, required=False
         ),
@@ -639,6 +662,7 @@ _COHORT_COLUMNS = (
     Cohort.kita,
     Cohort.kita.name.as_alias("kita_name"),
     Cohort.title,
+    Cohort.translations,
     Cohort.language,
     Cohort.location,
     Cohort.capacity,
@@ -693,6 +717,7 @@ async def _cohort_views(rows: list[dict[str, Any]]) -> list[CohortView]:
             sessions=spans.get(row["id"], (0, None, None))[0],
             first_session_at=spans.get(row["id"], (0, None, None))[1],
             last_session_at=spans.get(row["id"], (0, None, None))[2],
+            translations=texts.parse(row["translations"]),
         )
         for row in rows
     ]

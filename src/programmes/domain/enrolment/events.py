@@ -14,12 +14,14 @@ from typing import Any
 import msgspec
 
 from programmes.db import fetch
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.publication import (
     LISTED,
     RegistrationState,
     is_cancelled,
     registration_state,
 )
+from programmes.domain.catalogue.translations import Localised
 from programmes.domain.enrolment.seats import Availability, availability
 from programmes.domain.errors import N_, NotFound
 from programmes.vocabulary import SessionStatus
@@ -59,10 +61,26 @@ class PublicRun(msgspec.Struct, frozen=True):
     registration_opens_at: datetime | None
     registration_closes_at: datetime | None
     dates: list[RunDate]
+    programme_title: str = ""
+    #: The run's own titles and the programme's texts in other languages (parsed).
+    translations: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
+    programme_translations: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
 
     @property
     def cancelled(self) -> bool:
         return is_cancelled(self.cohort_status, self.programme_status)
+
+    def titles(self) -> dict[str, str]:
+        """The run's title in each language it has (`translations.run_variants`)."""
+        return texts.run_variants(
+            self.title,
+            self.translations,
+            self.programme_title,
+            texts.programme_variants(self.title_en, self.programme_translations, "title"),
+        )
+
+    def summaries(self) -> dict[str, str]:
+        return texts.programme_variants(self.summary_en, self.programme_translations, "summary")
 
     @property
     def free_places(self) -> int | None:
@@ -106,6 +124,15 @@ class EventView(msgspec.Struct, frozen=True):
     dates: list[RunDate]
     audience: str = ""  # whom it is for, in the coordinator's words ("" : not said)
     cost: str = ""  # what it costs ("" : not said)
+    #: Title and description in the other languages that have them: {"tr": {"title": …}}.
+    translations: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
+
+    def title_in(self, language: str) -> Localised:
+        """The title in `language`, else in German (`Localised.lang` says which)."""
+        return texts.pick(self.title, _field(self.translations, "title"), language)
+
+    def summary_in(self, language: str) -> Localised:
+        return texts.pick(self.summary, _field(self.translations, "summary"), language)
 
     @property
     def first_starts_at(self) -> datetime | None:
@@ -132,7 +159,20 @@ class EventView(msgspec.Struct, frozen=True):
             registration_closes_at=run.registration_closes_at,
             cancelled=run.cancelled,
             dates=run.dates,
+            translations=_by_language(titles=run.titles(), summaries=run.summaries()),
         )
+
+
+def _by_language(*, titles: dict[str, str], summaries: dict[str, str]) -> dict[str, dict[str, str]]:
+    merged: dict[str, dict[str, str]] = {}
+    for field, variants in (("title", titles), ("summary", summaries)):
+        for language, text in variants.items():
+            merged.setdefault(language, {})[field] = text
+    return merged
+
+
+def _field(translations: dict[str, dict[str, str]], field: str) -> dict[str, str]:
+    return {code: t[field] for code, t in translations.items() if field in t}
 
 
 class EventPage(msgspec.Struct, frozen=True):
@@ -151,6 +191,7 @@ _RUNS_SQL = (
     "p.status AS programme_status, p.kind AS programme_kind, "
     "p.is_public AS programme_is_public, c.title, p.title_en, p.summary, p.summary_en, "
     "p.audience, p.cost, "
+    "p.title AS programme_title, c.translations, p.translations AS programme_translations, "
     "c.location, c.language, c.capacity, c.seats_taken, c.max_seats_per_registration, "
     "c.registration_opens_at, c.registration_closes_at "
     "FROM cohort c JOIN programme p ON p.id = c.programme WHERE "
@@ -233,7 +274,12 @@ async def _runs(rows: list[dict[str, Any]]) -> list[PublicRun]:
     dates = await run_dates(row["cohort_id"] for row in rows)
     return [
         PublicRun(
-            **{**row, "programme_is_public": bool(row["programme_is_public"])},
+            **{
+                **row,
+                "programme_is_public": bool(row["programme_is_public"]),
+                "translations": texts.parse(row["translations"]),
+                "programme_translations": texts.parse(row["programme_translations"]),
+            },
             dates=dates[row["cohort_id"]],
         )
         for row in rows

@@ -105,7 +105,8 @@ class FamilyView(msgspec.Struct, frozen=True):
     consent_method: str | None
     consent_given_on: date | None
     consent_notice_version: str | None
-    language: str | None = None  # of the mails to guardians with an e-mail address
+    #: The language of mails to the family's guardians.
+    language: str = "de"
 
 
 def age_on(birthday: date, day: date) -> int:
@@ -478,7 +479,7 @@ async def _family_views(staff: Staff, family_ids: list[int]) -> list[FamilyView]
                 consent_method=reg["consent_method"] if reg else None,
                 consent_given_on=reg["consent_given_on"] if reg else None,
                 consent_notice_version=reg["consent_notice_version"] if reg else None,
-                language=reg["language"] if reg else None,
+                language=reg["language"] if reg else "de",
             )
         )
     return views

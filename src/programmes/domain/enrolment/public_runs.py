@@ -14,6 +14,7 @@ from typing import Any
 
 from programmes.clock import BERLIN
 from programmes.db import fetch
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.publication import (
     LISTED,
     PUBLIC_KINDS,
@@ -21,10 +22,10 @@ from programmes.domain.catalogue.publication import (
     is_cancelled,
     registration_state,
 )
+from programmes.domain.catalogue.translations import Localised
 from programmes.domain.enrolment.events import RunDate, run_dates
 from programmes.domain.enrolment.seats import Availability, availability
 from programmes.domain.errors import N_, InvalidParameter, NotFound
-from programmes.domain.feeds.content import programme_title
 from programmes.domain.types import EARLIEST_YEAR, LATEST_YEAR
 
 #: Runs on one page of the listing; `page=2` shows the next ones.
@@ -38,8 +39,11 @@ class UpcomingRun:
     cohort_id: int
     programme_id: int
     kind: str
-    title: str
-    run_title: str
+    #: The programme's title in the page's language, else in German.
+    title: Localised
+    #: The run's own title (in the language, else German); empty when the run is named
+    #: like its programme.
+    run_title: Localised | None
     location: str
     language: str
     cancelled: bool
@@ -88,7 +92,9 @@ _LISTED_SQL, _LISTED_VALUES = LISTED.sql(run="c", programme="p")
 _UPCOMING_SQL = (
     "SELECT c.id AS cohort_id, c.programme AS programme_id, c.status AS cohort_status, "  # noqa: S608 (constants; values bound)
     "p.status AS programme_status, p.kind AS programme_kind, "
-    "p.is_public AS programme_is_public, c.title AS run_title, p.title, p.title_en, "
+    "p.is_public AS programme_is_public, c.title AS cohort_title, "
+    "p.title AS programme_title, p.title_en AS programme_title_en, "
+    "c.translations AS cohort_translations, p.translations AS programme_translations, "
     "c.location, c.language, c.capacity, c.seats_taken, "
     "c.registration_opens_at, c.registration_closes_at "
     f"FROM cohort c JOIN programme p ON p.id = c.programme WHERE {_LISTED_SQL} "
@@ -191,12 +197,13 @@ def _run(row: dict[str, Any], dates: list[RunDate], language: str, now: datetime
         now=now,
     )
     cancelled = is_cancelled(row["cohort_status"], row["programme_status"])
+    title, run_title = _titles(row, language)
     return UpcomingRun(
         cohort_id=row["cohort_id"],
         programme_id=row["programme_id"],
         kind=row["programme_kind"],
-        title=programme_title(row["title"], row["title_en"] or "", language),
-        run_title=str(row["run_title"] or ""),
+        title=title,
+        run_title=run_title,
         location=str(row["location"] or ""),
         language=str(row["language"] or ""),
         cancelled=cancelled,
@@ -221,12 +228,29 @@ def _run(row: dict[str, Any], dates: list[RunDate], language: str, now: datetime
     )
 
 
+def _titles(row: dict[str, Any], language: str) -> tuple[Localised, Localised | None]:
+    """The programme's title and the run's own one, each in `language` when it has it."""
+    programme_title = str(row["programme_title"])
+    programme_titles = texts.programme_variants(
+        row["programme_title_en"] or "", texts.parse(row["programme_translations"]), "title"
+    )
+    cohort_title = str(row["cohort_title"] or "").strip()
+    title = texts.pick(programme_title, programme_titles, language)
+    if not cohort_title or cohort_title == programme_title.strip():
+        return title, None
+    run_titles = texts.run_variants(
+        cohort_title, texts.parse(row["cohort_translations"]), programme_title, programme_titles
+    )
+    run_title = texts.pick(cohort_title, run_titles, language)
+    return title, None if run_title.text == title.text else run_title
+
+
 def listed_programmes(runs: list[UpcomingRun]) -> list[ListedProgramme]:
     """The programmes of the listed runs, in order of their first run, each once."""
     seen: dict[int, ListedProgramme] = {}
     for run in runs:
         seen.setdefault(
             run.programme_id,
-            ListedProgramme(programme_id=run.programme_id, kind=run.kind, title=run.title),
+            ListedProgramme(programme_id=run.programme_id, kind=run.kind, title=run.title.text),
         )
     return list(seen.values())

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.publication import public_page
 from programmes.domain.enrolment.events import PublicRun, RunDate, run_dates
 from programmes.domain.errors import N_, NotFound
@@ -82,9 +83,14 @@ class RunInfo:
     dates: list[RunDate]
     page_url: str | None
     calendars: Mapping[str, bytes]
+    #: The title in other languages (`PublicRun.titles`); German is `title`.
+    titles: Mapping[str, str] = field(default_factory=dict)
 
     def calendar(self, language: str) -> bytes:
         return self.calendars[language]
+
+    def title_in(self, language: str) -> str:
+        return texts.pick(self.title, self.titles, language).text
 
 
 ALL_LANGUAGES = LANGUAGES
@@ -104,6 +110,10 @@ async def run_info(
             programme.status.as_alias("programme_status"),
             programme.kind.as_alias("programme_kind"),
             programme.is_public.as_alias("programme_is_public"),
+            Cohort.translations,
+            programme.title.as_alias("programme_title"),
+            programme.title_en.as_alias("programme_title_en"),
+            programme.translations.as_alias("programme_translations"),
         )
         .where(Cohort.id == cohort_id)
         .first()
@@ -111,12 +121,23 @@ async def run_info(
     if row is None:
         raise NotFound(N_("There is no cohort with id %(id)s."), field="cohort", id=cohort_id)
     dates = (await run_dates([cohort_id]))[cohort_id]
+    titles = texts.run_variants(
+        row["title"],
+        texts.parse(row.pop("translations")),
+        row.pop("programme_title"),
+        texts.programme_variants(
+            row.pop("programme_title_en") or "",
+            texts.parse(row.pop("programme_translations")),
+            "title",
+        ),
+    )
     return RunInfo(
         cohort_id=cohort_id,
         title=row["title"],
         dates=[date for date in dates if not date.cancelled],
         page_url=public_page(_Facts(**row), base_url=context.base_url),
         calendars=await _calendars(cohort_id, context, languages),
+        titles=titles,
     )
 
 
@@ -130,6 +151,7 @@ async def run_info_from(
         dates=[date for date in run.dates if not date.cancelled],
         page_url=public_page(run, base_url=context.base_url),
         calendars=await _calendars(run.cohort_id, context, languages),
+        titles=run.titles(),
     )
 
 
@@ -215,7 +237,7 @@ def compose(
     subject, body = render_mail(
         template,
         to.language,
-        title=run.title,
+        title=run.title_in(to.language),
         seats=to.seats,
         dates=run.dates,
         rank=waiting_rank,

@@ -20,6 +20,7 @@ from programmes.db import fetch, is_unique_violation, write_transaction
 from programmes.domain import audit
 from programmes.domain.access import Staff, check_cohort_visible, require_coordinator
 from programmes.domain.accounts.staff_accounts import normalise_email
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.publication import RegistrationState
 from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.events import PublicRun, public_run
@@ -105,9 +106,7 @@ def checked_person(data: PersonInput, *, max_seats: int) -> dict[str, Any]:
         "name": problems.check(lambda: clean_text(data.name, field="name", max_length=200), ""),
         "email": problems.check(lambda: normalise_email(data.email), ""),
         "phone": problems.check(lambda: clean_phone(data.phone, field="phone"), ""),
-        "language": problems.check(
-            lambda: clean_language(data.language, field="language"), "de"
-        ),
+        "language": problems.check(lambda: clean_language(data.language, field="language"), "de"),
         "needs": problems.check(
             lambda: clean_text(
                 data.needs, field="needs", max_length=1000, required=False, multiline=True
@@ -278,6 +277,11 @@ class CancelView(msgspec.Struct, frozen=True):
     status: str
     seats: int
     first_session_at: datetime | None
+    #: The run's title in other languages.
+    titles: dict[str, str] = msgspec.field(default_factory=dict)
+
+    def title_in(self, language: str) -> texts.Localised:
+        return texts.pick(self.cohort_title, self.titles, language)
 
 
 async def registration_for_token(token: str) -> CancelView:
@@ -296,6 +300,7 @@ async def registration_for_token(token: str) -> CancelView:
         status=row["status"],
         seats=row["seats"],
         first_session_at=first["starts_at"] if first else None,
+        titles=await texts.run_titles(row["cohort"]),
     )
 
 

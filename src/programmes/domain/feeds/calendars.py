@@ -228,7 +228,7 @@ async def _run_file(
 
 
 def _title(titles: Titles, language: str) -> str:
-    return programme_title(titles.title, titles.title_en, language)
+    return programme_title(titles.title, titles.title_en, language, titles.translations)
 
 
 async def get_private_feed(

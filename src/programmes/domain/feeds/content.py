@@ -27,10 +27,11 @@ from datetime import datetime
 from typing import Any, Final
 
 from programmes.clock import as_utc
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.publication import entry_url, is_cancelled
 from programmes.domain.errors import N_
 from programmes.domain.feeds.scopes import SessionRow
-from programmes.i18n import gettext
+from programmes.i18n import DEFAULT_LANGUAGE, gettext
 from programmes.ical import FeedEvent
 from programmes.vocabulary import ProgrammeKind, SessionStatus
 
@@ -117,9 +118,21 @@ class _Labels:
 _SESSION_CANCELLED: Final = SessionStatus.cancelled.value
 
 
-def programme_title(title: str, title_en: str, language: str) -> str:
-    """The English title on English feeds and pages when there is one, else the title."""
-    return title_en if language == "en" and title_en.strip() else title
+def programme_title(title: str, title_en: str, language: str, translations: str = "{}") -> str:
+    """The title in the feed's language when there is one (`title_en` for English, the
+    stored `translations` for others), else the German title."""
+    if language == DEFAULT_LANGUAGE:
+        return title
+    variants = texts.programme_variants(title_en, texts.parse(translations), "title")
+    return texts.pick(title, variants, language).text
+
+
+def run_title(title: str, translations: str, language: str) -> str:
+    """A run's own title in the feed's language, else the German one."""
+    if language == DEFAULT_LANGUAGE or translations in ("", "{}"):
+        return title
+    variants = {code: t["title"] for code, t in texts.parse(translations).items() if "title" in t}
+    return texts.pick(title, variants, language).text
 
 
 def feed_event(row: SessionRow, wording: Wording) -> FeedEvent:
@@ -131,9 +144,19 @@ def feed_event(row: SessionRow, wording: Wording) -> FeedEvent:
     cancelled = session_cancelled or run_cancelled
     counts = wording.counts.get(row.cohort_id) if wording.counts is not None else None
 
-    title = programme_title(row.programme_title, row.programme_title_en or "", wording.language)
-    run_title = (row.cohort_title or "").strip()
-    summary = f"{title} – {run_title}" if run_title and run_title != title else title
+    title = programme_title(
+        row.programme_title,
+        row.programme_title_en or "",
+        wording.language,
+        row.programme_translations,
+    )
+    own_title = (row.cohort_title or "").strip()
+    shown_run_title = run_title(own_title, row.cohort_translations, wording.language)
+    summary = (
+        f"{title} – {shown_run_title}"
+        if own_title and own_title != row.programme_title.strip() and shown_run_title != title
+        else title
+    )
     if cancelled:
         summary = f"{summary} – {labels.cancelled}"
 

@@ -169,6 +169,9 @@ class SessionRow(msgspec.Struct, frozen=True):
     programme_status: str
     programme_is_public: bool
     programme_updated_at: str
+    #: Titles in further languages, as stored (JSON; `catalogue/translations.py`).
+    programme_translations: str = "{}"
+    cohort_translations: str = "{}"
 
 
 _ROW_FIELDS: Final = SessionRow.__struct_fields__
@@ -188,6 +191,7 @@ class Titles(msgspec.Struct, frozen=True):
 
     title: str
     title_en: str
+    translations: str = "{}"
 
 
 @dataclass(frozen=True)
@@ -309,6 +313,8 @@ class FeedScope:
                 _PROGRAMME.status.as_alias("programme_status"),
                 _PROGRAMME.is_public.as_alias("programme_is_public"),
                 _as_text(_PROGRAMME.updated_at, "programme_updated_at"),
+                _PROGRAMME.translations.as_alias("programme_translations"),
+                _COHORT.translations.as_alias("cohort_translations"),
             )
             .where(self.where() & self.shown.where(_COHORT))
             .order_by(Session.starts_at, Session.id)
@@ -346,11 +352,11 @@ class ProgrammeScope(FeedScope):
         """The programme's titles while its own feed exists (public, published or
         cancelled: `PUBLIC_FEED.shows_programme`); else None."""
         row = await (
-            Programme.select(Programme.title, Programme.title_en)
+            Programme.select(Programme.title, Programme.title_en, Programme.translations)
             .where((Programme.id == self.programme_id) & self.shown.where_programme(Programme))
             .first()
         )
-        return Titles(title=row["title"], title_en=row["title_en"]) if row else None
+        return Titles(**row) if row else None
 
 
 class RunScope(FeedScope):
@@ -372,12 +378,14 @@ class RunScope(FeedScope):
         programme: Any = Cohort.programme
         row = await (
             Cohort.select(
-                programme.title.as_alias("title"), programme.title_en.as_alias("title_en")
+                programme.title.as_alias("title"),
+                programme.title_en.as_alias("title_en"),
+                programme.translations.as_alias("translations"),
             )
             .where((Cohort.id == self.cohort_id) & self.shown.where(Cohort))
             .first()
         )
-        return Titles(title=row["title"], title_en=row["title_en"]) if row else None
+        return Titles(**row) if row else None
 
 
 class PrivateScope(FeedScope):

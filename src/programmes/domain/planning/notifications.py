@@ -8,9 +8,10 @@ change. Families without an e-mail address are reached through their KiTa instea
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from programmes.domain.catalogue.translations import pick, run_titles
 from programmes.domain.mail.outbox import OutgoingMail, enqueue
 from programmes.domain.mail.texts import render_mail
 from programmes.tables import Guardian, Registration
@@ -72,8 +73,12 @@ async def notify_session_change(
 ) -> int:
     """Queue one mail per recipient about a moved or cancelled session; returns the count."""
     people = await recipients(cohort_id)
+    titles = await run_titles(cohort_id) if people else {}
     for person in people:
-        subject, body = render_mail(template, person.language, change=change)
+        title = pick(change.cohort_title, titles, person.language).text
+        subject, body = render_mail(
+            template, person.language, change=replace(change, cohort_title=title)
+        )
         await enqueue(
             OutgoingMail(
                 to_address=person.address,
@@ -100,11 +105,12 @@ async def notify_schedule_change(
     if not cancelled and not added:
         return 0
     people = await recipients(cohort_id)
+    titles = await run_titles(cohort_id) if people else {}
     for person in people:
         subject, body = render_mail(
             "schedule_changed.txt",
             person.language,
-            cohort_title=cohort_title,
+            cohort_title=pick(cohort_title, titles, person.language).text,
             cancelled=cancelled,
             added=added,
         )

@@ -13,6 +13,7 @@ from litestar.response import Template
 
 from programmes.domain.access import Staff
 from programmes.domain.catalogue import entries
+from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.entries import CohortInput, CohortView, ProgrammeInput
 from programmes.domain.errors import N_
 from programmes.domain.planning import sessions
@@ -143,7 +144,15 @@ def _programme_input(form: Form) -> ProgrammeInput:
             form, "certificate_threshold_percent", low=1, high=100
         ),
         themes=text(form, "themes").splitlines() if text(form, "themes").strip() else None,
+        translations=_translations(form, texts.PROGRAMME_JSON_LANGUAGES, ("title", "summary")),
     )
+
+
+def _translations(
+    form: Form, languages: tuple[str, ...], fields: tuple[str, ...]
+) -> dict[str, dict[str, str]]:
+    """The form's `<field>_<language>` fields as `{language: {field: text}}`."""
+    return {code: {name: text(form, f"{name}_{code}") for name in fields} for code in languages}
 
 
 class ProgrammePages(Controller):
@@ -251,6 +260,7 @@ def _cohort_input(form: Form, programme_id: int) -> CohortInput:
         registration_opens_at=to_berlin(opens, _MIDNIGHT) if opens else None,
         registration_closes_at=to_berlin(closes, _LAST_MINUTE) if closes else None,
         trainer_ids=int_list(form, "trainer_ids", low=1),
+        translations=_translations(form, texts.TRANSLATED, ("title",)),
     )
 
 

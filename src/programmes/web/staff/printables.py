@@ -10,6 +10,7 @@ from litestar.di import NamedDependency
 from litestar.params import QueryParameter
 from litestar.response import Template
 
+from programmes import i18n
 from programmes.domain.access import Staff
 from programmes.domain.reporting import attendance_list, certificates
 from programmes.settings import Settings
@@ -48,7 +49,20 @@ class PrintablePages(Controller):
         settings: NamedDependency[Settings],
         cohort_id: PathId,
     ) -> Template:
+        """In German, or in the public language of `?language=` (links on the page; the
+        staff pages keep their own language)."""
+        language = i18n.normalise_language(request.query_params.get("language")) or "de"
         issued = await certificates.certificates(
-            staff=staff, cohort_id=cohort_id, organisation=settings.organisation_name, now=now
+            staff=staff,
+            cohort_id=cohort_id,
+            organisation=settings.organisation_name,
+            now=now,
+            language=language,
         )
-        return page(request, "print/certificates.html", issued=issued, lang="de")
+        return page(
+            request,
+            "print/certificates.html",
+            issued=issued,
+            lang=language,
+            certificate_languages=i18n.LANGUAGE_NAMES,
+        )
