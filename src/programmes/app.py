@@ -40,6 +40,7 @@ from programmes.web.deps import provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
 from programmes.web.head import HeadAsGet
 from programmes.web.hosts import AllowedHosts
+from programmes.web.kept_forms import KeptFormMiddleware
 from programmes.web.pages import build_environment
 from programmes.web.security import CheckedRequest, SecurityHeadersMiddleware
 
@@ -219,6 +220,7 @@ def site_router(settings: Settings, clock: Clock) -> Router:
         middleware=[
             SecurityHeadersMiddleware(https=settings.secure_cookies),
             AuthenticationMiddleware(clock=clock),
+            KeptFormMiddleware(clock, secure=settings.secure_cookies),
             DefineMiddleware(CSRFMiddleware, config=csrf),
         ],
     )

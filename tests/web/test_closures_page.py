@@ -155,7 +155,7 @@ async def test_coordinator_deletes_a_closure(client: httpx.AsyncClient, coordina
     page = page_of(kita_id)
     assert f'action="{page}/{closure.id}/delete"' in (await client.get(page)).text
 
-    response = await post_form(client, page, f"{page}/{closure.id}/delete", {})
+    response = await post_form(client, page, f"{page}/{closure.id}/delete", {"confirmed": "yes"})
 
     assert (response.status_code, response.headers["location"]) == (303, f"{page}?notice=deleted")
     shown = text_of((await client.get(response.headers["location"])).text)
@@ -164,7 +164,7 @@ async def test_coordinator_deletes_a_closure(client: httpx.AsyncClient, coordina
     assert await ClosureDay.count() == 0
     # Through another KiTa's page, or a second time: not found, nothing changes.
     other = page_of(await make_kita())
-    again = await post_form(client, page, f"{other}/{closure.id}/delete", {})
+    again = await post_form(client, page, f"{other}/{closure.id}/delete", {"confirmed": "yes"})
     assert again.status_code == 404
 
 

@@ -330,6 +330,27 @@ async def cancel_without_mail(registration_id: int, run: RunInfo, mail: MailCont
     await _cancel(registration_id, mail, actor_id=None, reason="", run=run, tell=False)
 
 
+async def preview_cancellation(*, staff: Staff, registration_id: int, reason: str) -> int:
+    """How many waiting registrations would get seats (and a mail) if `cancel_registration`
+    ran now; checked as it checks its input."""
+    require_coordinator(staff)
+    clean_text(reason, field="reason", max_length=300, required=False)
+    row = (
+        await Registration.select(Registration.cohort, Registration.status, Registration.seats)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(
+            N_("There is no registration with id %(id)s."),
+            field="registration",
+            id=registration_id,
+        )
+    if row["status"] != RegistrationStatus.confirmed.value:
+        return 0
+    return await seats.would_promote(row["cohort"], row["seats"])
+
+
 async def cancel_registration(
     *, staff: Staff, registration_id: int, reason: str, mail: MailContext
 ) -> None:

@@ -99,6 +99,36 @@ async def release(cohort_id: int, seats: int) -> None:
     )
 
 
+async def would_promote(cohort_id: int, freed: int) -> int:
+    """How many waiting registrations `promote` would confirm once `freed` more seats are
+    free (read only: what a confirmation page tells before a place is given up)."""
+    cohort = (
+        await Cohort.select(Cohort.capacity, Cohort.seats_taken)
+        .where(Cohort.id == cohort_id)
+        .first()
+    )
+    if cohort is None:
+        return 0
+    free = (
+        None if cohort["capacity"] is None else cohort["capacity"] - cohort["seats_taken"] + freed
+    )
+    waiting = (
+        await Registration.select(Registration.seats)
+        .where(
+            (Registration.cohort == cohort_id)
+            & (Registration.status == RegistrationStatus.waiting.value)
+        )
+        .order_by(Registration.waiting_position)
+    )
+    count = seats = 0
+    for entry in waiting:
+        if free is not None and entry["seats"] > free - seats:
+            continue
+        count += 1
+        seats += entry["seats"]
+    return count
+
+
 async def promote(
     cohort_id: int, *, now: datetime, exclude: frozenset[int] = frozenset()
 ) -> list[int]:

@@ -22,8 +22,10 @@ from programmes.domain.access import Staff
 from programmes.domain.errors import Conflict, DomainError, InvalidInput, Unavailable
 from programmes.domain.planning import closures
 from programmes.domain.planning.closures import ImportResult
+from programmes.web.confirm import confirmation, confirmed
 from programmes.web.deps import PathId, allow_private_calendar_hosts
 from programmes.web.errors import status_for
+from programmes.web.forms import read_form
 from programmes.web.guards import requires_coordinator, requires_staff
 from programmes.web.pages import page, request_language
 
@@ -95,11 +97,23 @@ class StaffClosureController(Controller):
     @post("/{closure_id:int}/delete", guards=[requires_coordinator], status_code=303)
     async def delete(
         self,
+        request: Request[Any, Any, Any],
         staff: NamedDependency[Staff],
         kita_id: PathId,
         closure_id: PathId,
         now: NamedDependency[datetime],
-    ) -> Redirect:
+    ) -> Redirect | Template:
+        """Asks once (a deleted closure is gone), then deletes."""
+        form = await read_form(request)
+        if not confirmed(form):
+            await closures.closure_calendar(staff=staff, kita_id=kita_id)  # 404 if unknown
+            return confirmation(
+                request,
+                form,
+                what="closure-delete",
+                action=f"{closures_path(kita_id)}/{closure_id}/delete",
+                back=closures_path(kita_id),
+            )
         await closures.delete_closure(staff=staff, closure_id=closure_id, kita_id=kita_id, now=now)
         return Redirect(f"{closures_path(kita_id)}?notice=deleted", status_code=303)
 
