@@ -94,8 +94,13 @@ async def test_coordinator_plans_a_year_through_the_pages(client: httpx.AsyncCli
         f"/staff/cohorts/{cohort_id}/schedule",
         {**rule, "step": "save"},
     )
-    assert saved.status_code == 200
+    assert (saved.status_code, saved.headers["location"]) == (
+        303,
+        f"/staff/cohorts/{cohort_id}?done=schedule-saved",
+    )
     assert await Session.count() == 8
+    shown = await client.get(saved.headers["location"])
+    assert "Die Termine sind gespeichert" in shown.text
 
     session = await Session.select(Session.id).order_by(Session.starts_at).first()
     assert session is not None

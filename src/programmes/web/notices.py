@@ -20,6 +20,9 @@ NOTICES: dict[str, str] = {
     "cohort-created": N_("The group is created."),
     "cohort-saved": N_("The group is saved."),
     "cohort-status": N_("The group's status is changed."),
+    "schedule-saved": N_(
+        "The sessions are saved; everyone registered is told of changed dates by mail."
+    ),
     "session-moved": N_("The session is moved; everyone registered is told by mail."),
     "session-cancelled": N_(
         "The session is cancelled; everyone registered is told by mail. "

@@ -8,7 +8,7 @@ from typing import Any
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
-from litestar.response import Template
+from litestar.response import Redirect, Template
 
 from programmes.domain.access import Staff
 from programmes.domain.catalogue import entries
@@ -61,18 +61,20 @@ class SchedulePages(Controller):
         cohort_id: PathId,
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        """ "Preview" shows what would happen; "Save" stores it. Errors show the form again."""
+        """ "Preview" shows what would happen (the confirmation step: which dates, and who
+        gets a mail); "Save" stores it and redirects to the cohort's page. Errors show the
+        form again."""
         form = await read_form(request)
         try:
             rule = _rule(form)
             if text(form, "step") == "save":
-                plan = await schedules.save_schedule(
-                    staff=staff, cohort_id=cohort_id, rule=rule, now=now
+                await schedules.save_schedule(staff=staff, cohort_id=cohort_id, rule=rule, now=now)
+                return Redirect(
+                    done(f"/staff/cohorts/{cohort_id}", "schedule-saved"), status_code=303
                 )
-            else:
-                plan = await schedules.preview_schedule(
-                    staff=staff, cohort_id=cohort_id, rule=rule, now=now
-                )
+            plan = await schedules.preview_schedule(
+                staff=staff, cohort_id=cohort_id, rule=rule, now=now
+            )
         except DomainError as error:
             return await form_error(
                 request, "staff/cohort.html", error, form, partial(_plan_context, staff, cohort_id)
