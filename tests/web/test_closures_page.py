@@ -175,10 +175,16 @@ async def test_import_shows_its_counts_and_keeps_the_address(
     page = page_of(kita_id)
     url = server.serve("/schliesstage.ics", SCHOOL_YEAR)
 
-    first = await post_form(client, page, f"{page}/import", {"url": url})
-    second = await post_form(client, page, f"{page}/import", {"url": url})
+    imported = await post_form(client, page, f"{page}/import", {"url": url})
+    assert imported.status_code == 303
+    assert imported.headers["location"].startswith(f"{page}?notice=imported&added=12&")
+    first = await client.get(imported.headers["location"])
+    requests_made = len(server.requests)
+    assert (await client.get(imported.headers["location"])).status_code == 200  # a reload
+    assert len(server.requests) == requests_made  # ... does not fetch the calendar again
+    again = await post_form(client, page, f"{page}/import", {"url": url})
+    second = await client.get(again.headers["location"])
 
-    assert first.status_code == 200
     first_text = text_of(first.text)
     assert "Import abgeschlossen: 12 neu, 0 geändert, 0 entfernt, 0 unverändert." in first_text
     assert "Gelesener Zeitraum: 26.10.2026 bis 24.11.2028." in first_text

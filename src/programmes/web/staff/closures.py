@@ -3,13 +3,14 @@
 Everyone who may see the KiTa reads the list; coordinators also get the forms to add a day
 or a range, to delete, and to import the KiTa's iCal calendar. Plain HTML forms (no
 JavaScript); after adding or deleting, the browser is redirected back (a reload never posts
-twice); an import shows its counts on the page it returns.
+twice); an import redirects too, with its counts (numbers only) in the query.
 """
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, get, post
 from litestar.di import NamedDependency
@@ -29,7 +30,8 @@ from programmes.web.forms import read_form
 from programmes.web.guards import requires_coordinator, requires_staff
 from programmes.web.pages import page, request_language
 
-NOTICES = ("added", "deleted")
+NOTICES = ("added", "deleted", "imported")
+IMPORT_COUNTS = ("added", "updated", "removed", "unchanged")
 
 
 class ClosureForm(Struct):
@@ -68,6 +70,7 @@ class StaffClosureController(Controller):
             now,
             past=past,
             notice=notice if notice in NOTICES else "",
+            result=_import_result(request, kita_id) if notice == "imported" else None,
         )
 
     @post("/", guards=[requires_coordinator], status_code=303)
@@ -117,7 +120,7 @@ class StaffClosureController(Controller):
         await closures.delete_closure(staff=staff, closure_id=closure_id, kita_id=kita_id, now=now)
         return Redirect(f"{closures_path(kita_id)}?notice=deleted", status_code=303)
 
-    @post("/import", guards=[requires_coordinator], status_code=200)
+    @post("/import", guards=[requires_coordinator], status_code=303)
     async def import_calendar(
         self,
         request: Request[Any, Any, Any],
@@ -125,7 +128,9 @@ class StaffClosureController(Controller):
         kita_id: PathId,
         data: URLEncodedBody[ImportForm],
         now: NamedDependency[datetime],
-    ) -> Template:
+    ) -> Redirect | Template:
+        """Imports, then redirects to the page with the counts in the query (numbers and
+        dates only), so that a reload does not fetch the calendar again."""
         try:
             result = await closures.import_closures(
                 staff=staff,
@@ -136,7 +141,25 @@ class StaffClosureController(Controller):
             )
         except (InvalidInput, Unavailable) as error:
             return await _page(request, staff, kita_id, now, error=error, import_url=data.url)
-        return await _page(request, staff, kita_id, now, result=result)
+        counts = {
+            "notice": "imported",
+            **{name: str(getattr(result, name)) for name in IMPORT_COUNTS},
+            "from": result.window_start.isoformat(),
+            "to": result.window_end.isoformat(),
+        }
+        return Redirect(f"{closures_path(kita_id)}?{urlencode(counts)}", status_code=303)
+
+
+def _import_result(request: Request[Any, Any, Any], kita_id: int) -> ImportResult | None:
+    """An import's counts from the page's query (None when they do not read as counts)."""
+    query = request.query_params
+    try:
+        counts = {name: int(query.get(name, "")[:6]) for name in IMPORT_COUNTS}
+        start = date.fromisoformat(query.get("from", "")[:10])
+        end = date.fromisoformat(query.get("to", "")[:10])
+    except ValueError:
+        return None
+    return ImportResult(kita_id=kita_id, window_start=start, window_end=end, **counts)
 
 
 async def _page(
