@@ -125,7 +125,23 @@ class RegistrationPages(Controller):
         registration_id: PathId,
         mail: NamedDependency[MailContext],
     ) -> Response[Any]:
-        async def action(form: Form) -> str:
+        async def action(form: Form) -> str | Response[Any]:
+            if not confirmed(form):
+                promoted = await registrations.preview_move(
+                    staff=staff,
+                    registration_id=registration_id,
+                    to=text(form, "to"),
+                    reason=text(form, "reason"),
+                )
+                return confirmation(  # type: ignore[return-value]
+                    request,
+                    form,
+                    what="registration-move",
+                    action=f"/staff/cohorts/{cohort_id}/registrations/{registration_id}/move",
+                    back=f"/staff/cohorts/{cohort_id}/registrations",
+                    promoted=promoted,
+                    to=text(form, "to"),
+                )
             await registrations.move_registration(
                 staff=staff,
                 registration_id=registration_id,
@@ -147,16 +163,27 @@ class RegistrationPages(Controller):
         cohort_id: PathId,
         mail: NamedDependency[MailContext],
     ) -> Response[Any]:
-        async def action(form: Form) -> str:
+        async def action(form: Form) -> str | Response[Any]:
+            change = CapacityChange(
+                capacity=optional_int(form, "capacity", high=1000),
+                move_to_waiting=int_list(form, "move_to_waiting", low=1),
+                reason=text(form, "reason"),
+            )
+            if not confirmed(form):
+                preview = await registrations.preview_capacity(
+                    staff=staff, cohort_id=cohort_id, change=change
+                )
+                if preview.moved_back or preview.promoted:  # only then is anybody mailed
+                    return confirmation(  # type: ignore[return-value]
+                        request,
+                        form,
+                        what="capacity",
+                        action=f"/staff/cohorts/{cohort_id}/registrations/capacity",
+                        back=f"/staff/cohorts/{cohort_id}/registrations",
+                        preview=preview,
+                    )
             await registrations.change_capacity(
-                staff=staff,
-                cohort_id=cohort_id,
-                change=CapacityChange(
-                    capacity=optional_int(form, "capacity", high=1000),
-                    move_to_waiting=int_list(form, "move_to_waiting", low=1),
-                    reason=text(form, "reason"),
-                ),
-                mail=mail,
+                staff=staff, cohort_id=cohort_id, change=change, mail=mail
             )
             return done(f"/staff/cohorts/{cohort_id}/registrations", "capacity-saved")
 
