@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import httpx
 import pytest
 from piccolo_api.session_auth.tables import SessionsBase
 
+from programmes.domain.accounts import kept_forms
+from programmes.domain.privacy.retention import RetentionPolicy, apply_retention
 from programmes.tables import Attendance, KeptForm
 from programmes.web.kept_forms import KEPT_COOKIE
+from tests.conftest import FROZEN_NOW
 from tests.factories import PASSWORD
 from tests.web.attendance_world import World, build_world
 from tests.web.helpers import csrf_token, sign_in
@@ -203,3 +206,36 @@ async def test_json_callers_still_get_a_plain_401(client: httpx.AsyncClient, wor
     )
     assert response.status_code in (401, 403)  # no CSRF cookie either: refused before
     assert await KeptForm.count() == 0
+
+
+async def test_kept_entries_are_forgotten_after_their_minutes(database: None) -> None:
+    key = await kept_forms.keep_form(
+        account_id=None, page="/staff/kitas/1", fields=[("name", "KiTa")], now=FROZEN_NOW
+    )
+    assert key is not None
+    later = FROZEN_NOW + timedelta(minutes=kept_forms.KEEP_MINUTES, seconds=1)
+    assert (
+        await kept_forms.take_kept_form(key=key, account_id=1, path="/staff/kitas/1", now=later)
+        is None
+    )
+    await apply_retention(RetentionPolicy(), now=later)
+    assert await KeptForm.count() == 0
+
+
+async def test_a_closure_form_comes_back_after_signing_in(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    await sign_in(client, world.coordinator.email)
+    page = f"/staff/kitas/{world.kita}/closures"
+    token = await csrf_token(client, page)
+    await expire_sessions()
+    sent = await client.post(
+        page,
+        data={"_csrf_token": token, "first_day": "2027-02-15", "reason": "Rosenmontag"},
+        headers={"referer": f"http://testserver{page}"},
+    )
+    assert sent.headers["location"] == f"/staff/login?next={page}&kept=1"
+    await sign_in_to(client, world.coordinator.email, page)
+    restored = await client.get(page)
+    assert 'value="2027-02-15"' in restored.text
+    assert 'value="Rosenmontag"' in restored.text

@@ -6,7 +6,8 @@ server without a session. Rather than lose the marks, the entries are kept here 
 (a cookie, never a URL). After signing in, the page the form was on opens again with the
 entries filled in, once: `take_kept_form` deletes them as it hands them over. Only the
 account whose session expired gets them back (when that is still known). Passwords and the
-CSRF token are never kept. Expired entries are deleted whenever new ones are kept.
+CSRF token are never kept. Expired entries are deleted whenever new ones are kept, and by the
+daily retention run.
 """
 
 from __future__ import annotations
@@ -60,7 +61,7 @@ async def keep_form(
         return None
     key = new_token()
     async with write_transaction():
-        await KeptForm.delete().where(KeptForm.expires_at <= now)
+        await forget_expired(now=now)
         await KeptForm.insert(
             KeptForm(
                 key_hash=hash_token(key),
@@ -71,6 +72,11 @@ async def keep_form(
             )
         )
     return key
+
+
+async def forget_expired(*, now: datetime) -> None:
+    """Delete every kept form whose minutes are over (also run by the daily retention)."""
+    await KeptForm.delete().where(KeptForm.expires_at <= now)
 
 
 async def take_kept_form(*, key: str, account_id: int, path: str, now: datetime) -> Fields | None:
@@ -92,4 +98,11 @@ async def take_kept_form(*, key: str, account_id: int, path: str, now: datetime)
     return [(str(name), str(value)) for name, value in json.loads(row["fields"])]
 
 
-__all__ = ["KEEP_MINUTES", "account_of_session", "keep_form", "keepable", "take_kept_form"]
+__all__ = [
+    "KEEP_MINUTES",
+    "account_of_session",
+    "forget_expired",
+    "keep_form",
+    "keepable",
+    "take_kept_form",
+]

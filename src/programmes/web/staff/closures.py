@@ -150,6 +150,17 @@ class StaffClosureController(Controller):
         return Redirect(f"{closures_path(kita_id)}?{urlencode(counts)}", status_code=303)
 
 
+def _kept_closure(kept: Any) -> ClosureForm | None:
+    """The closure form's entries kept while the person signed in again (`web.kept_forms`)."""
+    if not kept or "first_day" not in kept:
+        return None
+    return ClosureForm(
+        first_day=str(kept.get("first_day", "")),
+        last_day=str(kept.get("last_day", "")),
+        reason=str(kept.get("reason", "")),
+    )
+
+
 def _import_result(request: Request[Any, Any, Any], kita_id: int) -> ImportResult | None:
     """An import's counts from the page's query (None when they do not read as counts)."""
     query = request.query_params
@@ -175,6 +186,7 @@ async def _page(
     import_url: str | None = None,
     result: ImportResult | None = None,
 ) -> Template:
+    kept: Any = request.scope.get("kept_form")  # type: ignore[typeddict-item]  # web.kept_forms
     today = now.astimezone(BERLIN).date()
     from_day = None if past else today - timedelta(days=closures.IMPORT_PAST_DAYS)
     calendar = await closures.closure_calendar(staff=staff, kita_id=kita_id, from_day=from_day)
@@ -194,8 +206,10 @@ async def _page(
         notice=notice,
         errors=errors,
         import_failed=error is not None and error.field == "url",
-        closure_form=closure_form or ClosureForm(),
-        import_url=import_url if import_url is not None else (calendar.ical_url or ""),
+        closure_form=closure_form or _kept_closure(kept) or ClosureForm(),
+        import_url=import_url
+        if import_url is not None
+        else (kept.get("url") if kept and "url" in kept else calendar.ical_url or ""),
         result=result,
         action=closures_path(kita_id),
     )
