@@ -1,8 +1,8 @@
 """A staff form sent after the sign-in expired: keep the entries, sign in, get them back.
 
-1. The role guard (`guards.py`) finds no signed-in staff on a form POST to a staff page: it
-   keeps the form's entries (`domain.accounts.kept_forms`), minus password and CSRF token,
-   and raises `SignInAgain`.
+1. The role guard (`guards.py`) finds no signed-in staff on a form POST to a staff page
+   from a browser that has a session cookie (expired or ended): it keeps the form's entries
+   (`domain.accounts.kept_forms`), minus password and CSRF token, and raises `SignInAgain`.
 2. `errors.handle_http_error` answers with a redirect to the sign-in page, which says in
    the page's language that the sign-in expired and the entries are kept; the key travels
    in a cookie (`KEPT_COOKIE`, http-only, /staff only, minutes), never in the URL.
@@ -90,7 +90,10 @@ async def sign_in_again(connection: ASGIConnection[Any, Any, Any, Any]) -> NotAu
     if not is_staff_form(connection):
         return NotAuthorizedException("Please sign in.")
     page = return_page(connection)
-    if connection.url.path.rstrip("/") == "/staff/logout":
+    session = session_cookie(connection.scope)
+    if not session or connection.url.path.rstrip("/") == "/staff/logout":
+        # Nobody was signed in on this browser (no session cookie at all): there is no
+        # page of theirs to come back to, and nothing is stored for an anonymous caller.
         return SignInAgain(page, None)
     request: Request[Any, Any, Any] = Request(connection.scope, connection.receive)
     try:
@@ -99,7 +102,7 @@ async def sign_in_again(connection: ASGIConnection[Any, Any, Any, Any]) -> NotAu
         return SignInAgain(page, None)
     fields = [(str(name), str(value)) for name, value in form.multi_items()]
     key = await kept_forms.keep_form(
-        account_id=await kept_forms.account_of_session(session_cookie(connection.scope)),
+        account_id=await kept_forms.account_of_session(session),
         page=page,
         fields=fields,
         now=connection.app.state.clock(),
