@@ -41,6 +41,7 @@ from programmes.web.deps import provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
 from programmes.web.head import HeadAsGet
 from programmes.web.hosts import AllowedHosts
+from programmes.web.kept_forms import KeptFormMiddleware
 from programmes.web.pages import build_environment
 from programmes.web.public import retention_policy
 from programmes.web.security import CheckedRequest, SecurityHeadersMiddleware
@@ -214,6 +215,7 @@ def site_router(settings: Settings, clock: Clock) -> Router:
             GzipMiddleware(),
             SecurityHeadersMiddleware(https=settings.secure_cookies),
             AuthenticationMiddleware(clock=clock),
+            KeptFormMiddleware(clock, secure=settings.secure_cookies),
             DefineMiddleware(CSRFMiddleware, config=csrf),
         ],
     )

@@ -155,7 +155,7 @@ async def test_coordinator_deletes_a_closure(client: httpx.AsyncClient, coordina
     page = page_of(kita_id)
     assert f'action="{page}/{closure.id}/delete"' in (await client.get(page)).text
 
-    response = await post_form(client, page, f"{page}/{closure.id}/delete", {})
+    response = await post_form(client, page, f"{page}/{closure.id}/delete", {"confirmed": "yes"})
 
     assert (response.status_code, response.headers["location"]) == (303, f"{page}?notice=deleted")
     shown = text_of((await client.get(response.headers["location"])).text)
@@ -164,7 +164,7 @@ async def test_coordinator_deletes_a_closure(client: httpx.AsyncClient, coordina
     assert await ClosureDay.count() == 0
     # Through another KiTa's page, or a second time: not found, nothing changes.
     other = page_of(await make_kita())
-    again = await post_form(client, page, f"{other}/{closure.id}/delete", {})
+    again = await post_form(client, page, f"{other}/{closure.id}/delete", {"confirmed": "yes"})
     assert again.status_code == 404
 
 
@@ -175,10 +175,16 @@ async def test_import_shows_its_counts_and_keeps_the_address(
     page = page_of(kita_id)
     url = server.serve("/schliesstage.ics", SCHOOL_YEAR)
 
-    first = await post_form(client, page, f"{page}/import", {"url": url})
-    second = await post_form(client, page, f"{page}/import", {"url": url})
+    imported = await post_form(client, page, f"{page}/import", {"url": url})
+    assert imported.status_code == 303
+    assert imported.headers["location"].startswith(f"{page}?notice=imported&added=12&")
+    first = await client.get(imported.headers["location"])
+    requests_made = len(server.requests)
+    assert (await client.get(imported.headers["location"])).status_code == 200  # a reload
+    assert len(server.requests) == requests_made  # ... does not fetch the calendar again
+    again = await post_form(client, page, f"{page}/import", {"url": url})
+    second = await client.get(again.headers["location"])
 
-    assert first.status_code == 200
     first_text = text_of(first.text)
     assert "Import abgeschlossen: 12 neu, 0 geändert, 0 entfernt, 0 unverändert." in first_text
     assert "Gelesener Zeitraum: 26.10.2026 bis 24.11.2028." in first_text

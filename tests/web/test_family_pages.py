@@ -38,9 +38,9 @@ async def test_partner_enrols_and_withdraws_a_family(client: httpx.AsyncClient) 
     assert await Family.count() == 1
     family_page = await client.get(response.headers["location"])
     assert "Олена Коваленко" in family_page.text and "Sofiia" in family_page.text
-    withdrawn = await post_form(
-        client, response.headers["location"], response.headers["location"] + "/withdraw", {}
-    )
+    assert "Die Familie ist angemeldet." in family_page.text
+    family_url = response.headers["location"].partition("?")[0]
+    withdrawn = await post_form(client, family_url, family_url + "/withdraw", {"confirmed": "yes"})
     assert withdrawn.status_code == 303
     assert await Registration.count().where(Registration.status == "cancelled") == 1
 
@@ -67,7 +67,7 @@ async def test_another_kitas_partner_cannot_open_the_family(client: httpx.AsyncC
     await sign_in(client, partner.email)
     page = f"/staff/cohorts/{cohort}/families"
     created = await post_form(client, page, page, {**FAMILY, "form_key": "z"})
-    family_url = created.headers["location"]
+    family_url = created.headers["location"].partition("?")[0]
     client.cookies.clear()
     await sign_in(client, stranger.email)
     assert (await client.get(family_url)).status_code == 404
@@ -90,9 +90,17 @@ async def test_coordinator_sees_and_changes_the_lists(client: httpx.AsyncClient)
     page = f"/staff/cohorts/{cohort}/registrations"
     listing = await client.get(page)
     assert "Person 1" in listing.text and "Person 2" in listing.text
-    raised = await post_form(client, page, page + "/capacity", {"capacity": "2"})
-    assert raised.status_code == 303
+    asked = await post_form(client, page, page + "/capacity", {"capacity": "2"})
+    assert asked.status_code == 200  # somebody would be mailed: asked first
+    assert "1 Anmeldung von der Warteliste bekommt die Plätze und eine Mail." in asked.text
+    assert await Registration.count().where(Registration.status == "confirmed") == 1
+    raised = await post_form(
+        client, page, page + "/capacity", {"capacity": "2", "confirmed": "yes"}
+    )
+    assert (raised.status_code, raised.headers["location"]) == (303, page + "?done=capacity-saved")
     assert await Registration.count().where(Registration.status == "confirmed") == 2
+    unchanged = await post_form(client, page, page + "/capacity", {"capacity": "3"})
+    assert unchanged.status_code == 303  # nobody is mailed: no question
     lowered = await post_form(client, page, page + "/capacity", {"capacity": "1"})
     assert lowered.status_code == 409
     assert "Warteliste" in lowered.text
@@ -113,3 +121,41 @@ async def test_a_coordinator_registering_zero_seats_is_told_not_given_one(
         assert refused.status_code == 422
         assert "1 bis 3 Plätze" in refused.text
     assert await Registration.count() == 0
+
+
+async def test_cancelling_and_moving_a_registration_ask_first(client: httpx.AsyncClient) -> None:
+    cohort = await make_public_run(capacity=1)
+    for n in (1, 2):
+        await client.post(
+            f"/api/v1/events/{cohort}/registrations",
+            json={"name": f"Person {n}", "email": f"p{n}@example.org", "consent": True},
+        )
+    first, second = [
+        r["id"] for r in await Registration.select(Registration.id).order_by(Registration.id)
+    ]
+    coordinator = await make_staff(Role.coordinator)
+    await sign_in(client, coordinator.email)
+    page = f"/staff/cohorts/{cohort}/registrations"
+    await client.get(page + "?lang=en")
+    asked = await post_form(client, page, f"{page}/{first}/move", {"to": "waiting", "reason": "x"})
+    assert asked.status_code == 200
+    assert "Move this registration to the waiting list?" in asked.text
+    assert "1 registration on the waiting list gets the seats and a mail." in asked.text
+    statuses = {
+        r["id"]: r["status"]
+        for r in await Registration.select(Registration.id, Registration.status)
+    }
+    assert statuses == {first: "confirmed", second: "waiting"}
+    asked = await post_form(client, page, f"{page}/{first}/cancel", {"reason": "x"})
+    assert "Cancel this registration?" in asked.text and "cannot be undone" in asked.text
+    done = await post_form(
+        client, page, f"{page}/{first}/cancel", {"reason": "x", "confirmed": "yes"}
+    )
+    assert done.headers["location"] == page + "?done=registration-cancelled"
+    shown = await client.get(done.headers["location"])
+    assert "The registration is cancelled; the person is told by mail." in shown.text
+    statuses = {
+        r["id"]: r["status"]
+        for r in await Registration.select(Registration.id, Registration.status)
+    }
+    assert statuses == {first: "cancelled", second: "confirmed"}

@@ -54,9 +54,15 @@ async def test_staff_page_creates_shows_once_rotates_and_revokes(
     assert page.headers["cache-control"] == "no-store"
     assert page.headers["referrer-policy"] == "no-referrer"
 
-    created = await post_form(client, "/staff/feed", "/staff/feed/create", {})
-    assert created.status_code == 200
+    posted = await post_form(client, "/staff/feed", "/staff/feed/create", {})
+    assert (posted.status_code, posted.headers["location"]) == (
+        303,
+        "/staff/feed?done=feed-created",
+    )
+    assert "cal_" not in posted.headers["location"]  # the link never goes into a URL
+    created = await client.get(posted.headers["location"])
     assert created.headers["cache-control"] == "no-store"
+    assert "Ihr Kalender-Link ist angelegt." in created.text
     match = _FEED_URL.search(created.text)
     assert match, created.text
     token = match.group(2)
@@ -73,19 +79,20 @@ async def test_staff_page_creates_shows_once_rotates_and_revokes(
     assert (await fetch(client, private_url(token))).status_code == 200
 
     twice = await post_form(client, "/staff/feed", "/staff/feed/create", {})
-    assert twice.status_code == 409
+    assert (twice.status_code, twice.headers["location"]) == (303, "/staff/feed?done=feed-exists")
 
-    rotated = await post_form(client, "/staff/feed", "/staff/feed/rotate", {})
-    match = _FEED_URL.search(rotated.text)
+    rotated = await post_form(client, "/staff/feed", "/staff/feed/rotate", {"confirmed": "yes"})
+    assert rotated.status_code == 303
+    match = _FEED_URL.search((await client.get(rotated.headers["location"])).text)
     assert match
     new_token = match.group(2)
     assert new_token != token
     assert (await fetch(client, private_url(token))).status_code == 404
     assert (await fetch(client, private_url(new_token))).status_code == 200
 
-    revoked = await post_form(client, "/staff/feed", "/staff/feed/revoke", {})
+    revoked = await post_form(client, "/staff/feed", "/staff/feed/revoke", {"confirmed": "yes"})
     assert revoked.status_code == 303
-    assert revoked.headers["location"] == "/staff/feed"
+    assert revoked.headers["location"] == "/staff/feed?done=feed-revoked"
     assert (await fetch(client, private_url(new_token))).status_code == 404
     assert "Sie haben keinen Kalender-Link." in (await client.get("/staff/feed")).text
 

@@ -56,7 +56,13 @@ async def test_a_moved_session_redirects_without_loading_the_session_page(
     await sign_in(client, coordinator.email)
     page = f"/staff/sessions/{session}"
     token = await csrf_token(client, page)
-    form = {"day": "2027-04-30", "start_time": "16:00", "end_time": "17:30", "location": "Aula"}
+    form = {
+        "day": "2027-04-30",
+        "start_time": "16:00",
+        "end_time": "17:30",
+        "location": "Aula",
+        "confirmed": "yes",
+    }
     with counted_queries() as seen:
         response = await client.post(f"{page}/move", data={"_csrf_token": token, **form})
     assert response.status_code == 303, response.text

@@ -136,7 +136,7 @@ async def test_a_partner_records_a_withdrawn_consent_in_one_step(
     partner = await make_staff(Role.partner, kita_id=kita)
     await sign_in(client, partner.email)
     page = f"/staff/families/{family}"
-    done = await post_form(client, page, page + "/consent/withdraw", {})
+    done = await post_form(client, page, page + "/consent/withdraw", {"confirmed": "yes"})
     assert done.status_code == 303
     assert "Einwilligung" in (await client.get(done.headers["location"])).text
 

@@ -199,6 +199,18 @@ ALL_STAFF = (Role.coordinator, Role.partner, Role.trainer)
 reporters = roles(Role.coordinator, Role.partner)
 seen_by_staff = scoped(*ALL_STAFF)
 families = scoped(Role.coordinator, Role.partner)
+
+
+def families_then(status: int) -> Rule:
+    """As `families`; where that answers, the route answers `status` (the input decided)."""
+
+    def rule(role: str, target: str) -> Expected:
+        outcome = families(role, target)
+        return status if outcome == OK else outcome
+
+    return rule
+
+
 trainers = scoped(Role.coordinator, Role.trainer)
 
 # ----------------------------------------------------------------------------- the world
@@ -784,6 +796,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             phase=ENDS,
         )
     ],
+    ("/staff/sessions/{session_id:int}/reinstate", "POST"): [
+        # the session is not cancelled (a cancellation waits for its confirmation): 409
+        Case(coordinator_then(409), "/staff/sessions/{future_session}/reinstate", AB, fixed({}))
+    ],
     ("/staff/sessions/{session_id:int}/substitute", "POST"): [
         Case(coordinator, "/staff/sessions/{session}/substitute", AB, fixed({"trainer_id": ""}))
     ],
@@ -944,6 +960,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("/staff/families/{family_id:int}/withdraw", "POST"): [
         Case(families, "/staff/families/{family}/withdraw", ABX, fixed({}), phase=ENDS)
+    ],
+    ("/staff/families/{family_id:int}/undo-withdrawal", "POST"): [
+        # nothing to undo (the withdrawal waits for its confirmation): 409 for those who may
+        Case(families_then(409), "/staff/families/{family}/undo-withdrawal", ABX, fixed({}))
     ],
     ("/staff/families/{family_id:int}/consent/withdraw", "POST"): [
         Case(families, "/staff/families/{family}/consent/withdraw", ABX, fixed({}), phase=ENDS)

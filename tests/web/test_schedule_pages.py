@@ -15,7 +15,7 @@ from tests.web.helpers import post_form, sign_in
 
 def location_id(response: httpx.Response, prefix: str) -> int:
     assert response.status_code == 303, response.text[:2000]
-    match = re.match(rf"{prefix}(\d+)$", response.headers["location"])
+    match = re.match(rf"{prefix}(\d+)(\?done=[a-z-]+)?$", response.headers["location"])
     assert match, response.headers["location"]
     return int(match.group(1))
 
@@ -94,8 +94,13 @@ async def test_coordinator_plans_a_year_through_the_pages(client: httpx.AsyncCli
         f"/staff/cohorts/{cohort_id}/schedule",
         {**rule, "step": "save"},
     )
-    assert saved.status_code == 200
+    assert (saved.status_code, saved.headers["location"]) == (
+        303,
+        f"/staff/cohorts/{cohort_id}?done=schedule-saved",
+    )
     assert await Session.count() == 8
+    shown = await client.get(saved.headers["location"])
+    assert "Die Termine sind gespeichert" in shown.text
 
     session = await Session.select(Session.id).order_by(Session.starts_at).first()
     assert session is not None
@@ -103,7 +108,13 @@ async def test_coordinator_plans_a_year_through_the_pages(client: httpx.AsyncCli
         client,
         f"/staff/sessions/{session['id']}",
         f"/staff/sessions/{session['id']}/move",
-        {"day": "2027-04-30", "start_time": "16:00", "end_time": "17:30", "location": "Turnhalle"},
+        {
+            "day": "2027-04-30",
+            "start_time": "16:00",
+            "end_time": "17:30",
+            "location": "Turnhalle",
+            "confirmed": "yes",
+        },
     )
     assert moved.status_code == 303
     detail = await client.get(f"/staff/sessions/{session['id']}")
@@ -112,7 +123,7 @@ async def test_coordinator_plans_a_year_through_the_pages(client: httpx.AsyncCli
         client,
         f"/staff/sessions/{session['id']}",
         f"/staff/sessions/{session['id']}/cancel",
-        {"reason": "Krankheit"},
+        {"reason": "Krankheit", "confirmed": "yes"},
     )
     assert cancelled.status_code == 303
     row = (
@@ -262,6 +273,6 @@ async def test_coordinator_edits_a_cohort_on_its_form(client: httpx.AsyncClient)
 
     saved = await post_form(client, edit, edit, fields)
     assert saved.status_code == 303, saved.text[:2000]
-    assert saved.headers["location"] == f"/staff/cohorts/{cohort_id}"
+    assert saved.headers["location"] == f"/staff/cohorts/{cohort_id}?done=cohort-saved"
     row = await Cohort.select(Cohort.title, Cohort.language).where(Cohort.id == cohort_id).first()
     assert row == {"title": "Rucksack Regenbogen", "language": "Türkisch"}

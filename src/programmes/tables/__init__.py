@@ -1,6 +1,6 @@
 """The data model: Piccolo tables, one module per area. Import tables from here."""
 
-from programmes.tables.accounts import Account, AccountLink, ApiToken, FeedToken
+from programmes.tables.accounts import Account, AccountLink, ApiToken, FeedToken, KeptForm
 from programmes.tables.catalogue import Cohort, CohortTrainer, Programme, Session
 from programmes.tables.participation import Attendance, Registration
 from programmes.tables.people import Child, Family, Guardian, Person
@@ -29,6 +29,7 @@ ALL_TABLES = (
     Outbox,
     RateCounter,
     ErasureRequest,
+    KeptForm,
 )
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "Family",
     "FeedToken",
     "Guardian",
+    "KeptForm",
     "Kita",
     "Outbox",
     "Person",

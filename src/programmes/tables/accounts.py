@@ -10,7 +10,7 @@ SHA-256 hashes.
 from __future__ import annotations
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import ForeignKey, OnDelete, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.column_types import Serial
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.constraints import Check
@@ -74,3 +74,18 @@ class AccountLink(Table, tablename="account_link"):
     created_at = Timestamptz(default=TimestamptzNow())
     expires_at = Timestamptz()
     used_at = Timestamptz(null=True, default=None)
+
+
+class KeptForm(Table, tablename="kept_form"):
+    """What a person entered in a staff form that reached the server after their sign-in
+    had expired: kept for minutes under the hash of a random key (held by their browser in
+    a cookie), shown once in the same page after they sign in, then deleted."""
+
+    id: Serial
+
+    key_hash = Varchar(length=64, unique=True)
+    #: The account of the expired session, when still known: only it gets the entries back.
+    account = ForeignKey(references=Account, on_delete=OnDelete.cascade, null=True, default=None)
+    page = Varchar(length=1000)
+    fields = Text()  #: JSON list of [name, value] pairs
+    expires_at = Timestamptz(index=True)

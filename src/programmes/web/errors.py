@@ -42,6 +42,7 @@ from litestar.status_codes import (
     HTTP_502_BAD_GATEWAY,
 )
 
+from programmes.domain.accounts.kept_forms import KEEP_MINUTES
 from programmes.domain.errors import (
     N_,
     AlreadyExists,
@@ -58,6 +59,7 @@ from programmes.domain.errors import (
 )
 from programmes.i18n import gettext
 from programmes.redaction import request_target
+from programmes.web.kept_forms import SignInAgain, kept_cookie
 from programmes.web.pages import page, request_language
 from programmes.web.security import RequestRefused, strict_headers
 
@@ -246,6 +248,8 @@ def _field_of(message: str, key: object) -> str | None:
 
 
 def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Response[Any]:
+    if isinstance(exc, SignInAgain) and not wants_json(request):
+        return _sign_in_again(request, exc)
     if (
         isinstance(exc, NotAuthorizedException)
         and not wants_json(request)
@@ -259,6 +263,29 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
             return form_expired(request)
         return error_response(request, HTTP_403_FORBIDDEN, "Your role may not do this.")
     return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
+
+
+def _sign_in_again(request: Request[Any, Any, Any], exc: SignInAgain) -> Response[Any]:
+    """A staff form sent without a valid sign-in: to the sign-in page, which says so in the
+    page's language and brings the person back to the form's page; the kept entries' key
+    goes in a cookie (see `web.kept_forms`)."""
+    flag = "kept" if exc.key else "expired"
+    redirect = Redirect(
+        f"/staff/login?next={quote(exc.page, safe='/')}&{flag}=1",
+        status_code=303,
+        headers=_safety_headers(
+            https=request.app.state.settings.secure_cookies, private_feed=False
+        ),
+    )
+    if exc.key:
+        redirect.cookies.append(
+            kept_cookie(
+                exc.key,
+                secure=request.app.state.settings.secure_cookies,
+                max_age=KEEP_MINUTES * 60,
+            )
+        )
+    return redirect
 
 
 #: What Litestar's CSRF middleware says when a form comes without its token, or with one

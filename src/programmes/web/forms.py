@@ -149,15 +149,18 @@ def error_items(error: DomainError, language: str) -> list[dict[str, str | None]
 async def submit(
     request: Request[Any, Any, Any],
     template: str,
-    action: Callable[[Form], Awaitable[str]],
+    action: Callable[[Form], Awaitable[str | Response[Any]]],
     context: ErrorContext,
 ) -> Response[Any]:
-    """Run `action` with the posted form; on success redirect (303) to the URL it returns,
-    on a domain error show `template` again with the error, the entered values and what
+    """Run `action` with the posted form; on success redirect (303) to the URL it returns
+    (or answer with the page it returns: a confirmation step, see `web.confirm`), on a
+    domain error show `template` again with the error, the entered values and what
     `context` loads (only then)."""
     form = await read_form(request)
     try:
         target = await action(form)
     except DomainError as error:
         return await form_error(request, template, error, form, context)
-    return Redirect(target, status_code=303)
+    if isinstance(target, str):
+        return Redirect(target, status_code=303)
+    return target

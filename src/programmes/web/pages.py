@@ -23,6 +23,7 @@ from litestar.response import Template
 from programmes import i18n
 from programmes.formatting import localise
 from programmes.web.guards import current_staff
+from programmes.web.notices import NOTICES
 
 LANGUAGE_COOKIE = "programmes_lang"
 #: Paths whose pages speak only the staff languages.
@@ -104,9 +105,13 @@ def page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
-    """A rendered page in the request's language, with the signed-in staff member."""
+    """A rendered page in the request's language, with the signed-in staff member, what the
+    last form did (`?done=`, see `web.notices`) and the entries a person made before their
+    sign-in expired (`web.kept_forms`), shown again in the form."""
     choice = choose_language(request)
     language = str(context.pop("lang", choice.language))
+    notice = NOTICES.get(request.query_params.get("done") or "")
+    kept = request.scope.get("kept_form")  # type: ignore[typeddict-item]
     cookies = []
     if choice.from_query and language == choice.language:
         cookies.append(
@@ -134,7 +139,9 @@ def page(
             "path": request.url.path,
             "errors": [],
             "error": None,
-            "form": None,
+            "form": kept,
+            "kept": kept is not None,
+            "done": i18n.gettext(language, notice) if notice else None,
             **context,
         },
     )

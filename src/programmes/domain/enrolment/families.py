@@ -17,12 +17,17 @@ family at once cannot both pass: the check and the insert run in one write trans
 that first takes the KiTa's row lock (`_lock_kita`; SQLite's write transaction holds the
 whole database anyway). A lock and not a unique index, because a family matches on any of
 its guardians and any of its children, and the stored names stay as typed.
+
+A withdrawal can be undone for `UNDO_DAYS` days (a family taken out by mistake, or one that
+changes its mind within the first weeks): the family gets a seat again if one is free, else
+the last place on the waiting list; a seat already given to the next family is not taken
+back from it. A withdrawal of consent is never undone this way (the data are to be erased).
 """
 
 from __future__ import annotations
 
 import unicodedata
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import msgspec
@@ -56,6 +61,8 @@ from programmes.vocabulary import (
 )
 
 MAX_GUARDIANS = 4
+#: Days in which a withdrawal can be taken back from the family's page.
+UNDO_DAYS = 14
 MAX_CHILDREN = 6
 
 
@@ -107,6 +114,28 @@ class FamilyView(msgspec.Struct, frozen=True):
     consent_notice_version: str | None
     #: The language of mails to the family's guardians.
     language: str = "de"
+    withdrawn_at: datetime | None = None  #: when the registration was cancelled
+    consent_withdrawn: bool = False
+
+
+class WithdrawalPreview(msgspec.Struct, frozen=True):
+    """What withdrawing a family would do, for the confirmation page."""
+
+    frees_seat: bool  #: the family holds a seat (not only a waiting place)
+    promoted: int  #: families on the waiting list who would get the seat (and a mail)
+
+
+def undo_deadline(family: FamilyView, now: datetime) -> datetime | None:
+    """Until when the family's withdrawal can be undone, or None (not withdrawn, consent
+    withdrawn, or the days have passed)."""
+    if (
+        family.status != RegistrationStatus.cancelled.value
+        or family.withdrawn_at is None
+        or family.consent_withdrawn
+    ):
+        return None
+    deadline = family.withdrawn_at + timedelta(days=UNDO_DAYS)
+    return deadline if now < deadline else None
 
 
 def age_on(birthday: date, day: date) -> int:
@@ -454,6 +483,8 @@ async def _family_views(staff: Staff, family_ids: list[int]) -> list[FamilyView]
             Registration.consent_given_on,
             Registration.consent_notice_version,
             Registration.language,
+            Registration.cancelled_at,
+            Registration.consent_withdrawn_at,
         )
         .where(Registration.family.is_in(ids))
         .order_by(Registration.created_at)
@@ -480,6 +511,8 @@ async def _family_views(staff: Staff, family_ids: list[int]) -> list[FamilyView]
                 consent_given_on=reg["consent_given_on"] if reg else None,
                 consent_notice_version=reg["consent_notice_version"] if reg else None,
                 language=reg["language"] if reg else "de",
+                withdrawn_at=reg["cancelled_at"] if reg else None,
+                consent_withdrawn=bool(reg and reg["consent_withdrawn_at"] is not None),
             )
         )
     return views
@@ -518,13 +551,69 @@ async def update_family(
     return await get_family(staff=staff, family_id=family_id)
 
 
-async def withdraw_family(*, staff: Staff, family_id: int, mail: MailContext) -> FamilyView:
-    """Take a family out of its group; its place goes to the waiting list, in order."""
+async def _withdrawable(staff: Staff, family_id: int) -> FamilyView:
     current = await get_family(staff=staff, family_id=family_id)
     if current.registration_id is None or current.status == RegistrationStatus.cancelled.value:
         raise Conflict(N_("This family is not enrolled any more."), field="family")
     assert current.cohort_id is not None
     await _group_for(staff, current.cohort_id)
+    return current
+
+
+async def preview_withdrawal(*, staff: Staff, family_id: int) -> WithdrawalPreview:
+    """What `withdraw_family` would do, checked as it checks."""
+    current = await _withdrawable(staff, family_id)
+    assert current.cohort_id is not None
+    frees_seat = current.status == RegistrationStatus.confirmed.value
+    promoted = await seats.would_promote(current.cohort_id, 1) if frees_seat else 0
+    return WithdrawalPreview(frees_seat=frees_seat, promoted=promoted)
+
+
+async def undo_withdrawal(*, staff: Staff, family_id: int, now: datetime) -> FamilyView:
+    """Take a withdrawal back within `UNDO_DAYS` days: a free seat, else the waiting list."""
+    current = await get_family(staff=staff, family_id=family_id)
+    if undo_deadline(current, now) is None:
+        raise Conflict(
+            N_("This withdrawal can no longer be undone (only within %(days)s days)."),
+            field="family",
+            days=UNDO_DAYS,
+        )
+    assert current.cohort_id is not None
+    assert current.registration_id is not None
+    await _group_for(staff, current.cohort_id)
+    async with write_transaction():
+        await seats.lock_cohort(current.cohort_id)
+        row = (
+            await Registration.select(Registration.status)
+            .where(Registration.id == current.registration_id)
+            .first()
+        )
+        if row is None or row["status"] != RegistrationStatus.cancelled.value:
+            raise Conflict(N_("This family is enrolled already."), field="family")
+        placement = await seats.place(current.cohort_id, 1)
+        await Registration.update(
+            {
+                Registration.status: placement.status.value,
+                Registration.waiting_position: placement.waiting_position,
+                Registration.cancelled_at: None,
+                Registration.updated_at: now,
+            }
+        ).where(Registration.id == current.registration_id)
+        await audit.record(
+            actor_id=staff.id,
+            action="family.withdrawal_undone",
+            object_type="family",
+            object_id=family_id,
+            now=now,
+            detail={"cohort": current.cohort_id, "status": placement.status.value},
+        )
+    return await get_family(staff=staff, family_id=family_id)
+
+
+async def withdraw_family(*, staff: Staff, family_id: int, mail: MailContext) -> FamilyView:
+    """Take a family out of its group; its place goes to the waiting list, in order."""
+    current = await _withdrawable(staff, family_id)
+    assert current.cohort_id is not None
     run = await registration_mail.run_info(current.cohort_id, mail)
     async with write_transaction():
         await seats.lock_cohort(current.cohort_id)

@@ -349,6 +349,27 @@ async def cancel_without_mail(registration_id: int, run: RunInfo, mail: MailCont
     await _cancel(registration_id, mail, actor_id=None, reason="", run=run, tell=False)
 
 
+async def preview_cancellation(*, staff: Staff, registration_id: int, reason: str) -> int:
+    """How many waiting registrations would get seats (and a mail) if `cancel_registration`
+    ran now; checked as it checks its input."""
+    require_coordinator(staff)
+    clean_text(reason, field="reason", max_length=300, required=False)
+    row = (
+        await Registration.select(Registration.cohort, Registration.status, Registration.seats)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if row is None:
+        raise NotFound(
+            N_("There is no registration with id %(id)s."),
+            field="registration",
+            id=registration_id,
+        )
+    if row["status"] != RegistrationStatus.confirmed.value:
+        return 0
+    return await seats.would_promote(row["cohort"], row["seats"])
+
+
 async def cancel_registration(
     *, staff: Staff, registration_id: int, reason: str, mail: MailContext
 ) -> None:
@@ -598,6 +619,92 @@ async def _demote(
             waiting_rank=offset + 1,
             reason=reason,
         )
+
+
+async def preview_move(*, staff: Staff, registration_id: int, to: str, reason: str) -> int:
+    """How many waiting registrations would get seats (and a mail) if `move_registration`
+    ran now; checked as it checks (the person moved is told in any case)."""
+    require_coordinator(staff)
+    clean_text(reason, field="reason", max_length=300)
+    if to not in (RegistrationStatus.confirmed.value, RegistrationStatus.waiting.value):
+        raise InvalidInput(N_("Move to 'confirmed' or 'waiting'."), field="to")
+    row = (
+        await Registration.select(Registration.cohort, Registration.status, Registration.seats)
+        .where(Registration.id == registration_id)
+        .first()
+    )
+    if row is None or row["status"] == RegistrationStatus.cancelled.value:
+        raise NotFound(
+            N_("There is no registration with id %(id)s."),
+            field="registration",
+            id=registration_id,
+        )
+    if row["status"] == to:
+        raise Conflict(N_("The registration is on that list already."), field="to")
+    if to == RegistrationStatus.confirmed.value:
+        cohort = (
+            await Cohort.select(Cohort.capacity, Cohort.seats_taken)
+            .where(Cohort.id == row["cohort"])
+            .first()
+        )
+        assert cohort is not None
+        if (
+            cohort["capacity"] is not None
+            and cohort["seats_taken"] + row["seats"] > cohort["capacity"]
+        ):
+            raise Conflict(
+                N_("Not enough free places: %(free)s free, %(seats)s needed."),
+                field="to",
+                free=cohort["capacity"] - cohort["seats_taken"],
+                seats=row["seats"],
+            )
+        return 0
+    return await seats.would_promote(
+        row["cohort"], row["seats"], exclude=frozenset({registration_id})
+    )
+
+
+class CapacityPreview(msgspec.Struct, frozen=True):
+    moved_back: int  #: confirmed registrations going back to the waiting list (told)
+    promoted: int  #: waiting registrations getting seats (told)
+
+
+async def preview_capacity(
+    *, staff: Staff, cohort_id: int, change: CapacityChange
+) -> CapacityPreview:
+    """What `change_capacity` would do, checked as it checks."""
+    require_coordinator(staff)
+    await check_cohort_visible(staff, cohort_id)
+    if change.capacity is not None and not 0 <= change.capacity <= 1000:
+        raise InvalidInput(
+            N_("Capacity must be between 0 and %(max)s."), field="capacity", max=1000
+        )
+    reason = clean_text(change.reason, field="reason", max_length=300, required=False)
+    cohort = await Cohort.select(Cohort.seats_taken).where(Cohort.id == cohort_id).first()
+    assert cohort is not None
+    demote = await _confirmed(cohort_id, change.move_to_waiting)
+    freed = sum(r["seats"] for r in demote)
+    if change.capacity is not None and cohort["seats_taken"] - freed > change.capacity:
+        raise Conflict(
+            N_(
+                "%(taken)s seats are confirmed; name who moves back to the waiting list "
+                "to free %(missing)s more."
+            ),
+            field="move_to_waiting",
+            taken=cohort["seats_taken"] - freed,
+            missing=cohort["seats_taken"] - freed - change.capacity,
+        )
+    if demote and not reason:
+        raise InvalidInput(
+            N_("Please give a reason; the people moved back are told."), field="reason"
+        )
+    promoted = await seats.would_promote(
+        cohort_id,
+        freed,
+        exclude=frozenset(r["id"] for r in demote),
+        new_capacity=(change.capacity,),
+    )
+    return CapacityPreview(moved_back=len(demote), promoted=promoted)
 
 
 async def move_registration(

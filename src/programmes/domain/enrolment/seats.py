@@ -100,6 +100,44 @@ async def release(cohort_id: int, seats: int) -> None:
     )
 
 
+async def would_promote(
+    cohort_id: int,
+    freed: int,
+    *,
+    exclude: frozenset[int] = frozenset(),
+    new_capacity: tuple[int | None] | None = None,
+) -> int:
+    """How many waiting registrations `promote` would confirm once `freed` more seats are
+    free, leaving out `exclude`, with the cohort's capacity (or `new_capacity[0]` instead,
+    None for no limit). Read only: what a confirmation page tells before anything changes."""
+    cohort = (
+        await Cohort.select(Cohort.capacity, Cohort.seats_taken)
+        .where(Cohort.id == cohort_id)
+        .first()
+    )
+    if cohort is None:
+        return 0
+    limit = cohort["capacity"] if new_capacity is None else new_capacity[0]
+    free = None if limit is None else limit - cohort["seats_taken"] + freed
+    waiting = (
+        await Registration.select(Registration.id, Registration.seats)
+        .where(
+            (Registration.cohort == cohort_id)
+            & (Registration.status == RegistrationStatus.waiting.value)
+        )
+        .order_by(Registration.waiting_position)
+    )
+    count = seats = 0
+    for entry in waiting:
+        if entry["id"] in exclude:
+            continue
+        if free is not None and entry["seats"] > free - seats:
+            continue
+        count += 1
+        seats += entry["seats"]
+    return count
+
+
 async def promote(
     cohort_id: int, *, now: datetime, exclude: frozenset[int] = frozenset()
 ) -> list[int]:

@@ -44,6 +44,19 @@ async def describe_feed_link(account_id: int) -> FeedLinkStatus | None:
     return FeedLinkStatus(created_at=row["created_at"]) if row else None
 
 
+async def is_active_feed_token(account_id: int, token: str) -> bool:
+    """Whether `token` is the account's active one (a link shown once after creating or
+    rotating it must not be shown once it was revoked or rotated again)."""
+    digest = feed_token_hash(token)
+    if digest is None:
+        return False
+    return await FeedToken.exists().where(
+        (FeedToken.account == account_id)
+        & (FeedToken.token_hash == digest)
+        & FeedToken.revoked_at.is_null()
+    )
+
+
 async def create_feed_token(*, account_id: int, now: datetime) -> str:
     """A new private feed token; refused when one is active (rotate it instead)."""
     async with write_transaction():

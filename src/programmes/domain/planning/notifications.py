@@ -68,6 +68,34 @@ async def recipients(cohort_id: int) -> list[Recipient]:
     return found
 
 
+@dataclass(frozen=True)
+class Audience:
+    """Who hears of a change to a cohort's dates, counted before it is made (the pages
+    ask "12 families get a mail: go ahead?")."""
+
+    registrations: int  #: registered families and people (confirmed or waiting)
+    reached: int  #: of those, the ones with an e-mail address: they get a mail
+    mails: int  #: mails queued (a family may have two guardians with an address)
+
+    @property
+    def unreachable(self) -> int:
+        """Registered but without an address: their KiTa or the coordination tells them."""
+        return self.registrations - self.reached
+
+
+async def audience(cohort_id: int) -> Audience:
+    people = await recipients(cohort_id)
+    registered = await Registration.count().where(
+        (Registration.cohort == cohort_id)
+        & Registration.status.is_in(
+            [RegistrationStatus.confirmed.value, RegistrationStatus.waiting.value]
+        )
+        & Registration.consent_withdrawn_at.is_null()
+    )
+    reached = len({person.registration_id for person in people})
+    return Audience(registrations=registered, reached=reached, mails=len(people))
+
+
 async def notify_session_change(
     *, cohort_id: int, session_id: int, template: str, change: SessionChange, now: datetime
 ) -> int:

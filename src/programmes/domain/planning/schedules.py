@@ -22,7 +22,12 @@ from programmes.db import write_transaction
 from programmes.domain import audit
 from programmes.domain.access import Staff, require_coordinator
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
-from programmes.domain.planning.notifications import SessionChange, notify_schedule_change
+from programmes.domain.planning.notifications import (
+    Audience,
+    SessionChange,
+    audience,
+    notify_schedule_change,
+)
 from programmes.domain.planning.recurrence import (
     MAX_DURATION,
     MAX_SESSIONS,
@@ -120,6 +125,8 @@ class SchedulePlan(msgspec.Struct, frozen=True):
     cancelled: list[CancelledView]
     kept: int
     saved: bool = False
+    #: Who saving would tell of changed dates (the preview only; None after saving).
+    audience: Audience | None = None
 
 
 @dataclass
@@ -140,7 +147,8 @@ async def preview_schedule(
     require_coordinator(staff)
     cohort = await _cohort(cohort_id)
     preview = await _expand(cohort, parse_rule(rule))
-    return _plan(cohort_id, preview, await _existing_sessions(cohort_id), now)
+    plan = _plan(cohort_id, preview, await _existing_sessions(cohort_id), now)
+    return msgspec.structs.replace(plan, audience=await audience(cohort_id))
 
 
 async def save_schedule(

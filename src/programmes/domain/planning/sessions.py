@@ -1,8 +1,16 @@
-"""Single sessions: seeing them, moving one, cancelling one, its theme and substitute.
+"""Single sessions: seeing them, moving one, cancelling one (and taking a cancellation
+back), its theme and substitute.
 
-A move or a cancellation keeps the session's id (its calendar UID), raises its `sequence`
-so calendar apps replace their copy, sets `updated_at` (the feed's LAST-MODIFIED), writes an
-audit event without personal data, and queues a mail for everyone registered.
+A move, a cancellation or a reinstatement keeps the session's id (its calendar UID), raises
+its `sequence` so calendar apps replace their copy, sets `updated_at` (the feed's
+LAST-MODIFIED), writes an audit event without personal data, and queues a mail for everyone
+registered.
+
+Because these mail people, the staff pages first show what would happen (`preview_move`,
+`preview_cancel`, `preview_reinstate`: the same checks as the change itself, nothing
+written) and act only when the coordinator confirms. A move onto an NRW public holiday or
+a day the KiTa is closed is allowed but named in the preview; a move into the past is
+refused.
 """
 
 from __future__ import annotations
@@ -23,12 +31,34 @@ from programmes.domain.access import (
     visible,
 )
 from programmes.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
-from programmes.domain.planning.notifications import SessionChange, notify_session_change
-from programmes.domain.planning.recurrence import MAX_DURATION, check_moved_day, to_berlin
+from programmes.domain.planning.notifications import (
+    Audience,
+    SessionChange,
+    audience,
+    notify_session_change,
+)
+from programmes.domain.planning.recurrence import (
+    MAX_DURATION,
+    check_moved_day,
+    public_holidays,
+    to_berlin,
+)
 from programmes.domain.text import clean_text
 from programmes.domain.types import check_day, check_instant
-from programmes.tables import Account, Attendance, Cohort, Session
+from programmes.tables import Account, Attendance, ClosureDay, Cohort, Session
 from programmes.vocabulary import Role, SessionStatus
+
+
+class MovePreview(msgspec.Struct, frozen=True):
+    """What moving a session would do: who is told, and why the new day may be a bad one."""
+
+    audience: Audience
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    holiday: str | None  #: the NRW public holiday on the new day (German name)
+    closed: bool  #: the cohort's KiTa is closed on the new day
+    closure_reason: str  #: why, as entered ("" when no reason was given)
 
 
 class SessionView(msgspec.Struct, frozen=True):
@@ -176,6 +206,71 @@ async def _changeable(session_id: int) -> dict[str, Any]:
     return row
 
 
+def _checked_move(
+    starts_at: datetime, ends_at: datetime, location: str | None, now: datetime
+) -> str | None:
+    _check_times(starts_at, ends_at, now)
+    return None if location is None else clean_text(location, field="location", max_length=300)
+
+
+async def _movable(session_id: int, starts_at: datetime, now: datetime) -> dict[str, Any]:
+    """The session, if it may move to `starts_at` (see `recurrence.check_moved_day`)."""
+    row = await _changeable(session_id)
+    if await Attendance.exists().where(Attendance.session == session_id):
+        raise Conflict(
+            N_("Attendance was taken for this session; it cannot be moved."), field="session"
+        )
+    others = await Session.select(Session.starts_at).where(
+        (Session.cohort == row["cohort"])
+        & (Session.id != session_id)
+        & (Session.status == SessionStatus.scheduled.value)
+    )
+    check_moved_day(
+        starts_at.astimezone(BERLIN).date(),
+        others=[o["starts_at"].astimezone(BERLIN).date() for o in others],
+        today=now.astimezone(BERLIN).date(),
+        field="starts_at",
+    )
+    return row
+
+
+async def preview_move(
+    *,
+    staff: Staff,
+    session_id: int,
+    starts_at: datetime,
+    ends_at: datetime,
+    location: str | None,
+    now: datetime,
+) -> MovePreview:
+    """What `move_session` with these values would do, checked as it checks them."""
+    require_coordinator(staff)
+    new_location = _checked_move(starts_at, ends_at, location, now)
+    row = await _movable(session_id, starts_at, now)
+    day = starts_at.astimezone(BERLIN).date()
+    cohort = await Cohort.select(Cohort.kita).where(Cohort.id == row["cohort"]).first()
+    closure = (
+        await ClosureDay.select(ClosureDay.reason)
+        .where(
+            (ClosureDay.kita == cohort["kita"])
+            & (ClosureDay.first_day <= day)
+            & (ClosureDay.last_day >= day)
+        )
+        .first()
+        if cohort and cohort["kita"] is not None
+        else None
+    )
+    return MovePreview(
+        audience=await audience(row["cohort"]),
+        starts_at=starts_at.astimezone(BERLIN),
+        ends_at=ends_at.astimezone(BERLIN),
+        location=new_location if new_location is not None else row["location"],
+        holiday=public_holidays(day, day).get(day),
+        closed=closure is not None,
+        closure_reason=closure["reason"] if closure else "",
+    )
+
+
 async def move_session(
     *,
     staff: Staff,
@@ -188,27 +283,9 @@ async def move_session(
     """Give a session a new time (and place) in the future, within the span a schedule
     could give the cohort (`recurrence.check_moved_day`); everyone registered is told."""
     require_coordinator(staff)
-    _check_times(starts_at, ends_at, now)
-    new_location = (
-        None if location is None else clean_text(location, field="location", max_length=300)
-    )
+    new_location = _checked_move(starts_at, ends_at, location, now)
     async with write_transaction():
-        row = await _changeable(session_id)
-        if await Attendance.exists().where(Attendance.session == session_id):
-            raise Conflict(
-                N_("Attendance was taken for this session; it cannot be moved."), field="session"
-            )
-        others = await Session.select(Session.starts_at).where(
-            (Session.cohort == row["cohort"])
-            & (Session.id != session_id)
-            & (Session.status == SessionStatus.scheduled.value)
-        )
-        check_moved_day(
-            starts_at.astimezone(BERLIN).date(),
-            others=[o["starts_at"].astimezone(BERLIN).date() for o in others],
-            today=now.astimezone(BERLIN).date(),
-            field="starts_at",
-        )
+        row = await _movable(session_id, starts_at, now)
         place = new_location if new_location is not None else row["location"]
         await Session.update(
             {
@@ -248,6 +325,14 @@ async def move_session(
     return await get_session(staff=staff, session_id=session_id)
 
 
+async def preview_cancel(*, staff: Staff, session_id: int, reason: str) -> Audience:
+    """Who `cancel_session` would tell, checked as it checks its input."""
+    require_coordinator(staff)
+    clean_text(reason, field="reason", max_length=300)
+    row = await _changeable(session_id)
+    return await audience(row["cohort"])
+
+
 async def cancel_session(
     *, staff: Staff, session_id: int, reason: str, now: datetime
 ) -> SessionView:
@@ -282,6 +367,64 @@ async def cancel_session(
                 ends_at=row["ends_at"],
                 location=row["location"],
                 reason=reason,
+            ),
+            now=now,
+        )
+    return await get_session(staff=staff, session_id=session_id)
+
+
+async def _reinstatable(session_id: int, now: datetime) -> dict[str, Any]:
+    row = await Session.select(*_COLUMNS).where(Session.id == session_id).first()
+    if row is None:
+        raise NotFound(N_("There is no session with id %(id)s."), field="session", id=session_id)
+    if row["status"] != SessionStatus.cancelled.value:
+        raise Conflict(N_("This session is not cancelled."), field="status")
+    if row["starts_at"] <= now:
+        raise Conflict(
+            N_("This session's time has passed; it cannot be taken back into the plan."),
+            field="session",
+        )
+    return row
+
+
+async def preview_reinstate(*, staff: Staff, session_id: int, now: datetime) -> Audience:
+    """Who `reinstate_session` would tell."""
+    require_coordinator(staff)
+    row = await _reinstatable(session_id, now)
+    return await audience(row["cohort"])
+
+
+async def reinstate_session(*, staff: Staff, session_id: int, now: datetime) -> SessionView:
+    """Take a cancellation back: the session is planned again at its time, calendars
+    replace their cancelled copy (sequence raised) and everyone registered is told."""
+    require_coordinator(staff)
+    async with write_transaction():
+        row = await _reinstatable(session_id, now)
+        await Session.update(
+            {
+                Session.status: SessionStatus.scheduled.value,
+                Session.cancel_reason: "",
+                Session.sequence: Session.sequence + 1,
+                Session.updated_at: now,
+            }
+        ).where(Session.id == session_id)
+        await audit.record(
+            actor_id=staff.id,
+            action="session.reinstated",
+            object_type="session",
+            object_id=session_id,
+            now=now,
+            detail={"starts_at": row["starts_at"].isoformat()},
+        )
+        await notify_session_change(
+            cohort_id=row["cohort"],
+            session_id=session_id,
+            template="session_reinstated.txt",
+            change=SessionChange(
+                cohort_title=row["cohort_title"],
+                starts_at=row["starts_at"],
+                ends_at=row["ends_at"],
+                location=row["location"],
             ),
             now=now,
         )
@@ -344,6 +487,7 @@ async def set_substitute(
 
 
 __all__ = [
+    "MovePreview",
     "SessionView",
     "cancel_session",
     "change_theme",
@@ -351,5 +495,9 @@ __all__ = [
     "list_sessions",
     "local_times",
     "move_session",
+    "preview_cancel",
+    "preview_move",
+    "preview_reinstate",
+    "reinstate_session",
     "set_substitute",
 ]

@@ -25,6 +25,7 @@ from datetime import datetime, timedelta
 from programmes.clock import Clock
 from programmes.db import fetch, write_transaction
 from programmes.domain import audit
+from programmes.domain.accounts import kept_forms
 from programmes.domain.privacy.erasure import erase, forget_mails
 from programmes.domain.privacy.requests import close_requests
 from programmes.domain.privacy.subjects import SubjectKind, find_subject
@@ -103,6 +104,7 @@ async def apply_retention(
                 )
     async with write_transaction():
         await forget_mails(_MAILS_DUE, mails_before, mails_before, now=now)
+        await kept_forms.forget_expired(now=now)  # entries kept during a sign-in, if left
     return report
 
 

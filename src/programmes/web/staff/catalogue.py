@@ -18,6 +18,7 @@ from programmes.domain.catalogue.entries import CohortInput, CohortView, Program
 from programmes.domain.errors import N_
 from programmes.domain.planning import sessions
 from programmes.domain.planning.recurrence import to_berlin
+from programmes.web.confirm import confirmation, confirmed
 from programmes.web.deps import PathId, QueryId
 from programmes.web.forms import (
     Form,
@@ -30,6 +31,7 @@ from programmes.web.forms import (
     text,
 )
 from programmes.web.guards import requires_coordinator, requires_staff
+from programmes.web.notices import done
 from programmes.web.pages import page
 
 _MIDNIGHT = time(0, 0)
@@ -68,7 +70,7 @@ class KitaPages(Controller):
             kita = await entries.create_kita(
                 staff=staff, name=text(form, "name"), address=text(form, "address"), now=now
             )
-            return f"/staff/kitas/{kita.id}"
+            return done(f"/staff/kitas/{kita.id}", "kita-created")
 
         return await submit(request, "staff/kitas.html", action, partial(_kitas_context, staff))
 
@@ -94,7 +96,7 @@ class KitaPages(Controller):
                 address=text(form, "address"),
                 now=now,
             )
-            return f"/staff/kitas/{kita_id}"
+            return done(f"/staff/kitas/{kita_id}", "kita-saved")
 
         return await submit(
             request, "staff/kita.html", action, partial(_kita_context, staff, kita_id)
@@ -108,9 +110,18 @@ class KitaPages(Controller):
         kita_id: PathId,
         now: NamedDependency[datetime],
     ) -> Response[Any]:
-        async def action(form: Form) -> str:
+        async def action(form: Form) -> str | Response[Any]:
+            if not confirmed(form):
+                await entries.get_kita(staff=staff, kita_id=kita_id)
+                return confirmation(  # type: ignore[return-value]
+                    request,
+                    form,
+                    what="kita-archive",
+                    action=f"/staff/kitas/{kita_id}/archive",
+                    back=f"/staff/kitas/{kita_id}",
+                )
             await entries.archive_kita(staff=staff, kita_id=kita_id, now=now)
-            return "/staff/kitas"
+            return done("/staff/kitas", "kita-archived")
 
         return await submit(
             request, "staff/kita.html", action, partial(_kita_context, staff, kita_id)
@@ -177,7 +188,7 @@ class ProgrammePages(Controller):
             programme = await entries.create_programme(
                 staff=staff, data=_programme_input(form), now=now
             )
-            return f"/staff/programmes/{programme.id}"
+            return done(f"/staff/programmes/{programme.id}", "programme-created")
 
         return await submit(
             request, "staff/programmes.html", action, partial(_programmes_context, staff)
@@ -203,7 +214,7 @@ class ProgrammePages(Controller):
             await entries.update_programme(
                 staff=staff, programme_id=programme_id, data=_programme_input(form), now=now
             )
-            return f"/staff/programmes/{programme_id}"
+            return done(f"/staff/programmes/{programme_id}", "programme-saved")
 
         return await submit(
             request,
@@ -224,7 +235,7 @@ class ProgrammePages(Controller):
             await entries.change_programme_status(
                 staff=staff, programme_id=programme_id, action=text(form, "action"), now=now
             )
-            return f"/staff/programmes/{programme_id}"
+            return done(f"/staff/programmes/{programme_id}", "programme-status")
 
         return await submit(
             request,
@@ -295,7 +306,7 @@ class CohortPages(Controller):
             cohort = await entries.create_cohort(
                 staff=staff, data=_cohort_input(form, programme_id), now=now
             )
-            return f"/staff/cohorts/{cohort.id}"
+            return done(f"/staff/cohorts/{cohort.id}", "cohort-created")
 
         return await submit(
             request,
@@ -338,7 +349,7 @@ class CohortPages(Controller):
                 data=_cohort_input(form, cohort.programme_id),
                 now=now,
             )
-            return f"/staff/cohorts/{cohort_id}"
+            return done(f"/staff/cohorts/{cohort_id}", "cohort-saved")
 
         return await submit(
             request,
@@ -359,7 +370,7 @@ class CohortPages(Controller):
             await entries.change_cohort_status(
                 staff=staff, cohort_id=cohort_id, action=text(form, "action"), now=now
             )
-            return f"/staff/cohorts/{cohort_id}"
+            return done(f"/staff/cohorts/{cohort_id}", "cohort-status")
 
         return await submit(
             request, "staff/cohort.html", action, partial(_cohort_context, staff, cohort_id)

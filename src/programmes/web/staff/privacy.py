@@ -13,16 +13,19 @@ from litestar.response import Redirect, Template
 
 from programmes.domain.access import Staff
 from programmes.domain.accounts import staff_accounts
+from programmes.domain.enrolment.families import get_family
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.errors import N_, DomainError, InvalidInput
 from programmes.domain.privacy import consent, erasure, export, requests
 from programmes.domain.privacy.subjects import get_subject
 from programmes.vocabulary import Role
 from programmes.web.api.privacy import KINDS, SubjectPath
+from programmes.web.confirm import confirmation, confirmed
 from programmes.web.deps import PathId
 from programmes.web.errors import status_for
 from programmes.web.forms import checkbox, read_form, text
 from programmes.web.guards import requires_coordinator, requires_role
+from programmes.web.notices import done
 from programmes.web.pages import page, request_language
 
 
@@ -92,7 +95,9 @@ class PrivacyPages(Controller):
             )
         except DomainError as error:
             return await _again(request, staff, subjects, subject_id, error)
-        return Redirect(f"/staff/privacy/{subjects}/{subject_id}", status_code=303)
+        return Redirect(
+            done(f"/staff/privacy/{subjects}/{subject_id}", "data-erased"), status_code=303
+        )
 
 
 async def _again(
@@ -141,8 +146,23 @@ class FamilyConsentPages(Controller):
 
     @post("/consent/withdraw", status_code=303)
     async def withdraw_consent(
-        self, staff: NamedDependency[Staff], family_id: PathId, mail: NamedDependency[MailContext]
-    ) -> Redirect:
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        family_id: PathId,
+        mail: NamedDependency[MailContext],
+    ) -> Response[Any]:
+        """Asks once (it cannot be undone), then records the withdrawal."""
+        form = await read_form(request)
+        if not confirmed(form):
+            await get_family(staff=staff, family_id=family_id)  # 404 for a foreign family
+            return confirmation(  # type: ignore[return-value]
+                request,
+                form,
+                what="consent-withdraw",
+                action=f"/staff/families/{family_id}/consent/withdraw",
+                back=f"/staff/families/{family_id}",
+            )
         await consent.withdraw_family_consent(staff=staff, family_id=family_id, mail=mail)
         return Redirect(f"/staff/families/{family_id}?notice=consent-withdrawn", status_code=303)
 

@@ -4,7 +4,7 @@ Rucksack groups for partners (own KiTa) and coordinators."""
 from __future__ import annotations
 
 import secrets
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -20,7 +20,8 @@ from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.enrolment.registrations import CapacityChange, PersonInput
 from programmes.domain.errors import N_, InvalidInput
 from programmes.settings import Settings
-from programmes.vocabulary import ConsentMethod, Role
+from programmes.vocabulary import ConsentMethod, RegistrationStatus, Role
+from programmes.web.confirm import confirmation, confirmed
 from programmes.web.deps import PathId
 from programmes.web.forms import (
     Form,
@@ -34,6 +35,7 @@ from programmes.web.forms import (
     text,
 )
 from programmes.web.guards import requires_coordinator, requires_role
+from programmes.web.notices import done
 from programmes.web.pages import page
 
 GUARDIAN_SLOTS = 2
@@ -77,7 +79,7 @@ class RegistrationPages(Controller):
                 consent_method=_method(text(form, "consent_method")),
                 recorded_by=staff.id,
             )
-            return f"/staff/cohorts/{cohort_id}/registrations"
+            return done(f"/staff/cohorts/{cohort_id}/registrations", "registration-added")
 
         return await submit(
             request, "staff/registrations.html", action, partial(_context, staff, cohort_id)
@@ -92,11 +94,23 @@ class RegistrationPages(Controller):
         registration_id: PathId,
         mail: NamedDependency[MailContext],
     ) -> Response[Any]:
-        async def action(form: Form) -> str:
+        async def action(form: Form) -> str | Response[Any]:
+            if not confirmed(form):
+                promoted = await registrations.preview_cancellation(
+                    staff=staff, registration_id=registration_id, reason=text(form, "reason")
+                )
+                return confirmation(  # type: ignore[return-value]
+                    request,
+                    form,
+                    what="registration-cancel",
+                    action=f"/staff/cohorts/{cohort_id}/registrations/{registration_id}/cancel",
+                    back=f"/staff/cohorts/{cohort_id}/registrations",
+                    promoted=promoted,
+                )
             await registrations.cancel_registration(
                 staff=staff, registration_id=registration_id, reason=text(form, "reason"), mail=mail
             )
-            return f"/staff/cohorts/{cohort_id}/registrations"
+            return done(f"/staff/cohorts/{cohort_id}/registrations", "registration-cancelled")
 
         return await submit(
             request, "staff/registrations.html", action, partial(_context, staff, cohort_id)
@@ -111,7 +125,23 @@ class RegistrationPages(Controller):
         registration_id: PathId,
         mail: NamedDependency[MailContext],
     ) -> Response[Any]:
-        async def action(form: Form) -> str:
+        async def action(form: Form) -> str | Response[Any]:
+            if not confirmed(form):
+                promoted = await registrations.preview_move(
+                    staff=staff,
+                    registration_id=registration_id,
+                    to=text(form, "to"),
+                    reason=text(form, "reason"),
+                )
+                return confirmation(  # type: ignore[return-value]
+                    request,
+                    form,
+                    what="registration-move",
+                    action=f"/staff/cohorts/{cohort_id}/registrations/{registration_id}/move",
+                    back=f"/staff/cohorts/{cohort_id}/registrations",
+                    promoted=promoted,
+                    to=text(form, "to"),
+                )
             await registrations.move_registration(
                 staff=staff,
                 registration_id=registration_id,
@@ -119,7 +149,7 @@ class RegistrationPages(Controller):
                 reason=text(form, "reason"),
                 mail=mail,
             )
-            return f"/staff/cohorts/{cohort_id}/registrations"
+            return done(f"/staff/cohorts/{cohort_id}/registrations", "registration-moved")
 
         return await submit(
             request, "staff/registrations.html", action, partial(_context, staff, cohort_id)
@@ -133,18 +163,29 @@ class RegistrationPages(Controller):
         cohort_id: PathId,
         mail: NamedDependency[MailContext],
     ) -> Response[Any]:
-        async def action(form: Form) -> str:
-            await registrations.change_capacity(
-                staff=staff,
-                cohort_id=cohort_id,
-                change=CapacityChange(
-                    capacity=optional_int(form, "capacity", high=1000),
-                    move_to_waiting=int_list(form, "move_to_waiting", low=1),
-                    reason=text(form, "reason"),
-                ),
-                mail=mail,
+        async def action(form: Form) -> str | Response[Any]:
+            change = CapacityChange(
+                capacity=optional_int(form, "capacity", high=1000),
+                move_to_waiting=int_list(form, "move_to_waiting", low=1),
+                reason=text(form, "reason"),
             )
-            return f"/staff/cohorts/{cohort_id}/registrations"
+            if not confirmed(form):
+                preview = await registrations.preview_capacity(
+                    staff=staff, cohort_id=cohort_id, change=change
+                )
+                if preview.moved_back or preview.promoted:  # only then is anybody mailed
+                    return confirmation(  # type: ignore[return-value]
+                        request,
+                        form,
+                        what="capacity",
+                        action=f"/staff/cohorts/{cohort_id}/registrations/capacity",
+                        back=f"/staff/cohorts/{cohort_id}/registrations",
+                        preview=preview,
+                    )
+            await registrations.change_capacity(
+                staff=staff, cohort_id=cohort_id, change=change, mail=mail
+            )
+            return done(f"/staff/cohorts/{cohort_id}/registrations", "capacity-saved")
 
         return await submit(
             request, "staff/registrations.html", action, partial(_context, staff, cohort_id)
@@ -228,7 +269,7 @@ class FamilyPages(Controller):
                 notice_version=settings.privacy_notice_version,
                 mail=mail,
             )
-            return f"/staff/families/{family.id}"
+            return done(f"/staff/families/{family.id}", "family-enrolled")
 
         return await submit(
             request, "staff/families.html", action, partial(_family_list_context, staff, cohort_id)
@@ -236,13 +277,17 @@ class FamilyPages(Controller):
 
     @get("/families/{family_id:int}")
     async def detail(
-        self, request: Request[Any, Any, Any], staff: NamedDependency[Staff], family_id: PathId
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        family_id: PathId,
+        now: NamedDependency[datetime],
     ) -> Template:
         return page(
             request,
             "staff/family.html",
             request_notice=request.query_params.get("notice"),
-            **await _family_context(staff, family_id),
+            **await _family_context(staff, family_id, now),
         )
 
     @post("/families/{family_id:int}")
@@ -257,10 +302,13 @@ class FamilyPages(Controller):
             await families.update_family(
                 staff=staff, family_id=family_id, data=family_input(form), now=mail.now
             )
-            return f"/staff/families/{family_id}"
+            return done(f"/staff/families/{family_id}", "family-saved")
 
         return await submit(
-            request, "staff/family.html", action, partial(_family_context, staff, family_id)
+            request,
+            "staff/family.html",
+            action,
+            partial(_family_context, staff, family_id, mail.now),
         )
 
     @post("/families/{family_id:int}/withdraw")
@@ -271,12 +319,48 @@ class FamilyPages(Controller):
         family_id: PathId,
         mail: NamedDependency[MailContext],
     ) -> Response[Any]:
-        async def action(form: Form) -> str:
+        async def action(form: Form) -> str | Response[Any]:
+            if not confirmed(form):
+                preview = await families.preview_withdrawal(staff=staff, family_id=family_id)
+                return confirmation(  # type: ignore[return-value]
+                    request,
+                    form,
+                    what="family-withdraw",
+                    action=f"/staff/families/{family_id}/withdraw",
+                    back=f"/staff/families/{family_id}",
+                    preview=preview,
+                    undo_days=families.UNDO_DAYS,
+                )
             await families.withdraw_family(staff=staff, family_id=family_id, mail=mail)
-            return f"/staff/families/{family_id}"
+            return done(f"/staff/families/{family_id}", "family-withdrawn")
 
         return await submit(
-            request, "staff/family.html", action, partial(_family_context, staff, family_id)
+            request,
+            "staff/family.html",
+            action,
+            partial(_family_context, staff, family_id, mail.now),
+        )
+
+    @post("/families/{family_id:int}/undo-withdrawal")
+    async def undo_withdrawal(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        family_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        """Take a withdrawal back (within `families.UNDO_DAYS` days); nothing is mailed."""
+
+        async def action(form: Form) -> str:
+            family = await families.undo_withdrawal(staff=staff, family_id=family_id, now=now)
+            waiting = family.status == RegistrationStatus.waiting.value
+            return done(
+                f"/staff/families/{family_id}",
+                "withdrawal-undone-waiting" if waiting else "withdrawal-undone",
+            )
+
+        return await submit(
+            request, "staff/family.html", action, partial(_family_context, staff, family_id, now)
         )
 
 
@@ -293,11 +377,12 @@ async def _family_list_context(staff: Staff, cohort_id: int) -> dict[str, Any]:
     }
 
 
-async def _family_context(staff: Staff, family_id: int) -> dict[str, Any]:
+async def _family_context(staff: Staff, family_id: int, now: datetime) -> dict[str, Any]:
     family = await families.get_family(staff=staff, family_id=family_id)
     assert family.cohort_id is not None
     return {
         "family": family,
+        "undo_until": families.undo_deadline(family, now),
         "cohort": await entries.get_cohort(staff=staff, cohort_id=family.cohort_id),
         "guardian_slots": range(max(GUARDIAN_SLOTS, len(family.guardians))),
         "child_slots": range(max(CHILD_SLOTS, len(family.children))),

@@ -12,7 +12,7 @@ from litestar.params import FromQuery, URLEncodedBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from programmes.domain.accounts import staff_accounts
+from programmes.domain.accounts import kept_forms, staff_accounts
 from programmes.domain.errors import AuthenticationFailed, InvalidInput, TooManyRequests
 from programmes.web.auth import SESSION_COOKIE, session_cookie
 from programmes.web.errors import status_for
@@ -40,8 +40,14 @@ class StaffAuthController(Controller):
 
     @get("/login", opt=PUBLIC)
     async def login_page(
-        self, request: Request[Any, Any, Any], next: FromQuery[str] = ""
+        self,
+        request: Request[Any, Any, Any],
+        next: FromQuery[str] = "",
+        expired: FromQuery[str] = "",
+        kept: FromQuery[str] = "",
     ) -> Template:
+        """The sign-in form; `expired=1` or `kept=1` (a form was sent after the sign-in
+        expired; with `kept`, its entries wait for the page after signing in) say why."""
         return page(
             request,
             "staff/login.html",
@@ -49,6 +55,9 @@ class StaffAuthController(Controller):
             error=None,
             email="",
             password_set=request.query_params.get("notice") == "password-set",
+            expired=expired == "1" or kept == "1",
+            kept_entries=kept == "1",
+            keep_minutes=kept_forms.KEEP_MINUTES,
         )
 
     @post("/login", opt=PUBLIC, status_code=303)
@@ -72,6 +81,9 @@ class StaffAuthController(Controller):
                 error=exc.translated(request_language(request)),
                 email=data.email[:254],
                 password_set=False,
+                expired=False,
+                kept_entries=False,
+                keep_minutes=kept_forms.KEEP_MINUTES,
             )
             if isinstance(exc, TooManyRequests):
                 response.headers["Retry-After"] = str(exc.retry_after)

@@ -1,0 +1,58 @@
+"""What a staff page says after a saved form: the post/redirect/get answer's `?done=` key.
+
+Every successful staff form redirects (303) to a page with `?done=<key>`; the page shows the
+key's message in its own language (`pages.page`). The key names what was done, never data:
+no personal data in URLs. A reload or the back button then only shows the message again,
+it never sends the form twice. Unknown keys are ignored.
+"""
+
+from __future__ import annotations
+
+from programmes.domain.errors import N_
+
+NOTICES: dict[str, str] = {
+    "kita-created": N_("The KiTa is created."),
+    "kita-saved": N_("The KiTa is saved."),
+    "kita-archived": N_("The KiTa is archived."),
+    "programme-created": N_("The programme is created."),
+    "programme-saved": N_("The programme is saved."),
+    "programme-status": N_("The programme's status is changed."),
+    "cohort-created": N_("The group is created."),
+    "cohort-saved": N_("The group is saved."),
+    "cohort-status": N_("The group's status is changed."),
+    "schedule-saved": N_(
+        "The sessions are saved; everyone registered is told of changed dates by mail."
+    ),
+    "session-moved": N_("The session is moved; everyone registered is told by mail."),
+    "session-cancelled": N_(
+        "The session is cancelled; everyone registered is told by mail. "
+        "You can take the cancellation back below."
+    ),
+    "session-reinstated": N_("The session takes place again; everyone registered is told by mail."),
+    "theme-saved": N_("The theme is saved."),
+    "substitute-saved": N_("The substitute is saved."),
+    "registration-added": N_("The registration is saved; a confirmation goes out by mail."),
+    "registration-cancelled": N_("The registration is cancelled; the person is told by mail."),
+    "registration-moved": N_("The registration is moved; the person is told by mail."),
+    "capacity-saved": N_("The capacity is saved."),
+    "family-enrolled": N_("The family is enrolled."),
+    "family-saved": N_("The family's details are saved."),
+    "family-withdrawn": N_("The family is withdrawn. You can undo this below for a few days."),
+    "withdrawal-undone": N_("The withdrawal is undone: the family is in the group again."),
+    "withdrawal-undone-waiting": N_(
+        "The withdrawal is undone: the group is full, so the family is on the waiting list."
+    ),
+    "feed-created": N_("Your calendar link is created."),
+    "feed-rotated": N_("Your calendar link is replaced; the old one no longer works."),
+    "feed-revoked": N_("Your calendar link is revoked."),
+    "feed-exists": N_("You have a calendar link already."),
+    "feed-none": N_("You have no calendar link."),
+    "data-erased": N_("The data are erased."),
+}
+
+
+def done(url: str, key: str) -> str:
+    """`url` with the notice `key` (one of `NOTICES`)."""
+    if key not in NOTICES:
+        raise KeyError(key)
+    return f"{url}{'&' if '?' in url else '?'}done={key}"
