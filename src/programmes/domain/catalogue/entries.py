@@ -22,6 +22,8 @@ from programmes.domain.types import Id, check_instant
 from programmes.tables import Account, Cohort, CohortTrainer, Kita, Programme, Session
 from programmes.vocabulary import ProgrammeKind, PublicationStatus, Role
 
+#: The 12 themes of the Rucksack KiTa material, in teaching order: a new Rucksack programme
+#: starts with them when no themes are given (the demo data uses them too; their one home).
 RUCKSACK_THEMES = (
     "Der Körper",
     "Die Kleidung",
@@ -88,6 +90,9 @@ class CohortView(msgspec.Struct, frozen=True):
     sessions: int
     first_session_at: datetime | None
     last_session_at: datetime | None
+    #: The programme's status: a published run of a draft programme is still seen by staff
+    #: only, so pages and API clients can offer to publish the programme as well.
+    programme_status: str
 
 
 # --------------------------------------------------------------------------- trainers
@@ -626,6 +631,7 @@ _COHORT_COLUMNS = (
     Cohort.programme,
     Cohort.programme.title.as_alias("programme_title"),
     Cohort.programme.kind.as_alias("kind"),
+    Cohort.programme.status.as_alias("programme_status"),
     Cohort.kita,
     Cohort.kita.name.as_alias("kita_name"),
     Cohort.title,
@@ -683,6 +689,7 @@ async def _cohort_views(rows: list[dict[str, Any]]) -> list[CohortView]:
             sessions=spans.get(row["id"], (0, None, None))[0],
             first_session_at=spans.get(row["id"], (0, None, None))[1],
             last_session_at=spans.get(row["id"], (0, None, None))[2],
+            programme_status=row["programme_status"],
         )
         for row in rows
     ]
