@@ -199,9 +199,9 @@ async def test_the_back_office_speaks_german_names_rows_and_links_back(
     for row in rows["rows"]:
         assert row["programme_readable"] == titles_by_id[row["programme"]]
 
-    for table in ("attendance", "registration", "cohort_trainer", "cohort_session", "account"):
-        listed = await client.get(f"/admin/api/tables/{table}/", params={"__readable": "true"})
-        assert listed.status_code == 200, (table, listed.text)
+    for path in ("attendance", "registration", "cohort_trainer", "cohort_session", "account"):
+        listed = await client.get(f"/admin/api/tables/{path}/", params={"__readable": "true"})
+        assert listed.status_code == 200, (path, listed.text)
     trainers = await client.get("/admin/api/tables/cohort_trainer/", params={"__readable": "true"})
     for row in trainers.json()["rows"]:
         assert "@" in row["trainer_readable"]
