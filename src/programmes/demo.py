@@ -18,6 +18,7 @@ import anyio.to_thread
 from programmes.clock import BERLIN
 from programmes.db import write_transaction
 from programmes.domain.catalogue import translations as texts
+from programmes.domain.catalogue.entries import RUCKSACK_THEMES
 from programmes.domain.enrolment import seats as seat_step
 from programmes.domain.enrolment.registrations import email_key
 from programmes.domain.errors import N_, Conflict
@@ -44,21 +45,6 @@ from programmes.vocabulary import (
     ProgrammeKind,
     PublicationStatus,
     Role,
-)
-
-RUCKSACK_THEMES = (
-    "Der Körper",
-    "Die Kleidung",
-    "Die Kindertageseinrichtung",
-    "Die Gruppe",
-    "Draußen spielen",
-    "Die Bewegung",
-    "Zu Hause",
-    "Essen und Trinken",
-    "Die Familie",
-    "Unterwegs",
-    "Die Tiere",
-    "Medienerziehung",
 )
 
 

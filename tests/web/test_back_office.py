@@ -12,6 +12,7 @@ import pytest
 
 from programmes.clock import FrozenClock
 from programmes.tables import AuditEvent, Programme, Session
+from programmes.web.admin import ADMIN_TABLES, column_label
 from tests.feed_world import World, build_world
 from tests.web.feed_helpers import events, fetch
 from tests.web.helpers import sign_in
@@ -166,3 +167,51 @@ async def test_back_office_edits_are_audited_by_field_name_never_value(
     )
     assert deleted.status_code in (200, 204), deleted.text
     assert await AuditEvent.count().where(AuditEvent.action == "back_office.deleted") == 1
+
+
+async def test_the_back_office_speaks_german_names_rows_and_links_back(
+    client: httpx.AsyncClient, world: World
+) -> None:
+    schema = (await client.get("/admin/api/tables/cohort/schema/")).json()
+    titles = {name: field["title"] for name, field in schema["properties"].items()}
+    assert titles["programme"] == "Angebot"
+    assert titles["kita"] == "KiTa"
+    assert titles["title"] == "Gruppe"
+    assert titles["registration_opens_at"] == "Anmeldung ab"
+    session_schema = (await client.get("/admin/api/tables/cohort_session/schema/")).json()
+    assert session_schema["properties"]["starts_at"]["title"] == "Beginn"
+    # every column of every table has a German heading
+    for table in ADMIN_TABLES:
+        name = table._meta.tablename
+        missing = [
+            c._meta.name for c in table._meta.columns if not column_label(name, c._meta.name)
+        ]
+        assert missing == [], (name, missing)
+    properties = (await client.get("/admin/api/tables/registration/schema/")).json()["properties"]
+    assert properties["consent_given_on"]["title"] == "Einwilligung am"
+
+    # a cohort's programme shows by its title, not only its id
+    rows = (await client.get("/admin/api/tables/cohort/", params={"__readable": "true"})).json()
+    titles_by_id = {
+        row["id"]: row["title"] for row in await Programme.select(Programme.id, Programme.title)
+    }
+    assert rows["rows"]
+    for row in rows["rows"]:
+        assert row["programme_readable"] == titles_by_id[row["programme"]]
+
+    for path in ("attendance", "registration", "cohort_trainer", "cohort_session", "account"):
+        listed = await client.get(f"/admin/api/tables/{path}/", params={"__readable": "true"})
+        assert listed.status_code == 200, (path, listed.text)
+    trainers = await client.get("/admin/api/tables/cohort_trainer/", params={"__readable": "true"})
+    for row in trainers.json()["rows"]:
+        assert "@" in row["trainer_readable"]
+    groups = (await client.get("/admin/api/tables/grouped/")).json()
+    assert "Angebote" in groups["grouped"]
+
+    assert (await client.get("/admin/api/links/")).json() == {
+        "← Zurück zum Mitarbeiterbereich": "/staff/"
+    }
+    meta = (await client.get("/admin/public/meta/")).json()
+    assert meta["site_name"] == "Programme – Backoffice"
+    languages = (await client.get("/admin/public/translations/")).json()
+    assert languages["default_language_code"] == "de"

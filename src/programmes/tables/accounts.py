@@ -13,6 +13,7 @@ from piccolo.apps.user.tables import BaseUser
 from piccolo.columns import ForeignKey, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.column_types import Serial
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.constraints import Check
 from piccolo.table import Table
 
@@ -26,6 +27,11 @@ class Account(BaseUser, tablename="account"):
     `username` holds the e-mail address (lower case); `admin` and `superuser` are kept
     equal to "role is coordinator" by the domain so that only coordinators reach /admin/.
     """
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How the back office names a row where another row points to it."""
+        return Readable(template="%s (%s)", columns=[cls.first_name, cls.username])
 
     role = Varchar(length=20, choices=Role)
     kita = ForeignKey(references=Kita, null=True, default=None, on_delete=OnDelete.restrict)

@@ -15,6 +15,7 @@ from piccolo.columns import (
 )
 from piccolo.columns.column_types import Serial
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -29,6 +30,11 @@ from programmes.vocabulary import (
 
 class Programme(Table, tablename="programme"):
     """What is offered: a Rucksack KiTa parent group, a training or an info event."""
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How the back office names a row where another row points to it."""
+        return Readable(template="%s", columns=[cls.title])
 
     id: Serial
 
@@ -65,6 +71,11 @@ class Cohort(Table, tablename="cohort"):
     changed by a conditional UPDATE, and the CHECK below makes overbooking impossible even
     if a bug tried.
     """
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How the back office names a row where another row points to it."""
+        return Readable(template="%s", columns=[cls.title])
 
     id: Serial
 
@@ -111,6 +122,11 @@ class Session(Table, tablename="cohort_session"):
     Its id is its identity in every calendar (UID); a move or a cancellation keeps the id,
     raises `sequence` and sets `updated_at`, which calendar feeds use as LAST-MODIFIED.
     """
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How the back office names a row where another row points to it."""
+        return Readable(template="%s, #%s", columns=[cls.cohort.title, cls.id])
 
     id: Serial
 

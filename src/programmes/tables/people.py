@@ -17,6 +17,7 @@ from piccolo.columns import (
 )
 from piccolo.columns.column_types import Serial
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.table import Table
 
 from programmes.tables.places import Kita
@@ -60,6 +61,11 @@ class Child(Table, tablename="child"):
 
 class Person(Table, tablename="person"):
     """A member of the public who registered for a training or an info event."""
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How the back office names a row where another row points to it."""
+        return Readable(template="%s", columns=[cls.name])
 
     id: Serial
 

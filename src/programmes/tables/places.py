@@ -11,6 +11,7 @@ from piccolo.columns import (
 )
 from piccolo.columns.column_types import Serial
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
+from piccolo.columns.readable import Readable
 from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
@@ -19,6 +20,11 @@ from programmes.vocabulary import ClosureSource
 
 class Kita(Table, tablename="kita"):
     """A partner kindergarten. Partner staff accounts are bound to exactly one."""
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        """How the back office names a row where another row points to it."""
+        return Readable(template="%s", columns=[cls.name])
 
     id: Serial
 

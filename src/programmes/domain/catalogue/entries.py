@@ -23,6 +23,8 @@ from programmes.domain.types import Id, check_instant
 from programmes.tables import Account, Cohort, CohortTrainer, Kita, Programme, Session
 from programmes.vocabulary import ProgrammeKind, PublicationStatus, Role
 
+#: The 12 themes of the Rucksack KiTa material, in teaching order: a new Rucksack programme
+#: starts with them when no themes are given (the demo data uses them too; their one home).
 RUCKSACK_THEMES = (
     "Der Körper",
     "Die Kleidung",
@@ -93,6 +95,9 @@ class CohortView(msgspec.Struct, frozen=True):
     sessions: int
     first_session_at: datetime | None
     last_session_at: datetime | None
+    #: The programme's status: a published run of a draft programme is still seen by staff
+    #: only, so pages and API clients can offer to publish the programme as well.
+    programme_status: str
     #: The title in other languages: {"en": {"title": …}, …}.
     translations: dict[str, dict[str, str]] = msgspec.field(default_factory=dict)
 
@@ -659,6 +664,7 @@ _COHORT_COLUMNS = (
     Cohort.programme,
     Cohort.programme.title.as_alias("programme_title"),
     Cohort.programme.kind.as_alias("kind"),
+    Cohort.programme.status.as_alias("programme_status"),
     Cohort.kita,
     Cohort.kita.name.as_alias("kita_name"),
     Cohort.title,
@@ -718,6 +724,7 @@ async def _cohort_views(rows: list[dict[str, Any]]) -> list[CohortView]:
             first_session_at=spans.get(row["id"], (0, None, None))[1],
             last_session_at=spans.get(row["id"], (0, None, None))[2],
             translations=texts.parse(row["translations"]),
+            programme_status=row["programme_status"],
         )
         for row in rows
     ]

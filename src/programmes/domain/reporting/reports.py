@@ -3,7 +3,8 @@
 Definitions (the README repeats them for the people who read the reports):
 
 * The **period** is a range of calendar days in Berlin, both ends included, at most five
-  years long, in the years 2000 to 2100. A session belongs to the period when it starts on
+  years long, in the years 2000 to 2100; by default the current KiTa year (1 August to
+  31 July). A session belongs to the period when it starts on
   one of its days.
 * The report covers the **cohorts** with at least one session in the period.
 * **Planned**: every session in the period. **Cancelled**: sessions cancelled, or of a
@@ -137,10 +138,18 @@ class Report(msgspec.Struct, frozen=True):
 # --------------------------------------------------------------------------- input
 
 
+def kita_year(today: date) -> tuple[date, date]:
+    """The KiTa year (1 August to 31 July, both included) that contains `today` (a Berlin
+    day): the period funders and KiTas count in, so the report's default."""
+    first_year = today.year if today.month >= 8 else today.year - 1
+    return date(first_year, 8, 1), date(first_year + 1, 7, 31)
+
+
 def parse_period(date_from: str | None, date_to: str | None, *, today: date) -> tuple[date, date]:
-    """The period from ISO dates; a missing end defaults to the current calendar year's."""
-    start = _parse_day(date_from, "from") or date(today.year, 1, 1)
-    end = _parse_day(date_to, "to") or date(today.year, 12, 31)
+    """The period from ISO dates; a missing end defaults to the current KiTa year's."""
+    year_start, year_end = kita_year(today)
+    start = _parse_day(date_from, "from") or year_start
+    end = _parse_day(date_to, "to") or year_end
     if end < start:
         raise InvalidParameter(N_("The end of the period is before its start."), field="to")
     if end >= _years_later(start, MAX_PERIOD_YEARS):

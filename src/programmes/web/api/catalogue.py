@@ -178,7 +178,9 @@ class CohortController(Controller):
         action: FromPath[StatusAction],
         now: NamedDependency[datetime],
     ) -> CohortView:
-        """Publish, unpublish or archive."""
+        """Publish, unpublish or archive. A published run of a programme that is still a
+        draft (`programme_status` "draft" in the answer) is seen by staff only: publish the
+        programme too with `POST /api/v1/programmes/{programme_id}/publish`."""
         return await entries.change_cohort_status(
             staff=staff, cohort_id=cohort_id, action=action, now=now
         )

@@ -376,6 +376,28 @@ class CohortPages(Controller):
             request, "staff/cohort.html", action, partial(_cohort_context, staff, cohort_id)
         )
 
+    @post("/{cohort_id:int}/publish-programme", guards=[requires_coordinator])
+    async def publish_programme(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        cohort_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        """The one click the cohort page offers after publishing a run of a draft
+        programme: publish the programme too and come back to the run."""
+
+        async def action(form: Form) -> str:
+            cohort = await entries.get_cohort(staff=staff, cohort_id=cohort_id)
+            await entries.change_programme_status(
+                staff=staff, programme_id=cohort.programme_id, action="publish", now=now
+            )
+            return f"/staff/cohorts/{cohort_id}"
+
+        return await submit(
+            request, "staff/cohort.html", action, partial(_cohort_context, staff, cohort_id)
+        )
+
 
 async def _cohort_form_context(
     staff: Staff, programme_id: int, cohort: CohortView | None = None
