@@ -56,6 +56,7 @@ from programmes.clock import BERLIN
 __all__ = [
     "BERLIN",
     "PRODID",
+    "REFRESH",
     "TZID",
     "FeedEvent",
     "event_uid",

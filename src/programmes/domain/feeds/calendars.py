@@ -352,6 +352,8 @@ async def _rebuild(
     if loaded is None:
         return RenderedFeed.absent(fingerprint, run, now)
     rows, name, wording = loaded
+    counted = [c.updated_at for c in (wording.counts or {}).values()]
+    last_modified = scope.last_modified(await scope.newest_change(), *counted)
     build = functools.partial(
         _build,
         cache,
@@ -360,7 +362,7 @@ async def _rebuild(
         wording=wording,
         host=host,
         run=run,
-        last_modified=scope.last_modified(fingerprint),
+        last_modified=last_modified,
         reuse=reuse,
         read_at=now,
     )

@@ -14,9 +14,12 @@ Private feeds add the token check (no row: unknown, rotated or revoked token, or
 account), the account's role and KiTa, and the aggregates of registrations (the counts the
 entries show) and of trainer assignments, still in one query.
 
-Last-Modified is the newest `updated_at` of the fingerprint and, for windowed feeds, the
-Berlin midnight at which the window last moved: never older than the feed's content (a
-programme taken offline moves it too), so If-Modified-Since never answers 304 wrongly.
+Last-Modified is per feed (`FeedScope.newest_change`): the newest `updated_at` of the
+sessions the feed covers and of their runs and programmes (shown or not: a programme taken
+offline moves it too), in private feeds also of the runs' registrations, and, for windowed
+feeds, the Berlin midnight at which the window last moved. So it is never older than the
+feed's content, If-Modified-Since never answers 304 wrongly, and a change to one programme
+leaves every other feed's Last-Modified (and ETag) as it was.
 
 The window runs from Berlin midnight `days_back` days ago to Berlin midnight after
 `days_ahead` days, so it moves once a day and every worker computes the same one.
@@ -37,6 +40,7 @@ import anyio.to_thread
 import msgspec
 from piccolo.columns import Column, Varchar
 from piccolo.custom_types import Combinable
+from piccolo.query.functions.aggregate import Max
 from piccolo.query.functions.type_conversion import Cast
 
 from programmes.clock import BERLIN, as_utc
@@ -257,8 +261,34 @@ class FeedScope:
     def _fingerprint(self, rows: list[Mapping[str, Any]]) -> Fingerprint | None:
         return Fingerprint.of(rows[0])
 
-    def last_modified(self, fingerprint: Fingerprint) -> datetime | None:
-        stamps = [fingerprint.newest, self.window.moved_at if self.window else None]
+    def last_modified(self, *stamps: datetime | None) -> datetime | None:
+        """The newest of `stamps` (the feed's own changes, see `newest_change`) and the
+        midnight at which the window last moved."""
+        every = [*stamps, self.window.moved_at if self.window else None]
+        return max((s for s in every if s is not None), default=None)
+
+    async def newest_change(self) -> datetime | None:
+        """The newest `updated_at` of the sessions this feed covers and of their runs and
+        programmes, whether the publication rule shows them or not (one aggregate query,
+        run only when the feed is rebuilt).
+
+        Per feed, so that a change elsewhere leaves this feed's Last-Modified alone (its
+        ETag too: its bytes do not change). The rows the rule hides count as well: a run
+        or programme taken offline leaves the feed, and its stamp, newer than anything the
+        feed's client holds, moves Last-Modified forward, so If-Modified-Since never
+        answers 304 to a client holding the run."""
+        row = await (
+            Session.select(
+                Max(Session.updated_at, alias="session_at"),
+                Max(_COHORT.updated_at, alias="cohort_at"),
+                Max(_PROGRAMME.updated_at, alias="programme_at"),
+            )
+            .where(self.where())
+            .first()
+        )
+        if row is None:
+            return None
+        stamps = [as_utc(value) for value in row.values()]
         return max((s for s in stamps if s is not None), default=None)
 
     @property
