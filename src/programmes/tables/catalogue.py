@@ -113,7 +113,8 @@ class Session(Table, tablename="cohort_session"):
     theme = Varchar(length=200, null=True, default=None)
     note = Text(default="")
     status = Varchar(length=20, choices=SessionStatus, default=SessionStatus.scheduled.value)
-    cancel_reason = Varchar(length=300, default="")
+    cancel_reason = Varchar(length=300, default="")  # internal: staff pages and feeds
+    public_cancel_note = Varchar(length=300, default="")  # what the public sees and is sent
     substitute = ForeignKey(
         references=Account, null=True, default=None, on_delete=OnDelete.set_null
     )

@@ -7,15 +7,17 @@ token; the page is `no-store` (staff prefix) and sends no Referer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from litestar import Controller, Request, get, post
+from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
 from litestar.response import Redirect, Template
 
 from programmes.domain.feeds import feed_tokens
 from programmes.web.calendar_links import CalendarLinks
+from programmes.web.forms import Form, submit, text
 from programmes.web.guards import current_staff, requires_staff
 from programmes.web.pages import page, request_language
 
@@ -63,6 +65,25 @@ class StaffFeedController(Controller):
     ) -> Template:
         token = await feed_tokens.rotate_feed_token(account_id=_staff_id(request), now=now)
         return await self._page(request, token)
+
+    @post("/reminder", status_code=303)
+    async def reminder(
+        self, request: Request[Any, Any, Any], now: NamedDependency[datetime]
+    ) -> Response[Any]:
+        """The feed's reminder before each session (VALARM): minutes, or empty for none."""
+        account_id = _staff_id(request)
+
+        async def action(form: Form) -> str:
+            minutes = feed_tokens.check_reminder(text(form, "reminder"))
+            await feed_tokens.set_feed_reminder(account_id=account_id, minutes=minutes, now=now)
+            return "/staff/feed"
+
+        async def context() -> Mapping[str, Any]:
+            return {"link": await feed_tokens.describe_feed_link(account_id), "new_link": None}
+
+        response = await submit(request, "staff/feed.html", action, context)
+        response.headers.update(NO_REFERRER)
+        return response
 
     @post("/revoke", status_code=303)
     async def revoke(

@@ -73,7 +73,8 @@ _PRIVATE_SQL: Final = (
     "(SELECT COALESCE(SUM(seats), 0) FROM registration WHERE status = {}) AS seats_n, "
     "(SELECT COUNT(*) FROM cohort_trainer) AS cohort_trainer_n, "
     "(SELECT MAX(id) FROM cohort_trainer) AS cohort_trainer_id, "
-    "a.id AS account_id, a.role AS account_role, a.kita AS account_kita "
+    "a.id AS account_id, a.role AS account_role, a.kita AS account_kita, "
+    "t.reminder_minutes AS account_reminder "
     "FROM feed_token t JOIN account a ON a.id = t.account "
     "WHERE t.token_hash = {} AND t.revoked_at IS NULL AND a.active = {}"
 )
@@ -157,6 +158,7 @@ class SessionRow(msgspec.Struct, frozen=True):
     location: str
     theme: str | None
     cancel_reason: str
+    public_cancel_note: str
     substitute: int | None
     updated_at: str
     cohort_id: int
@@ -201,6 +203,7 @@ class Account:
     id: int
     role: str
     kita_id: int | None
+    reminder_minutes: int | None = None  # the feed's reminder (`FeedToken`)
 
 
 @dataclass(frozen=True)
@@ -222,6 +225,9 @@ class Fingerprint:
                 id=int(row["account_id"]),
                 role=str(row["account_role"]),
                 kita_id=int(kita) if kita is not None else None,
+                reminder_minutes=(
+                    int(row["account_reminder"]) if row["account_reminder"] is not None else None
+                ),
             )
         return cls(
             values=tuple(row.values()),
@@ -323,6 +329,7 @@ class FeedScope:
                 Session.location,
                 Session.theme,
                 Session.cancel_reason,
+                Session.public_cancel_note,
                 Session.substitute,
                 _as_text(Session.updated_at, "updated_at"),
                 _COHORT.id.as_alias("cohort_id"),

@@ -327,6 +327,7 @@ async def _apply(
             {
                 Session.status: SessionStatus.cancelled.value,
                 Session.cancel_reason: SCHEDULE_CHANGED_REASON,
+                Session.public_cancel_note: SCHEDULE_CHANGED_REASON,  # no one's business in it
                 Session.sequence: Session.sequence + 1,
                 Session.updated_at: now,
             }

@@ -8,7 +8,7 @@ audit event without personal data, and queues a mail for everyone registered.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Final
 
 import msgspec
 
@@ -41,6 +41,7 @@ class SessionView(msgspec.Struct, frozen=True):
     theme: str | None
     status: str
     cancel_reason: str
+    public_cancel_note: str
     sequence: int
     updated_at: datetime
     substitute_id: int | None
@@ -58,6 +59,7 @@ _COLUMNS = (
     Session.theme,
     Session.status,
     Session.cancel_reason,
+    Session.public_cancel_note,
     Session.sequence,
     Session.updated_at,
     Session.substitute,
@@ -116,6 +118,7 @@ async def _views(rows: list[dict[str, Any]]) -> list[SessionView]:
             theme=row["theme"],
             status=row["status"],
             cancel_reason=row["cancel_reason"],
+            public_cancel_note=row["public_cancel_note"],
             sequence=row["sequence"],
             updated_at=row["updated_at"],
             substitute_id=row["substitute"],
@@ -236,18 +239,33 @@ async def move_session(
     return await get_session(staff=staff, session_id=session_id)
 
 
+#: The longest public cancel note (one line: it is shown in calendars and sent in mails).
+MAX_PUBLIC_NOTE: Final = 300
+
+
 async def cancel_session(
-    *, staff: Staff, session_id: int, reason: str, now: datetime
+    *, staff: Staff, session_id: int, reason: str, public_note: str = "", now: datetime
 ) -> SessionView:
-    """Cancel one session with a reason; it stays in calendars as CANCELLED."""
+    """Cancel one session; it stays in calendars as CANCELLED.
+
+    Two texts: the `reason` is internal (staff pages, staff feeds); the optional
+    `public_note` is what the public reads in public feeds and the mails to everyone
+    registered. Without a note they read "This date is cancelled." A note is one line of at
+    most 300 characters: a line break or a longer text is refused, naming the field (it is
+    shown in a calendar's one-line views and a mail, where an editor's line breaks would
+    not survive), and nothing is stored."""
     require_coordinator(staff)
     reason = clean_text(reason, field="reason", max_length=300)
+    public_note = clean_text(
+        public_note, field="public_note", max_length=MAX_PUBLIC_NOTE, required=False
+    )
     async with write_transaction():
         row = await _changeable(session_id)
         await Session.update(
             {
                 Session.status: SessionStatus.cancelled.value,
                 Session.cancel_reason: reason,
+                Session.public_cancel_note: public_note,
                 Session.sequence: Session.sequence + 1,
                 Session.updated_at: now,
             }
@@ -269,7 +287,7 @@ async def cancel_session(
                 starts_at=row["starts_at"],
                 ends_at=row["ends_at"],
                 location=row["location"],
-                reason=reason,
+                reason=public_note,  # the mail goes to the public
             ),
             now=now,
         )

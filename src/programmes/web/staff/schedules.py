@@ -142,7 +142,11 @@ class SessionPages(Controller):
     ) -> Response[Any]:
         async def action(form: Form) -> str:
             await sessions.cancel_session(
-                staff=staff, session_id=session_id, reason=text(form, "reason"), now=now
+                staff=staff,
+                session_id=session_id,
+                reason=text(form, "reason"),
+                public_note=text(form, "public_note"),
+                now=now,
             )
             return f"/staff/sessions/{session_id}"
 
