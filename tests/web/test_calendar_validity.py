@@ -246,3 +246,33 @@ async def test_the_reminder_on_the_staff_page_and_its_bounds(
     assert await FeedToken.select(FeedToken.reminder_minutes).where(
         FeedToken.revoked_at.is_null()
     ) == [{"reminder_minutes": None}]
+
+
+# --------------------------------------------------------------------------------------------
+# subscribing from the event page
+
+
+@pytest.mark.parametrize(("query", "suffix"), [("", ""), ("?lang=en", "?lang=en")])
+async def test_the_event_page_offers_subscribe_google_and_outlook_in_its_language(
+    client: httpx.AsyncClient, world: World, query: str, suffix: str
+) -> None:
+    from html import unescape
+    from urllib.parse import quote
+
+    page = await client.get(f"/events/{world.training_run}{query}")
+    assert page.status_code == 200
+    text = unescape(page.text)
+    feed = f"{HOST}/events/{world.training_run}.ics{suffix}"
+    assert f'href="webcal://{feed}"' in text
+    assert f'href="/events/{world.training_run}.ics{suffix}"' in text  # the download
+    assert (
+        "https://calendar.google.com/calendar/render?cid=" + quote(f"webcal://{feed}", safe="")
+        in text
+    )
+    assert (
+        "https://outlook.live.com/calendar/0/addfromweb?url=" + quote(f"http://{feed}", safe="")
+        in text
+    )
+    assert "/feeds/private/" not in text  # never a personal feed
+    label = "Add to Google Calendar" if suffix else "Zu Google Kalender hinzufügen"
+    assert label in text

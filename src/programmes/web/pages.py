@@ -18,6 +18,7 @@ from litestar.response import Template
 
 from programmes import i18n
 from programmes.formatting import localise
+from programmes.web.calendar_links import CalendarLinks
 from programmes.web.guards import current_staff
 
 LANGUAGE_COOKIE = "lang"
@@ -86,6 +87,8 @@ def page(
             "languages": i18n.LANGUAGE_NAMES,
             "switch_language_url": lambda code: switch_language_url(request, code),
             "staff": current_staff(request),
+            # public calendars' links in the page's language (`_subscribe.html`)
+            "calendar": CalendarLinks(request.app.state.settings.base_url, language),
             "path": request.url.path,
             "errors": [],
             "error": None,
