@@ -15,7 +15,6 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from programmes import i18n
 
-
 #: Google Calendar's "add by URL" page (`cid`: the feed's address).
 GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/render?cid="
 #: Outlook on the web's "subscribe from web" page (personal accounts: families use them).
