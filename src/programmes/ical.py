@@ -61,6 +61,7 @@ __all__ = [
     "TZID",
     "CalendarInfo",
     "FeedEvent",
+    "Geo",
     "event_uid",
     "normalise_text",
     "render_calendar",
@@ -136,6 +137,38 @@ def _require_aware(name: str, value: datetime) -> None:
         raise ValueError(f"{name} must be timezone-aware")
 
 
+_PARAM_UNSAFE: Final = re.compile(r'["\x00-\x1f\x7f]')
+
+
+def _param_text(text: str) -> str:
+    """A parameter value: no line breaks, controls or double quotes (RFC 5545 has no escape
+    for them there; a quote becomes an apostrophe, the rest a space)."""
+    return _PARAM_UNSAFE.sub(lambda m: "'" if m.group() == '"' else " ", normalise_text(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Geo:
+    """Where a session takes place, when its coordinates are known: written as ``GEO`` and
+    as Apple's ``X-APPLE-STRUCTURED-LOCATION`` (Apple Calendar shows a map and travel
+    time from it; ``title`` is the place's name, ``address`` its street, postcode and town).
+    Coordinates in degrees (WGS 84), written to six decimals (about 10 cm)."""
+
+    latitude: float
+    longitude: float
+    title: str = ""
+    address: str = ""
+
+    def __post_init__(self) -> None:
+        if not -90 <= self.latitude <= 90:
+            raise ValueError("latitude must be between -90 and 90")
+        if not -180 <= self.longitude <= 180:
+            raise ValueError("longitude must be between -180 and 180")
+
+    @property
+    def uri(self) -> str:
+        return f"geo:{self.latitude:.6f},{self.longitude:.6f}"
+
+
 @dataclass(frozen=True, slots=True)
 class FeedEvent:
     """One session as it appears in a feed. Validated on construction.
@@ -161,6 +194,8 @@ class FeedEvent:
     transparent: bool = False
     #: A reminder this long before the start (VALARM), 0 to `MAX_REMINDER`; None: none.
     alarm: timedelta | None = None
+    #: The place's coordinates, when known (GEO, X-APPLE-STRUCTURED-LOCATION).
+    geo: Geo | None = None
 
     def __post_init__(self) -> None:
         if self.session_id < 1:
@@ -211,6 +246,14 @@ def render_event(event: FeedEvent, *, host: str) -> bytes:
     component.add("DTEND", event.ends_at.astimezone(BERLIN).replace(microsecond=0))
     component.add("SUMMARY", _text(event.summary))
     component.add("LOCATION", _text(event.location))
+    if event.geo is not None:
+        component.add("GEO", (round(event.geo.latitude, 6), round(event.geo.longitude, 6)))
+        params = {"VALUE": "URI", "X-APPLE-RADIUS": "70"}
+        if event.geo.address:
+            params["X-ADDRESS"] = _param_text(event.geo.address)
+        if event.geo.title:
+            params["X-TITLE"] = _param_text(event.geo.title)
+        component.add("X-APPLE-STRUCTURED-LOCATION", vUri(event.geo.uri, params=params))
     component.add("DESCRIPTION", _text(event.description))
     if event.url is not None:
         component.add("URL", event.url)
