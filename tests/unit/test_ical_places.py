@@ -49,7 +49,8 @@ def test_coordinates_give_geo_and_apple_structured_location() -> None:
     )
     assert problems(body) == []
     (with_geo, without) = Calendar.from_ical(body).events
-    assert (with_geo["GEO"].latitude, with_geo["GEO"].longitude) == (51.598765, 7.1234)
+    written: Any = with_geo["GEO"]
+    assert (written.latitude, written.longitude) == (51.598765, 7.1234)
     apple = with_geo["X-APPLE-STRUCTURED-LOCATION"]
     assert str(apple) == "geo:51.598765,7.123400"
     assert apple.params["X-TITLE"] == "Haus der Kulturen, 'Saal'; 1"  # no quote in a parameter
