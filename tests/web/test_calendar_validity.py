@@ -66,6 +66,11 @@ async def test_every_demo_feed_is_valid_in_libical_icalendar_and_home_assistant(
     assert sum("/private/" in path for path in feeds) == 2 * len(DEMO_ACCOUNTS)
     assert sum(path.startswith("/events/") for path in feeds) >= 2
     assert sum(len(events(body)) for body in feeds.values()) > 50
+    # the demo's places have towns and coordinates: every entry carries a map location
+    for path, body in feeds.items():
+        for entry in events(body).values():
+            assert "GEO" in entry and "X-APPLE-STRUCTURED-LOCATION" in entry, path
+            assert str(entry["LOCATION"]).endswith("Herten"), path
     for path, body in feeds.items():
         assert_valid_everywhere(path, body)
         for entry in events(body).values():

@@ -40,6 +40,7 @@ from programmes.tables import (
     Kita,
     Outbox,
     Person,
+    Place,
     Programme,
     Registration,
     Session,
@@ -49,6 +50,7 @@ from programmes.web.guards import requires_coordinator
 ADMIN_TABLES: list[type[Table]] = [
     Kita,
     ClosureDay,
+    Place,
     Programme,
     Cohort,
     CohortTrainer,

@@ -37,6 +37,7 @@ from datetime import datetime, timedelta
 from typing import Any, Final
 
 from programmes.clock import as_utc
+from programmes.domain.catalogue.places import place_address
 from programmes.domain.catalogue.publication import (
     REGISTRATION,
     entry_url,
@@ -45,7 +46,7 @@ from programmes.domain.catalogue.publication import (
 from programmes.domain.errors import N_
 from programmes.domain.feeds.scopes import SessionRow
 from programmes.i18n import DEFAULT_LANGUAGE, gettext
-from programmes.ical import FeedEvent
+from programmes.ical import FeedEvent, Geo
 from programmes.vocabulary import ProgrammeKind, SessionStatus
 
 CATEGORY_BY_KIND: Final = {
@@ -178,8 +179,34 @@ def feed_event(row: SessionRow, wording: Wording) -> FeedEvent:
         description="\n".join(_description(row, labels, wording, cancelled, counts, url)),
         url=url,
         category=labels.categories.get(row.programme_kind, labels.categories["training"]),
+        geo=_geo(row),
         transparent=wording.viewer is None,
         alarm=wording.reminder if wording.viewer is not None else None,
+    )
+
+
+def _geo(row: SessionRow) -> Geo | None:
+    """The coordinates of where the session meets, when known: its own place, else (when
+    it meets where its run does) the run's."""
+    if row.place_name is not None:
+        prefix = "place_"
+    elif not row.location or row.location == row.cohort_location:
+        prefix = "cohort_place_"
+    else:
+        return None
+    latitude = getattr(row, prefix + "latitude")
+    longitude = getattr(row, prefix + "longitude")
+    if latitude is None or longitude is None:
+        return None
+    return Geo(
+        latitude=float(latitude),
+        longitude=float(longitude),
+        title=getattr(row, prefix + "name") or "",
+        address=place_address(
+            getattr(row, prefix + "street") or "",
+            getattr(row, prefix + "postcode") or "",
+            getattr(row, prefix + "town") or "",
+        ),
     )
 
 

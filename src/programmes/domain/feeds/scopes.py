@@ -57,6 +57,7 @@ from programmes.vocabulary import RegistrationStatus, Role
 # Piccolo types a two-step join loosely; these are the joined tables' columns.
 _COHORT: Any = Session.cohort
 _PROGRAMME: Any = _COHORT.programme
+_SESSION_PLACE: Any = Session.place
 
 _CATALOGUE_COLUMNS: Final = ", ".join(
     f"(SELECT {aggregate} FROM {table}) AS {table}_{name}"  # noqa: S608 (constants only)
@@ -175,6 +176,19 @@ class SessionRow(msgspec.Struct, frozen=True):
     programme_status: str
     programme_is_public: bool
     programme_updated_at: str
+    # the session's place and the run's (`catalogue.places`; None: none, or free text only)
+    place_name: str | None = None
+    place_street: str | None = None
+    place_postcode: str | None = None
+    place_town: str | None = None
+    place_latitude: float | None = None
+    place_longitude: float | None = None
+    cohort_place_name: str | None = None
+    cohort_place_street: str | None = None
+    cohort_place_postcode: str | None = None
+    cohort_place_town: str | None = None
+    cohort_place_latitude: float | None = None
+    cohort_place_longitude: float | None = None
 
 
 _ROW_FIELDS: Final = SessionRow.__struct_fields__
@@ -346,6 +360,18 @@ class FeedScope:
                 _PROGRAMME.status.as_alias("programme_status"),
                 _PROGRAMME.is_public.as_alias("programme_is_public"),
                 _as_text(_PROGRAMME.updated_at, "programme_updated_at"),
+                _SESSION_PLACE.name.as_alias("place_name"),
+                _SESSION_PLACE.street.as_alias("place_street"),
+                _SESSION_PLACE.postcode.as_alias("place_postcode"),
+                _SESSION_PLACE.town.as_alias("place_town"),
+                _SESSION_PLACE.latitude.as_alias("place_latitude"),
+                _SESSION_PLACE.longitude.as_alias("place_longitude"),
+                _COHORT.place.name.as_alias("cohort_place_name"),
+                _COHORT.place.street.as_alias("cohort_place_street"),
+                _COHORT.place.postcode.as_alias("cohort_place_postcode"),
+                _COHORT.place.town.as_alias("cohort_place_town"),
+                _COHORT.place.latitude.as_alias("cohort_place_latitude"),
+                _COHORT.place.longitude.as_alias("cohort_place_longitude"),
             )
             .where(self.where() & self.shown.where(_COHORT))
             .order_by(Session.starts_at, Session.id)

@@ -185,6 +185,7 @@ async def _cohort(cohort_id: int) -> dict[str, Any]:
             Cohort.title,
             Cohort.kita,
             Cohort.location,
+            Cohort.place,
             Cohort.status,
             Cohort.programme.themes.as_alias("themes"),
         )
@@ -300,6 +301,7 @@ async def _apply(
                     starts_at=view.starts_at,
                     ends_at=view.ends_at,
                     location=cohort["location"],
+                    place=cohort["place"],
                     theme=view.theme,
                     sequence=0,
                     created_at=now,
