@@ -1,6 +1,12 @@
 from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from piccolo.columns.base import OnDelete, OnUpdate
-from piccolo.columns.column_types import ForeignKey, Real, Serial, Timestamptz, Varchar
+from piccolo.columns.column_types import (
+    DoublePrecision,
+    ForeignKey,
+    Serial,
+    Timestamptz,
+    Varchar,
+)
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.indexes import IndexMethod
 from piccolo.table import Table
@@ -48,8 +54,8 @@ async def forwards():
         ("street", Varchar, {"length": 200, "default": ""}),
         ("postcode", Varchar, {"length": 10, "default": ""}),
         ("town", Varchar, {"length": 100, "default": ""}),
-        ("latitude", Real, {"default": None, "null": True}),
-        ("longitude", Real, {"default": None, "null": True}),
+        ("latitude", DoublePrecision, {"default": None, "null": True}),
+        ("longitude", DoublePrecision, {"default": None, "null": True}),
         ("created_at", Timestamptz, {"default": TimestamptzNow()}),
         ("updated_at", Timestamptz, {"default": TimestamptzNow(), "index": True}),
     ):

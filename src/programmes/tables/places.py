@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from piccolo.columns import (
     Date,
+    DoublePrecision,
     ForeignKey,
     OnDelete,
-    Real,
     Timestamptz,
     Varchar,
 )
@@ -60,7 +60,7 @@ class Place(Table, tablename="place"):
     postcode = Varchar(length=10, default="")
     #: Empty only for places made from the free text of before (a coordinator fills it in).
     town = Varchar(length=100, default="")
-    latitude = Real(null=True, default=None)
-    longitude = Real(null=True, default=None)
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # feeds: Last-Modified
