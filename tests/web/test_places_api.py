@@ -170,3 +170,31 @@ async def test_the_migration_made_places_of_the_free_text(client: httpx.AsyncCli
     }
     sessions = await Session.select(Session.place).where(Session.cohort == run)
     assert {s["place"] for s in sessions} == {names["Turnhalle"]}
+
+
+async def test_a_session_moved_to_another_place_by_text_leaves_its_place(
+    client: httpx.AsyncClient, clock: FrozenClock
+) -> None:
+    auth = await bearer(Role.coordinator)
+    place = (await client.post("/api/v1/places", json=PLACE, headers=auth)).json()
+    run = await make_public_run()
+    session_id = (await Session.select(Session.id).where(Session.cohort == run).first() or {})["id"]
+    await Session.update({Session.place: place["id"], Session.location: place["label"]}).where(
+        Session.id == session_id
+    )
+    assert "GEO" in events((await fetch(client, f"/events/{run}.ics")).content)[session_id]
+    clock.advance(timedelta(minutes=5))
+    start = FROZEN_NOW + timedelta(days=30)
+    moved = await client.post(
+        f"/api/v1/sessions/{session_id}/move",
+        json={
+            "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=2)).isoformat(),
+            "location": "Turnhalle der Grundschule",
+        },
+        headers=auth,
+    )
+    assert moved.status_code == 200, moved.text
+    entry = events((await fetch(client, f"/events/{run}.ics")).content)[session_id]
+    assert str(entry["LOCATION"]) == "Turnhalle der Grundschule"
+    assert "GEO" not in entry and "X-APPLE-STRUCTURED-LOCATION" not in entry

@@ -11,6 +11,7 @@ from datetime import date, datetime, time
 from typing import Any, Final
 
 import msgspec
+from piccolo.columns import Column
 
 from programmes.clock import BERLIN
 from programmes.db import write_transaction
@@ -201,15 +202,17 @@ async def move_session(
                 N_("Attendance was taken for this session; it cannot be moved."), field="session"
             )
         place = new_location if new_location is not None else row["location"]
-        await Session.update(
-            {
-                Session.starts_at: starts_at,
-                Session.ends_at: ends_at,
-                Session.location: place,
-                Session.sequence: Session.sequence + 1,
-                Session.updated_at: now,
-            }
-        ).where(Session.id == session_id)
+        values: dict[Column | str, Any] = {
+            Session.starts_at: starts_at,
+            Session.ends_at: ends_at,
+            Session.location: place,
+            Session.sequence: Session.sequence + 1,
+            Session.updated_at: now,
+        }
+        if place != row["location"]:
+            # a new place given as text is free text: no longer the place it referred to
+            values[Session.place] = None
+        await Session.update(values).where(Session.id == session_id)
         await audit.record(
             actor_id=staff.id,
             action="session.moved",
