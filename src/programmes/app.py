@@ -191,7 +191,10 @@ def site_router(settings: Settings, clock: Clock) -> Router:
         cookie_secure=settings.secure_cookies,
         cookie_httponly=True,
         header_name="x-csrftoken",
-        exclude=["/api/", "/admin"],
+        # `/events/{id}.ics` shares its route with the event page (web/feeds.py) but is a
+        # calendar file: a cookie on it would be wrong (calendar apps and shared caches
+        # keep it), so the CSRF middleware, the only one here that sets a cookie, skips it.
+        exclude=["/api/", "/admin", feeds.EVENT_FILE_PATH],
     )
     return Router(
         path="/",

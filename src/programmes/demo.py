@@ -19,6 +19,7 @@ from programmes.clock import BERLIN
 from programmes.db import write_transaction
 from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.entries import RUCKSACK_THEMES
+from programmes.domain.catalogue.places import place_label
 from programmes.domain.enrolment import seats as seat_step
 from programmes.domain.enrolment.registrations import email_key
 from programmes.domain.errors import N_, Conflict
@@ -35,6 +36,7 @@ from programmes.tables import (
     Guardian,
     Kita,
     Person,
+    Place,
     Programme,
     Registration,
     Session,
@@ -77,6 +79,59 @@ _KITAS = (
     ("Familienzentrum Regenbogen", "Am Wiesengrund 3, 45699 Herten"),
     ("KiTa Kleine Strolche", "Bergstraße 40, 45701 Herten"),
 )
+
+#: Where the demo's cohorts meet, by the text the demo writes (invented coordinates in Herten):
+#: name, street, postcode, town, latitude, longitude.
+_PLACES: dict[str, tuple[str, str, str, str, float, float]] = {
+    "Haus der Kulturen, Vitustraße 20, Seminarraum": (
+        "Haus der Kulturen, Seminarraum",
+        "Vitustraße 20",
+        "45699",
+        "Herten",
+        51.5958,
+        7.1412,
+    ),
+    "Haus der Kulturen, Vitustraße 20, Saal": (
+        "Haus der Kulturen, Saal",
+        "Vitustraße 20",
+        "45699",
+        "Herten",
+        51.5958,
+        7.1412,
+    ),
+    "Haus der Kulturen, Vitustraße 20, Café": (
+        "Haus der Kulturen, Café",
+        "Vitustraße 20",
+        "45699",
+        "Herten",
+        51.5958,
+        7.1412,
+    ),
+    "KiTa Sonnenblume, Elterncafé": (
+        "KiTa Sonnenblume, Elterncafé",
+        "Lindenweg 12",
+        "45699",
+        "Herten",
+        51.6021,
+        7.1309,
+    ),
+    "Familienzentrum Regenbogen, Elterncafé": (
+        "Familienzentrum Regenbogen, Elterncafé",
+        "Am Wiesengrund 3",
+        "45699",
+        "Herten",
+        51.5893,
+        7.1527,
+    ),
+    "KiTa Kleine Strolche, Elterncafé": (
+        "KiTa Kleine Strolche, Elterncafé",
+        "Bergstraße 40",
+        "45701",
+        "Herten",
+        51.6102,
+        7.1088,
+    ),
+}
 
 #: (guardian names, languages, phone (stored as `text.clean_phone` keeps it: E.164), e-mail,
 #: children as (first name, age in months at start))
@@ -184,6 +239,7 @@ class _DemoBuilder:
         self.result = DemoResult(accounts=DEMO_ACCOUNTS)
         self.kita_ids: dict[str, int] = {}
         self.staff_ids: dict[str, int] = {}
+        self.place_ids: dict[str, tuple[int | None, str]] = {}
 
     async def build(self) -> DemoResult:
         await self._kitas()
@@ -375,6 +431,7 @@ class _DemoBuilder:
         opens_at: datetime | None = None,
         closes_at: datetime | None = None,
     ) -> int:
+        place_id, location = await self._place(location)
         rows = await Cohort.insert(
             Cohort(
                 programme=programme_id,
@@ -382,6 +439,7 @@ class _DemoBuilder:
                 title=title,
                 language=language,
                 location=location,
+                place=place_id,
                 capacity=capacity,
                 seats_taken=0,
                 max_seats_per_registration=max_seats,
@@ -398,12 +456,37 @@ class _DemoBuilder:
         self.result.cohorts += 1
         return cohort_id
 
+    async def _place(self, text: str) -> tuple[int | None, str]:
+        """The demo place written as `text` (made once) and its label; free text when the
+        demo knows no such place."""
+        if text in self.place_ids:
+            return self.place_ids[text]
+        known = _PLACES.get(text)
+        if known is None:
+            return None, text
+        name, street, postcode, town, latitude, longitude = known
+        rows = await Place.insert(
+            Place(
+                name=name,
+                street=street,
+                postcode=postcode,
+                town=town,
+                latitude=latitude,
+                longitude=longitude,
+                created_at=self.now,
+                updated_at=self.now,
+            )
+        )
+        self.place_ids[text] = (int(rows[0]["id"]), place_label(name, street, postcode, town))
+        return self.place_ids[text]
+
     async def _sessions(
         self,
         cohort_id: int,
         times: Sequence[tuple[datetime, datetime, str | None]],
         location: str,
     ) -> list[tuple[int, datetime]]:
+        place_id, location = await self._place(location)
         rows = await Session.insert(
             *(
                 Session(
@@ -411,6 +494,7 @@ class _DemoBuilder:
                     starts_at=starts_at,
                     ends_at=ends_at,
                     location=location,
+                    place=place_id,
                     theme=theme,
                     created_at=self.now,
                     updated_at=self.now,

@@ -48,16 +48,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Final
 
-from icalendar import Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
-from icalendar.prop import vCategory, vDuration, vRecur, vText
+from icalendar import Alarm, Calendar, Event, Timezone, TimezoneDaylight, TimezoneStandard
+from icalendar.prop import vCategory, vDuration, vRecur, vText, vUri
 
 from programmes.clock import BERLIN
 
 __all__ = [
     "BERLIN",
+    "MAX_REMINDER",
     "PRODID",
+    "REFRESH",
     "TZID",
+    "CalendarInfo",
     "FeedEvent",
+    "Geo",
     "event_uid",
     "normalise_text",
     "render_calendar",
@@ -69,6 +73,10 @@ TZID: Final = BERLIN.key
 PRODID: Final = "-//programmes//Haus der Kulturen//DE"
 REFRESH: Final = timedelta(hours=1)
 
+#: The earliest reminder a private feed may carry (`FeedEvent.alarm`): a week before.
+MAX_REMINDER: Final = timedelta(days=7)
+#: RFC 7986 COLOR: a CSS3 colour name.
+_COLOR: Final = re.compile(r"[a-z]{3,30}")
 _MAX_SEQUENCE: Final = 2**31 - 1  # RFC 5545 INTEGER is a signed 32-bit value
 _EVENT_BEGIN: Final = b"BEGIN:VEVENT\r\n"
 _EVENT_END: Final = b"END:VEVENT\r\n"
@@ -129,6 +137,38 @@ def _require_aware(name: str, value: datetime) -> None:
         raise ValueError(f"{name} must be timezone-aware")
 
 
+_PARAM_UNSAFE: Final = re.compile(r'["\x00-\x1f\x7f]')
+
+
+def _param_text(text: str) -> str:
+    """A parameter value: no line breaks, controls or double quotes (RFC 5545 has no escape
+    for them there; a quote becomes an apostrophe, the rest a space)."""
+    return _PARAM_UNSAFE.sub(lambda m: "'" if m.group() == '"' else " ", normalise_text(text))
+
+
+@dataclass(frozen=True, slots=True)
+class Geo:
+    """Where a session takes place, when its coordinates are known: written as ``GEO`` and
+    as Apple's ``X-APPLE-STRUCTURED-LOCATION`` (Apple Calendar shows a map and travel
+    time from it; ``title`` is the place's name, ``address`` its street, postcode and town).
+    Coordinates in degrees (WGS 84), written to six decimals (about 10 cm)."""
+
+    latitude: float
+    longitude: float
+    title: str = ""
+    address: str = ""
+
+    def __post_init__(self) -> None:
+        if not -90 <= self.latitude <= 90:
+            raise ValueError("latitude must be between -90 and 90")
+        if not -180 <= self.longitude <= 180:
+            raise ValueError("longitude must be between -180 and 180")
+
+    @property
+    def uri(self) -> str:
+        return f"geo:{self.latitude:.6f},{self.longitude:.6f}"
+
+
 @dataclass(frozen=True, slots=True)
 class FeedEvent:
     """One session as it appears in a feed. Validated on construction.
@@ -150,6 +190,12 @@ class FeedEvent:
     description: str
     url: str | None
     category: str
+    #: TRANSP: public feeds show dates people may attend, not time they are busy.
+    transparent: bool = False
+    #: A reminder this long before the start (VALARM), 0 to `MAX_REMINDER`; None: none.
+    alarm: timedelta | None = None
+    #: The place's coordinates, when known (GEO, X-APPLE-STRUCTURED-LOCATION).
+    geo: Geo | None = None
 
     def __post_init__(self) -> None:
         if self.session_id < 1:
@@ -163,6 +209,8 @@ class FeedEvent:
             raise ValueError("ends_at must not be before starts_at")
         if self.url is not None and _URL.fullmatch(self.url) is None:
             raise ValueError("url must be an http(s) URL without whitespace or control characters")
+        if self.alarm is not None and not timedelta(0) <= self.alarm <= MAX_REMINDER:
+            raise ValueError("alarm must be between 0 and a week")
 
 
 def event_uid(session_id: int, host: str) -> str:
@@ -198,10 +246,25 @@ def render_event(event: FeedEvent, *, host: str) -> bytes:
     component.add("DTEND", event.ends_at.astimezone(BERLIN).replace(microsecond=0))
     component.add("SUMMARY", _text(event.summary))
     component.add("LOCATION", _text(event.location))
+    if event.geo is not None:
+        component.add("GEO", (round(event.geo.latitude, 6), round(event.geo.longitude, 6)))
+        params = {"VALUE": "URI", "X-APPLE-RADIUS": "70"}
+        if event.geo.address:
+            params["X-ADDRESS"] = _param_text(event.geo.address)
+        if event.geo.title:
+            params["X-TITLE"] = _param_text(event.geo.title)
+        component.add("X-APPLE-STRUCTURED-LOCATION", vUri(event.geo.uri, params=params))
     component.add("DESCRIPTION", _text(event.description))
     if event.url is not None:
         component.add("URL", event.url)
     component.add("CATEGORIES", category)
+    component.add("TRANSP", _Text("TRANSPARENT" if event.transparent else "OPAQUE"))
+    if event.alarm is not None:
+        alarm = Alarm()
+        alarm.add("ACTION", _Text("DISPLAY"))
+        alarm.add("TRIGGER", -event.alarm if event.alarm else timedelta(0))
+        alarm.add("DESCRIPTION", _text(event.summary))
+        component.add_component(alarm)
     block: bytes = component.to_ical(sorted=False)
     return block
 
@@ -230,9 +293,32 @@ def _berlin_timezone() -> Timezone:
     return tz
 
 
+@dataclass(frozen=True, slots=True)
+class CalendarInfo:
+    """What a calendar says about itself (RFC 7986, and the X-WR- names older apps read).
+
+    ``color`` is a CSS3 colour name (``COLOR``); ``source`` the feed's own http(s) address
+    (``SOURCE``: where a calendar app fetches it again)."""
+
+    name: str
+    description: str = ""
+    color: str | None = None
+    source: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.color is not None and _COLOR.fullmatch(self.color) is None:
+            raise ValueError("color must be a CSS3 colour name")
+        if self.source is not None and _URL.fullmatch(self.source) is None:
+            raise ValueError("source must be an http(s) URL without whitespace or controls")
+
+
 @functools.lru_cache(maxsize=256)
-def _calendar_head(name: str, method_publish: bool) -> bytes:
-    """Everything of the calendar before its events (cached: it depends on two values)."""
+def _calendar_head(info: CalendarInfo, method_publish: bool) -> bytes:
+    """Everything of the calendar before its events (cached: it depends on two values).
+
+    No ``METHOD`` by default: a feed is not an iTIP message (RFC 5546), and ``PUBLISH``
+    would require an ``ORGANIZER`` on every event, which makes Outlook treat an entry as a
+    meeting invitation to answer (docs/calendars.md)."""
     calendar = Calendar()
     calendar.add("VERSION", "2.0")
     calendar.add("PRODID", PRODID)
@@ -240,7 +326,15 @@ def _calendar_head(name: str, method_publish: bool) -> bytes:
     if method_publish:
         calendar.add("METHOD", "PUBLISH")
     # icalendar does not escape X- properties unless they are given as TEXT values.
-    calendar.add("X-WR-CALNAME", _text(name))
+    calendar.add("NAME", _text(info.name))
+    calendar.add("X-WR-CALNAME", _text(info.name))
+    if info.description:
+        calendar.add("DESCRIPTION", _text(info.description))
+        calendar.add("X-WR-CALDESC", _text(info.description))
+    if info.color is not None:
+        calendar.add("COLOR", _Text(info.color))
+    if info.source is not None:
+        calendar.add("SOURCE", vUri(info.source, params={"VALUE": "URI"}))
     calendar.add("X-WR-TIMEZONE", _Text(TZID))
     calendar.add("REFRESH-INTERVAL", vDuration(REFRESH, params={"VALUE": "DURATION"}))
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH))
@@ -251,13 +345,16 @@ def _calendar_head(name: str, method_publish: bool) -> bytes:
     return whole[: -len(_CALENDAR_END)]
 
 
-def render_calendar(*, name: str, events: Iterable[bytes], method_publish: bool = True) -> bytes:
+def render_calendar(
+    *, name: str | CalendarInfo, events: Iterable[bytes], method_publish: bool = False
+) -> bytes:
     """Assemble a ``VCALENDAR`` from event blocks made by :func:`render_event`.
 
     The blocks are spliced in, in the given order, after the ``VTIMEZONE`` and before
     ``END:VCALENDAR``. Each must be a whole ``VEVENT`` block (checked cheaply).
     """
-    parts = [_calendar_head(name, method_publish)]
+    info = name if isinstance(name, CalendarInfo) else CalendarInfo(name)
+    parts = [_calendar_head(info, method_publish)]
     for block in events:
         if not (block.startswith(_EVENT_BEGIN) and block.endswith(_EVENT_END)):
             raise ValueError("event blocks must come from render_event")
@@ -266,6 +363,6 @@ def render_calendar(*, name: str, events: Iterable[bytes], method_publish: bool 
     return b"".join(parts)
 
 
-def render_feed(*, name: str, events: Sequence[FeedEvent], host: str) -> bytes:
+def render_feed(*, name: str | CalendarInfo, events: Sequence[FeedEvent], host: str) -> bytes:
     """Render every event and assemble the calendar (the cold path, without a cache)."""
     return render_calendar(name=name, events=[render_event(e, host=host) for e in events])

@@ -491,14 +491,38 @@ async def test_cancelling_keeps_the_session_with_a_reason() -> None:
             staff=coordinator, session_id=session.id, reason="  ", now=NOW
         )
     assert error.value.field == "reason"
+    for note, message in (
+        ("Bitte\r\nnicht kommen", "Contains characters that are not allowed."),
+        ("Bitte\nnicht kommen", "Contains characters that are not allowed."),
+        ("x" * 2000, "At most %(max)s characters, please."),
+    ):
+        with pytest.raises(InvalidInput) as error:
+            await sessions.cancel_session(
+                staff=coordinator,
+                session_id=session.id,
+                reason="Trainerin krank",
+                public_note=note,
+                now=NOW,
+            )
+        assert (error.value.field, error.value.template) == ("public_note", message)
+    unchanged = await sessions.get_session(staff=coordinator, session_id=session.id)
+    assert (unchanged.status, unchanged.public_cancel_note) == ("scheduled", "")
+    assert await Outbox.count() == 0
     cancelled = await sessions.cancel_session(
-        staff=coordinator, session_id=session.id, reason="Trainerin krank", now=NOW
+        staff=coordinator,
+        session_id=session.id,
+        reason="Trainerin krank",
+        public_note="Der Termin wird nachgeholt.",
+        now=NOW,
     )
     assert (cancelled.status, cancelled.sequence) == ("cancelled", session.sequence + 1)
     assert cancelled.cancel_reason == "Trainerin krank"
+    assert cancelled.public_cancel_note == "Der Termin wird nachgeholt."
     assert await Session.count() == 30
     mail = await Outbox.select().first()
-    assert mail is not None and "Trainerin krank" in mail["body_text"]
+    # the mail goes to the public: the public note, never the internal reason
+    assert mail is not None and "Der Termin wird nachgeholt." in mail["body_text"]
+    assert "Trainerin krank" not in mail["body_text"]
     with pytest.raises(Conflict):
         await sessions.cancel_session(
             staff=coordinator, session_id=session.id, reason="again", now=NOW

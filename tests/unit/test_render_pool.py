@@ -101,6 +101,7 @@ def make_rows(count: int) -> list[SessionRow]:
             location="" if number % 2 else "Raum 2; Eingang B",
             theme="Sprache im Alltag" if number % 3 == 0 else None,
             cancel_reason="Krankheit",
+            public_cancel_note="Fällt leider aus" if number % 2 else "",
             substitute=None,
             updated_at="2026-11-20 08:30:00+00:00",
             cohort_id=1 + number % 4,

@@ -34,7 +34,8 @@ async def test_golden_feed(client: httpx.AsyncClient, filename: str) -> None:
         {
             Session.status: "cancelled",
             Session.sequence: 2,
-            Session.cancel_reason: "Zu wenige Anmeldungen",
+            Session.cancel_reason: "Trainerin krank",  # internal: never in a public feed
+            Session.public_cancel_note: "Zu wenige Anmeldungen",
             Session.updated_at: FROZEN_NOW,
         }
     ).where(Session.id == world.sessions["training"][1])

@@ -44,7 +44,7 @@ async def test_strong_etag_is_a_hash_of_the_body(client: httpx.AsyncClient, worl
     assert (await fetch(client, URL)).headers["etag"] == response.headers["etag"]
     # the newest change (2026-11-20) is older than the window's last move (Berlin midnight)
     assert response.headers["last-modified"] == "Tue, 24 Nov 2026 23:00:00 GMT"
-    assert response.headers["cache-control"] == "public, max-age=900"
+    assert response.headers["cache-control"] == "public, max-age=3600"
     assert response.headers["vary"] == "Accept-Encoding"
     assert "set-cookie" not in response.headers
     # feeds send the security headers themselves (prebuilt), like every other response
@@ -76,7 +76,7 @@ async def test_if_none_match_gives_304_without_body(
     assert response.status_code == 304
     assert response.content == b""
     assert response.headers["etag"] == etag
-    assert response.headers["cache-control"] == "public, max-age=900"
+    assert response.headers["cache-control"] == "public, max-age=3600"
     assert response.headers["vary"] == "Accept-Encoding"
     assert "content-length" not in response.headers or response.headers["content-length"] == "0"
     head = await client.head(URL, headers={**IDENTITY, "if-none-match": header})

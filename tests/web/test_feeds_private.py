@@ -161,8 +161,11 @@ async def test_private_entries_show_counts_and_themes_but_no_names(
     group = shown[world.sessions["sonnenblume"][0]]
     assert str(group["DESCRIPTION"]) == (
         "Thema: Der Körper\nSprache: Deutsch\nBestätigte Plätze: 2 von 10\n"
-        "Anmeldungen: 2\nWarteliste: 0"
+        "Anmeldungen: 2\nWarteliste: 0\n"
+        f"Details: http://testserver/staff/cohorts/{world.sonnenblume_group}"
     )
+    assert str(group["TRANSP"]) == "OPAQUE"  # the reader's own sessions
+    assert "VALARM" not in unfolded(body)  # a reminder only when the owner asks for one
     assert group.categories == ["Rucksack KiTa"]
     assert str(group["SUMMARY"]) == "Rucksack KiTa – KiTa Sonnenblume 2026/27"
     training = shown[world.sessions["training"][0]]

@@ -37,6 +37,7 @@ EVENT_PROPERTIES = {
     "DESCRIPTION",
     "URL",
     "CATEGORIES",
+    "TRANSP",
 }
 
 
@@ -78,7 +79,7 @@ async def test_entries_carry_what_a_calendar_needs(client: httpx.AsyncClient, wo
     body = (await fetch(client, "/feeds/public.ics")).content
     calendar = parse(body)
     assert str(calendar["X-WR-CALNAME"]) == "Haus der Kulturen Herten: Öffentliche Termine"
-    assert str(calendar["METHOD"]) == "PUBLISH"
+    assert "METHOD" not in calendar  # a feed is no iTIP message (docs/calendars.md)
     assert calendar.refresh_interval == timedelta(hours=1)
     first = world.sessions["training"][0]
     by_id = events(body)
@@ -89,13 +90,17 @@ async def test_entries_carry_what_a_calendar_needs(client: httpx.AsyncClient, wo
     assert str(entry["STATUS"]) == "CONFIRMED"
     assert str(entry["SUMMARY"]) == "Diskriminierung erkennen – Frühjahr 2027"
     assert str(entry["LOCATION"]) == "Haus der Kulturen, Raum 2"
-    assert str(entry["DESCRIPTION"]) == "Sprache: Deutsch"
+    page = f"http://{HOST}/events/{world.training_run}"
+    assert str(entry["DESCRIPTION"]) == (
+        f"Sprache: Deutsch\nDetails: {page}\nAnmeldung: {page}#register"
+    )
+    assert str(entry["TRANSP"]) == "TRANSPARENT"
     assert str(entry["URL"]) == f"http://{HOST}/events/{world.training_run}"
     assert entry.categories == ["Training"]
     assert entry.DTSTAMP == entry.LAST_MODIFIED == STAMP.astimezone(UTC)
     info = by_id[world.sessions["info"][0]]
     assert info.categories == ["Infoveranstaltung"]
-    assert str(info["DESCRIPTION"]) == "Sprache: Deutsch, Türkisch"
+    assert str(info["DESCRIPTION"]).startswith("Sprache: Deutsch, Türkisch\nDetails: ")
 
 
 async def test_english_feed(client: httpx.AsyncClient, world: World) -> None:
@@ -104,7 +109,10 @@ async def test_english_feed(client: httpx.AsyncClient, world: World) -> None:
     assert str(calendar["X-WR-CALNAME"]) == "Haus der Kulturen Herten: Public dates"
     entry = events(body)[world.sessions["training"][0]]
     assert str(entry["SUMMARY"]) == "Recognising discrimination – Frühjahr 2027"
-    assert str(entry["DESCRIPTION"]) == "Language: Deutsch"
+    page = f"http://{HOST}/events/{world.training_run}?lang=en"
+    assert str(entry["DESCRIPTION"]) == (
+        f"Language: Deutsch\nDetails: {page}\nRegistration: {page}#register"
+    )
     assert str(entry["UID"]) == f"session-{world.sessions['training'][0]}@{HOST}"
 
 
@@ -243,7 +251,8 @@ async def test_move_and_cancel_keep_the_uid_and_raise_the_sequence(
         {
             Session.sequence: Session.sequence + 1,
             Session.status: "cancelled",
-            Session.cancel_reason: "Referentin erkrankt",
+            Session.cancel_reason: "Referentin erkrankt",  # internal
+            Session.public_cancel_note: "Ersatztermin folgt",
             Session.updated_at: STAMP + timedelta(days=2),
         }
     ).where(Session.id == session_id)
@@ -253,7 +262,8 @@ async def test_move_and_cancel_keep_the_uid_and_raise_the_sequence(
         assert str(cancelled["STATUS"]) == "CANCELLED"
         assert cancelled["SEQUENCE"] == 2
         assert str(cancelled["SUMMARY"]) == "Elterncafé: Schule in NRW – Dezember – abgesagt"
-        assert str(cancelled["DESCRIPTION"]).startswith("Abgesagt: Referentin erkrankt\n")
+        assert str(cancelled["DESCRIPTION"]).startswith("Abgesagt: Ersatztermin folgt\n")
+        assert "Referentin" not in str(cancelled["DESCRIPTION"])
 
 
 async def test_a_cancelled_run_shows_its_dates_cancelled_with_a_higher_sequence(
@@ -318,8 +328,14 @@ async def test_hostile_text_round_trips_without_adding_anything(
     cancelled_id = await add_session(cohort, berlin(2026, 12, 6, 10), theme="Thema\r\n;,\\")
     reason = "Grund: END:VEVENT\nBEGIN:VTODO"
     await Session.update(
-        {Session.status: "cancelled", Session.cancel_reason: reason, Session.sequence: 1}
+        {
+            Session.status: "cancelled",
+            Session.cancel_reason: "intern",
+            Session.public_cancel_note: reason,
+            Session.sequence: 1,
+        }
     ).where(Session.id == cancelled_id)
+    page = f"http://testserver/events/{cohort}"
 
     for url in ("/feeds/public.ics", f"/events/{cohort}.ics", f"/feeds/programmes/{programme}.ics"):
         body = (await fetch(client, url)).content
@@ -342,10 +358,12 @@ async def test_hostile_text_round_trips_without_adding_anything(
         want_title = title.replace("\r\n", "\n")
         assert str(plain["SUMMARY"]) == f"{want_title} – {run}"
         assert str(plain["LOCATION"]) == place.replace("\r\n", "\n")
-        assert str(plain["DESCRIPTION"]) == f"Sprache: {language}"
+        assert str(plain["DESCRIPTION"]) == (
+            f"Sprache: {language}\nDetails: {page}\nAnmeldung: {page}#register"
+        )
         assert str(cancelled["LOCATION"]) == "ignored"
         assert str(cancelled["DESCRIPTION"]) == (
-            f"Abgesagt: {reason}\nThema: Thema\n;,\\\nSprache: {language}"
+            f"Abgesagt: {reason}\nThema: Thema\n;,\\\nSprache: {language}\nDetails: {page}"
         )
 
 

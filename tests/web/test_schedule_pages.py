@@ -119,19 +119,36 @@ async def test_coordinator_plans_a_year_through_the_pages(client: httpx.AsyncCli
     assert moved.status_code == 303
     detail = await client.get(f"/staff/sessions/{session['id']}")
     assert "16:00" in detail.text and "Turnhalle" in detail.text
+    page = await client.get(f"/staff/sessions/{session['id']}")
+    assert 'name="public_note"' in page.text
+    refused = await post_form(
+        client,
+        f"/staff/sessions/{session['id']}",
+        f"/staff/sessions/{session['id']}/cancel",
+        {"reason": "Krankheit", "public_note": "y" * 2000},
+    )
+    assert refused.status_code == 422
+    assert "Bitte höchstens 300 Zeichen." in refused.text
+    assert 'href="#public_note"' in refused.text or 'id="public_note"' in refused.text
     cancelled = await post_form(
         client,
         f"/staff/sessions/{session['id']}",
         f"/staff/sessions/{session['id']}/cancel",
-        {"reason": "Krankheit", "confirmed": "yes"},
+        {"reason": "Krankheit", "public_note": "Ein Ersatztermin folgt.", "confirmed": "yes"},
     )
     assert cancelled.status_code == 303
     row = (
-        await Session.select(Session.status, Session.sequence)
+        await Session.select(Session.status, Session.sequence, Session.public_cancel_note)
         .where(Session.id == session["id"])
         .first()
     )
-    assert row == {"status": "cancelled", "sequence": 2}
+    assert row == {
+        "status": "cancelled",
+        "sequence": 2,
+        "public_cancel_note": "Ein Ersatztermin folgt.",
+    }
+    detail = await client.get(f"/staff/sessions/{session['id']}")
+    assert "Krankheit" in detail.text and "Ein Ersatztermin folgt." in detail.text
 
 
 async def test_a_bad_rule_on_the_page_shows_the_error_and_keeps_the_input(

@@ -81,10 +81,30 @@ async def test_coordinator_plans_previews_saves_moves_and_cancels(
     )
     assert moved.status_code == 200, moved.text
     assert (moved.json()["id"], moved.json()["sequence"]) == (first, 1)
+    for note in ("Bitte\r\nnicht kommen", "x" * 2000):
+        refused = await client.post(
+            f"/api/v1/sessions/{second}/cancel",
+            json={"reason": "Fortbildung", "public_note": note},
+            headers=auth,
+        )
+        assert refused.status_code == 422, refused.text
+        assert refused.json()["field"] == "public_note"
+    still = (await client.get(f"/api/v1/sessions/{second}", headers=auth)).json()
+    assert (still["status"], still["public_cancel_note"]) == ("scheduled", "")
     cancelled = await client.post(
-        f"/api/v1/sessions/{second}/cancel", json={"reason": "Fortbildung"}, headers=auth
+        f"/api/v1/sessions/{second}/cancel",
+        json={"reason": "Fortbildung", "public_note": "Fällt aus, ein Ersatz folgt."},
+        headers=auth,
     )
     assert cancelled.json()["status"] == "cancelled"
+    assert cancelled.json()["cancel_reason"] == "Fortbildung"
+    assert cancelled.json()["public_cancel_note"] == "Fällt aus, ein Ersatz folgt."
+    # a client that knows only the reason still cancels (no public note)
+    third = listed[2]["id"]
+    plain = await client.post(
+        f"/api/v1/sessions/{third}/cancel", json={"reason": "Fortbildung"}, headers=auth
+    )
+    assert (plain.status_code, plain.json()["public_cancel_note"]) == (200, "")
     published = await client.post(f"/api/v1/cohorts/{cohort_id}/publish", headers=auth)
     assert published.json()["status"] == "published"
 

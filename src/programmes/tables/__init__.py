@@ -4,13 +4,14 @@ from programmes.tables.accounts import Account, AccountLink, ApiToken, FeedToken
 from programmes.tables.catalogue import Cohort, CohortTrainer, Programme, Session
 from programmes.tables.participation import Attendance, Registration
 from programmes.tables.people import Child, Family, Guardian, Person
-from programmes.tables.places import ClosureDay, Kita
+from programmes.tables.places import ClosureDay, Kita, Place
 from programmes.tables.records import AuditEvent, ErasureRequest, Outbox, RateCounter
 
 #: Every table of the service, parents before children (the order migrations create them).
 ALL_TABLES = (
     Kita,
     ClosureDay,
+    Place,
     Account,
     ApiToken,
     FeedToken,
@@ -51,6 +52,7 @@ __all__ = [
     "Kita",
     "Outbox",
     "Person",
+    "Place",
     "Programme",
     "RateCounter",
     "Registration",

@@ -10,7 +10,7 @@ SHA-256 hashes.
 from __future__ import annotations
 
 from piccolo.apps.user.tables import BaseUser
-from piccolo.columns import ForeignKey, OnDelete, Text, Timestamptz, Varchar
+from piccolo.columns import ForeignKey, Integer, OnDelete, Text, Timestamptz, Varchar
 from piccolo.columns.column_types import Serial
 from piccolo.columns.defaults.timestamptz import TimestamptzNow
 from piccolo.columns.readable import Readable
@@ -65,6 +65,8 @@ class FeedToken(Table, tablename="feed_token"):
     token_hash = Varchar(length=64, unique=True)
     created_at = Timestamptz(default=TimestamptzNow())
     revoked_at = Timestamptz(null=True, default=None)
+    #: A reminder this many minutes before each session (VALARM); None: no reminder.
+    reminder_minutes = Integer(null=True, default=None)
 
 
 class AccountLink(Table, tablename="account_link"):

@@ -20,7 +20,7 @@ from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
 from programmes.tables.accounts import Account
-from programmes.tables.places import Kita
+from programmes.tables.places import Kita, Place
 from programmes.vocabulary import (
     ProgrammeKind,
     PublicationStatus,
@@ -85,7 +85,8 @@ class Cohort(Table, tablename="cohort"):
     #: The title in other languages: {"en": {"title": …}, …} (`catalogue/translations.py`).
     translations = JSON(default="{}")
     language = Varchar(length=100, default="Deutsch")
-    location = Varchar(length=300, default="")
+    location = Varchar(length=300, default="")  # the place's label, or free text
+    place = ForeignKey(references=Place, null=True, default=None, on_delete=OnDelete.restrict)
     capacity = Integer(null=True, default=None)
     seats_taken = Integer(default=0)
     #: Last waiting-list position handed out; incremented under the cohort's row lock.
@@ -133,11 +134,13 @@ class Session(Table, tablename="cohort_session"):
     cohort = ForeignKey(references=Cohort, on_delete=OnDelete.cascade, null=False)
     starts_at = Timestamptz()
     ends_at = Timestamptz()
-    location = Varchar(length=300, default="")
+    location = Varchar(length=300, default="")  # the place's label, or free text
+    place = ForeignKey(references=Place, null=True, default=None, on_delete=OnDelete.restrict)
     theme = Varchar(length=200, null=True, default=None)
     note = Text(default="")
     status = Varchar(length=20, choices=SessionStatus, default=SessionStatus.scheduled.value)
-    cancel_reason = Varchar(length=300, default="")
+    cancel_reason = Varchar(length=300, default="")  # internal: staff pages and feeds
+    public_cancel_note = Varchar(length=300, default="")  # what the public sees and is sent
     substitute = ForeignKey(
         references=Account, null=True, default=None, on_delete=OnDelete.set_null
     )

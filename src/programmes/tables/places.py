@@ -1,9 +1,11 @@
-"""KiTas (partner kindergartens) and the days they are closed."""
+"""KiTas (partner kindergartens), the days they are closed, and the places where cohorts
+and sessions meet."""
 
 from __future__ import annotations
 
 from piccolo.columns import (
     Date,
+    DoublePrecision,
     ForeignKey,
     OnDelete,
     Timestamptz,
@@ -50,3 +52,21 @@ class ClosureDay(Table, tablename="closure_day"):
 
     closure_day_range = Check("last_day >= first_day")
     closure_day_import_unique = Unique(["kita", "source_uid"])
+
+
+class Place(Table, tablename="place"):
+    """Where cohorts and sessions meet: a name and an address, and the coordinates when
+    known (calendars then show a map). Cohorts and sessions keep the place's label in their
+    `location` too, which mails, pages and older API clients read (`catalogue.places`)."""
+
+    id: Serial
+
+    name = Varchar(length=200)
+    street = Varchar(length=200, default="")
+    postcode = Varchar(length=10, default="")
+    #: Empty only for places made from the free text of before (a coordinator fills it in).
+    town = Varchar(length=100, default="")
+    latitude = DoublePrecision(null=True, default=None)
+    longitude = DoublePrecision(null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # feeds: Last-Modified

@@ -51,6 +51,7 @@ from programmes.tables import (
     Kita,
     Outbox,
     Person,
+    Place,
     Programme,
     Registration,
     Session,
@@ -60,7 +61,7 @@ from programmes.web.guards import requires_coordinator
 #: The tables of the back office, by German menu group.
 MENU_GROUPS: Final[dict[str, list[type[Table]]]] = {
     "Angebote": [Programme, Cohort, CohortTrainer, Session],
-    "KiTas": [Kita, ClosureDay],
+    "KiTas und Orte": [Kita, ClosureDay, Place],
     "Teilnehmende": [Family, Guardian, Child, Person, Registration, Attendance],
     "Mitarbeitende": [Account, ApiToken, FeedToken],
     "Protokolle": [AuditEvent, Outbox],
@@ -175,6 +176,14 @@ COLUMN_LABELS: Final[dict[str, str]] = {
     "last_error": "Letzter Fehler",
     "claimed_until": "In Arbeit bis",
     "failed_at": "Endgültig gescheitert am",
+    "place": "Ort (Adresse)",
+    "street": "Straße",
+    "postcode": "Postleitzahl",
+    "town": "Ort",
+    "latitude": "Breitengrad",
+    "longitude": "Längengrad",
+    "public_cancel_note": "Hinweis zur Absage (öffentlich)",
+    "reminder_minutes": "Erinnerung (Minuten vorher)",
 }
 _TABLE_COLUMN_LABELS: Final[dict[tuple[str, str], str]] = {
     ("cohort", "title"): "Gruppe",

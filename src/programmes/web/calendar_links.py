@@ -2,15 +2,23 @@
 
 `webcal://` makes browsers hand the feed to the calendar app, which then subscribes (and
 refreshes) instead of importing once. The https address is for apps that want a URL pasted.
-English pages link to English feeds (`?lang=en`); German is the default and needs nothing.
+Google Calendar and Outlook on the web subscribe through their own pages, given the feed's
+address (`google`, `outlook`). English pages link to English feeds (`?lang=en`); German is
+the default and needs nothing. Pages only ever link public feeds here: a personal feed's
+address is shown once, on /staff/feed, and never handed to Google or Microsoft by a link.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import quote, urlencode, urlsplit
 
 from programmes import i18n
+
+#: Google Calendar's "add by URL" page (`cid`: the feed's address).
+GOOGLE_SUBSCRIBE = "https://calendar.google.com/calendar/render?cid="
+#: Outlook on the web's "subscribe from web" page (personal accounts: families use them).
+OUTLOOK_SUBSCRIBE = "https://outlook.live.com/calendar/0/addfromweb"
 
 
 @dataclass(frozen=True)
@@ -18,6 +26,14 @@ class CalendarLink:
     label: str
     https: str
     webcal: str
+
+    @property
+    def google(self) -> str:
+        return GOOGLE_SUBSCRIBE + quote(self.webcal, safe="")
+
+    @property
+    def outlook(self) -> str:
+        return f"{OUTLOOK_SUBSCRIBE}?{urlencode({'url': self.https, 'name': self.label})}"
 
 
 @dataclass(frozen=True)
@@ -45,6 +61,10 @@ class CalendarLinks:
 
     def private(self, token: str) -> CalendarLink:
         return self._link("", f"/feeds/private/{token}.ics{self._query()}")
+
+    def run(self, label: str, cohort_id: int) -> CalendarLink:
+        """One run's dates to subscribe to (the event file keeps itself up to date too)."""
+        return self._link(label, self.event(cohort_id))
 
     def event(self, cohort_id: int) -> str:
         """The "add to calendar" file of one run (relative: it is downloaded, not subscribed)."""

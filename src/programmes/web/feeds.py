@@ -5,8 +5,9 @@ The domain returns a cached, finished feed; this module only chooses the represe
 (gzip or not) and answers conditional requests with 304 before any body is touched.
 
 Headers, and why:
-* public feeds: `Cache-Control: public, max-age=900` (calendar apps and proxies may keep
-  them for 15 minutes; an ETag makes the next check cheap);
+* public feeds: `Cache-Control: public, max-age=3600` (calendar apps and proxies may keep
+  them for the hour the feed itself names as its refresh interval, `ical.REFRESH`; an ETag
+  makes the next check cheap);
 * private feeds: `Cache-Control: private, no-cache` (no shared cache may store them; the
   owner's calendar app may, but must revalidate, which costs a 304), plus
   `Referrer-Policy: no-referrer` and `X-Robots-Tag: noindex`. Not `no-store`: the feed holds
@@ -50,6 +51,7 @@ from programmes import i18n
 from programmes.domain.errors import N_, NotFound
 from programmes.domain.feeds import calendars
 from programmes.domain.types import id_from_text
+from programmes.ical import REFRESH
 from programmes.web.conditional import accepts_gzip, http_date, is_not_modified
 from programmes.web.events import event_page
 from programmes.web.guards import PUBLIC
@@ -57,7 +59,12 @@ from programmes.web.security import strict_headers
 
 METHODS: Final = [HttpMethod.GET, HttpMethod.HEAD]
 CONTENT_TYPE: Final = (b"content-type", b"text/calendar; charset=utf-8")
-PUBLIC_CACHE: Final = (b"cache-control", b"public, max-age=900")
+#: Calendar apps and proxies may keep a public feed as long as the feed itself tells calendar
+#: apps to wait before polling again (`REFRESH-INTERVAL`, `X-PUBLISHED-TTL`: `ical.REFRESH`).
+PUBLIC_CACHE: Final = (
+    b"cache-control",
+    f"public, max-age={int(REFRESH.total_seconds())}".encode("ascii"),
+)
 PRIVATE_CACHE: Final = (b"cache-control", b"private, no-cache")
 PRIVATE_EXTRA: Final = [
     (b"referrer-policy", b"no-referrer"),
@@ -66,6 +73,8 @@ PRIVATE_EXTRA: Final = [
 VARY: Final = (b"vary", b"Accept-Encoding")
 GZIP: Final = (b"content-encoding", b"gzip")
 
+#: The event files' paths, which the CSRF middleware skips (no cookie on a calendar file).
+EVENT_FILE_PATH: Final = r"^/events/[^/]*\.ics$"
 _ID_ICS = re.compile(r"([1-9][0-9]{0,8})\.ics")
 _TOKEN_ICS = re.compile(r"([A-Za-z0-9_-]{1,200})\.ics")
 
@@ -313,8 +322,9 @@ async def event_resource(request: Request[Any, Any, Any], name: FromPath[str]) -
     with all its dates (query `lang=en` for English). `/events/{id}`: the event's page.
 
     One route for both, because Litestar keeps only one handler for `/events/{…}`. So
-    unlike the other feeds this one passes through the CSRF, session and header
-    middlewares, which the page needs (its registration form carries a CSRF token).
+    unlike the other feeds this one passes through the session and header middlewares,
+    which the page needs; the CSRF middleware (the page's registration form carries a CSRF
+    token) skips the file's path (`EVENT_FILE_PATH`), so no calendar answer sets a cookie.
 
     Annotated as a bare ASGI app so that Litestar passes both answers through untouched
     (a union would make it try to serialise the calendar answer as JSON)."""

@@ -22,6 +22,7 @@ from litestar.response import Template
 
 from programmes import i18n
 from programmes.formatting import localise
+from programmes.web.calendar_links import CalendarLinks
 from programmes.web.guards import current_staff
 from programmes.web.notices import NOTICES
 
@@ -136,6 +137,8 @@ def page(
             "language_unavailable": choice.unavailable,
             "switch_language_url": lambda code: switch_language_url(request, code),
             "staff": current_staff(request),
+            # public calendars' links in the page's language (`_subscribe.html`)
+            "calendar": CalendarLinks(request.app.state.settings.base_url, language),
             "path": request.url.path,
             "errors": [],
             "error": None,

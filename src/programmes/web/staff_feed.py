@@ -10,6 +10,7 @@ sends no Referer.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
@@ -22,7 +23,7 @@ from programmes.domain.errors import Conflict, NotFound
 from programmes.domain.feeds import feed_tokens
 from programmes.web.calendar_links import CalendarLinks
 from programmes.web.confirm import confirmation, confirmed
-from programmes.web.forms import read_form
+from programmes.web.forms import Form, read_form, submit, text
 from programmes.web.guards import current_staff, requires_staff
 from programmes.web.notices import done
 from programmes.web.pages import page, request_language
@@ -89,6 +90,25 @@ class StaffFeedController(Controller):
             )
         token = await feed_tokens.rotate_feed_token(account_id=_staff_id(request), now=now)
         return _show_once(request, token, "feed-rotated")
+
+    @post("/reminder", status_code=303)
+    async def reminder(
+        self, request: Request[Any, Any, Any], now: NamedDependency[datetime]
+    ) -> Response[Any]:
+        """The feed's reminder before each session (VALARM): minutes, or empty for none."""
+        account_id = _staff_id(request)
+
+        async def action(form: Form) -> str:
+            minutes = feed_tokens.check_reminder(text(form, "reminder"))
+            await feed_tokens.set_feed_reminder(account_id=account_id, minutes=minutes, now=now)
+            return done(FEED_PAGE, "feed-reminder")
+
+        async def context() -> Mapping[str, Any]:
+            return {"link": await feed_tokens.describe_feed_link(account_id), "new_link": None}
+
+        response = await submit(request, "staff/feed.html", action, context)
+        response.headers.update(NO_REFERRER)
+        return response
 
     @post("/revoke", status_code=303)
     async def revoke(

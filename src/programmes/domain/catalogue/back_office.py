@@ -35,6 +35,7 @@ SESSION_CALENDAR_FIELDS: Final = (
     "theme",
     "status",
     "cancel_reason",
+    "public_cancel_note",
     "substitute",
 )
 

@@ -16,6 +16,7 @@ import msgspec
 from programmes.db import write_transaction
 from programmes.domain import audit
 from programmes.domain.access import Staff, check_cohort_visible, require_coordinator, visible
+from programmes.domain.catalogue import places
 from programmes.domain.catalogue import translations as texts
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
 from programmes.domain.text import clean_list, clean_text
@@ -85,6 +86,7 @@ class CohortView(msgspec.Struct, frozen=True):
     title: str
     language: str
     location: str
+    place_id: int | None
     capacity: int | None
     seats_taken: int
     max_seats_per_registration: int
@@ -429,7 +431,7 @@ class CohortInput(msgspec.Struct, frozen=True):
     title: str
     kita_id: Id | None = None
     language: str = "Deutsch"
-    location: str = ""
+    location: str = ""  # free text; with `place_id` the place's label instead
     capacity: int | None = None
     max_seats_per_registration: int = 1
     registration_opens_at: datetime | None = None
@@ -437,6 +439,7 @@ class CohortInput(msgspec.Struct, frozen=True):
     trainer_ids: list[Id] = msgspec.field(default_factory=list)
     #: The title in other languages: {"en": {"title": …}, "tr": {…}, …}.
     translations: dict[str, dict[str, str]] | None = None
+    place_id: Id | None = None  # where it meets (`catalogue.places`)
 
 
 async def _checked_cohort(data: CohortInput) -> dict[Any, Any]:
@@ -476,7 +479,13 @@ async def _checked_cohort(data: CohortInput) -> dict[Any, Any]:
             N_("Registration must close after it opens."), field="registration_closes_at"
         )
     await _check_trainers(data.trainer_ids)
+    if data.place_id is not None:
+        location = (await places.get_place(place_id=data.place_id)).label
+    else:
+        location = clean_text(data.location, field="location", max_length=300, required=False)
     return {
+        Cohort.place: data.place_id,
+        Cohort.location: location,
         Cohort.programme: data.programme_id,
         Cohort.kita: data.kita_id,
         Cohort.title: clean_text(data.title, field="title", max_length=200),
@@ -487,9 +496,6 @@ async def _checked_cohort(data: CohortInput) -> dict[Any, Any]:
         ),
         Cohort.language: clean_text(
             data.language, field="language", max_length=100, required=False
-        ),
-        Cohort.location: clean_text(
-            data.location, field="location", max_length=300, required=False
         ),
         Cohort.capacity: data.capacity,
         Cohort.max_seats_per_registration: data.max_seats_per_registration,
@@ -671,6 +677,7 @@ _COHORT_COLUMNS = (
     Cohort.translations,
     Cohort.language,
     Cohort.location,
+    Cohort.place,
     Cohort.capacity,
     Cohort.seats_taken,
     Cohort.max_seats_per_registration,
@@ -713,6 +720,7 @@ async def _cohort_views(rows: list[dict[str, Any]]) -> list[CohortView]:
             title=row["title"],
             language=row["language"],
             location=row["location"],
+            place_id=row["place"],
             capacity=row["capacity"],
             seats_taken=row["seats_taken"],
             max_seats_per_registration=row["max_seats_per_registration"],

@@ -36,7 +36,7 @@ from typing import Any, Generic, TypeVar
 from programmes.domain.feeds.content import Wording, feed_event
 from programmes.domain.feeds.render_pool import MIN_BATCH, RenderPool, render_batch
 from programmes.domain.feeds.scopes import Fingerprint, NotInline, SessionRow
-from programmes.ical import FeedEvent, render_calendar
+from programmes.ical import CalendarInfo, FeedEvent, render_calendar
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -310,7 +310,7 @@ class FeedCache:
         before, before_blocks = previous.rows, previous.blocks
         blocks: list[bytes] = []
         missing: list[tuple[int, tuple[Any, ...], SessionRow]] = []
-        common = (wording.base_url, wording.language, wording.viewer, host)
+        common = (wording.base_url, wording.language, wording.viewer, wording.reminder, host)
         for position, row in enumerate(rows):
             if position < len(before) and before[position] == row:
                 blocks.append(before_blocks[position])
@@ -340,14 +340,14 @@ class FeedCache:
     def assemble(
         self,
         *,
-        name: str,
+        name: str | CalendarInfo,
         events: Sequence[FeedEvent] | None = None,
         rows: tuple[Sequence[SessionRow], Wording] | None = None,
         host: str,
         fingerprint: Fingerprint,
         run: int,
         last_modified: datetime | None,
-        method_publish: bool = True,
+        method_publish: bool = False,
         reuse: Hashable | None = None,
         read_at: datetime | None = None,
     ) -> RenderedFeed:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import functools
 from collections.abc import Awaitable, Callable, Hashable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
+from datetime import datetime, timedelta
+from typing import Any, Final
 from urllib.parse import urlsplit
 
 import anyio.to_thread
@@ -28,7 +28,7 @@ from piccolo.query.functions.aggregate import Count, Max, Sum
 
 from programmes.clock import as_utc
 from programmes.db import in_write_transaction
-from programmes.domain.catalogue.publication import ENROLLED, PUBLIC_KINDS
+from programmes.domain.catalogue.publication import ENROLLED, LISTED, PUBLIC_KINDS
 from programmes.domain.errors import N_, InvalidParameter, NotFound
 from programmes.domain.feeds.cache import FeedCache, RenderedFeed
 from programmes.domain.feeds.content import (
@@ -52,6 +52,7 @@ from programmes.domain.feeds.scopes import (
     feed_window,
 )
 from programmes.i18n import gettext
+from programmes.ical import CalendarInfo
 from programmes.settings import Settings
 from programmes.tables import Registration
 from programmes.vocabulary import RegistrationStatus
@@ -68,8 +69,23 @@ __all__ = [
     "run_calendar_file",
 ]
 
-Loaded = tuple[Sequence[SessionRow], str, Wording]
+Loaded = tuple[Sequence[SessionRow], CalendarInfo, Wording]
 _PUBLIC_KIND_VALUES = tuple(kind.value for kind in PUBLIC_KINDS)
+#: Each feed's COLOR (RFC 7986, a CSS3 colour name), so a reader tells them apart.
+FEED_COLORS: Final = {
+    "public": "teal",
+    "training": "royalblue",
+    "info_event": "darkorange",
+    "programme": "royalblue",
+    "run": "seagreen",
+    "private": "purple",
+}
+_PUBLIC_DESCRIPTION: Final = N_(
+    "Public trainings and info events of %(organisation)s: every date, change and cancellation."
+)
+_PROGRAMME_DESCRIPTION: Final = N_("Every date of %(title)s, with changes and cancellations.")
+_RUN_DESCRIPTION: Final = N_("The dates of %(title)s, with changes and cancellations.")
+_PRIVATE_DESCRIPTION: Final = N_("Your own sessions. This address is personal: do not pass it on.")
 
 
 @dataclass(frozen=True)
@@ -144,8 +160,14 @@ async def get_public_feed(
 
     async def load() -> Loaded | None:
         rows = await scope.rows()
-        name = calendar_name(site.organisation, kind_label(kind, language))
-        return rows, name, Wording(base_url=site.base_url, language=language)
+        query = f"?kind={kind}&lang={language}" if kind else f"?lang={language}"
+        info = CalendarInfo(
+            name=calendar_name(site.organisation, kind_label(kind, language)),
+            description=gettext(language, _PUBLIC_DESCRIPTION, organisation=site.organisation),
+            color=FEED_COLORS[kind or "public"],
+            source=f"{site.base_url}/feeds/public.ics{query}",
+        )
+        return rows, info, Wording(base_url=site.base_url, language=language)
 
     return await _serve(scope, language, site, cache, load, now=now, missing=_no_feed)
 
@@ -161,8 +183,14 @@ async def get_programme_feed(
         if titles is None:
             return None
         rows = await scope.rows()
-        name = calendar_name(site.organisation, _title(titles, language))
-        return rows, name, Wording(base_url=site.base_url, language=language)
+        title = _title(titles, language)
+        info = CalendarInfo(
+            name=calendar_name(site.organisation, title),
+            description=gettext(language, _PROGRAMME_DESCRIPTION, title=title),
+            color=FEED_COLORS["programme"],
+            source=f"{site.base_url}/feeds/programmes/{programme_id}.ics?lang={language}",
+        )
+        return rows, info, Wording(base_url=site.base_url, language=language)
 
     def missing() -> NotFound:
         return NotFound(
@@ -222,7 +250,17 @@ async def _run_file(
         if titles is None:
             return None
         rows = await scope.rows()
-        return rows, _title(titles, language), Wording(base_url=site.base_url, language=language)
+        title = _title(titles, language)
+        listed = scope.shown is LISTED  # else the file has no public address
+        info = CalendarInfo(
+            name=title,
+            description=gettext(language, _RUN_DESCRIPTION, title=title),
+            color=FEED_COLORS["run"],
+            source=(
+                f"{site.base_url}/events/{scope.cohort_id}.ics?lang={language}" if listed else None
+            ),
+        )
+        return rows, info, Wording(base_url=site.base_url, language=language)
 
     return await _serve(scope, language, site, cache, load, now=now, missing=missing)
 
@@ -244,14 +282,22 @@ async def get_private_feed(
         assert scope.account is not None
         rows = await scope.rows()
         counts = await _run_counts({row.cohort_id for row in rows})
-        name = calendar_name(site.organisation, gettext(language, N_("My dates")))
+        # no SOURCE: the address holds the owner's token, and every copy of the file
+        # (a backup, a forwarded export) would carry it
+        info = CalendarInfo(
+            name=calendar_name(site.organisation, gettext(language, N_("My dates"))),
+            description=gettext(language, _PRIVATE_DESCRIPTION),
+            color=FEED_COLORS["private"],
+        )
+        minutes = scope.account.reminder_minutes
         wording = Wording(
             base_url=site.base_url,
             language=language,
             viewer=Viewer(account_id=scope.account.id),
             counts=counts,
+            reminder=timedelta(minutes=minutes) if minutes is not None else None,
         )
-        return rows, name, wording
+        return rows, info, wording
 
     return await _serve(scope, language, site, cache, load, now=now, missing=_no_feed)
 
@@ -351,16 +397,18 @@ async def _rebuild(
     loaded = await load()
     if loaded is None:
         return RenderedFeed.absent(fingerprint, run, now)
-    rows, name, wording = loaded
+    rows, info, wording = loaded
+    counted = [c.updated_at for c in (wording.counts or {}).values()]
+    last_modified = scope.last_modified(await scope.newest_change(), *counted)
     build = functools.partial(
         _build,
         cache,
         rows,
-        name=name,
+        name=info,
         wording=wording,
         host=host,
         run=run,
-        last_modified=scope.last_modified(fingerprint),
+        last_modified=last_modified,
         reuse=reuse,
         read_at=now,
     )
@@ -372,7 +420,7 @@ def _build(
     rows: Sequence[SessionRow],
     fingerprint: Fingerprint,
     *,
-    name: str,
+    name: CalendarInfo,
     wording: Wording,
     host: str,
     run: int,

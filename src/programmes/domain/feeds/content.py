@@ -2,13 +2,23 @@
 
 Pure functions, no database. What goes in, and what never does:
 
-* SUMMARY: the programme title (English title on English feeds when there is one), the run's
-  title when it adds something, and " – abgesagt" when the session, its run or its programme
-  is cancelled. LOCATION: the session's place, else the run's.
-* DESCRIPTION: the cancellation reason, the session's theme (Rucksack KiTa), the run's
-  language; in private feeds also the counts (confirmed seats, registrations, waiting list)
-  and whether a substitute leads the session. Never a name, an e-mail address, a phone
-  number or a session note (notes are free text and may name people).
+* SUMMARY: the programme title (English title on English feeds when there is one) and the
+  run's title when it adds something, said once: a run title that already holds the
+  programme's ("Rucksack KiTa Sonnenblume 2026/27") stands alone; " – abgesagt" when the
+  session, its run or its programme is cancelled. LOCATION: the session's place, else the
+  run's.
+* DESCRIPTION: why it is cancelled (public feeds: the session's public note, never the
+  internal reason; private feeds: the internal reason), the session's theme (Rucksack
+  KiTa), the run's language; in private feeds also the counts (confirmed seats,
+  registrations, waiting list) and whether a substitute leads the session. It ends with the
+  address of the entry's page and, in public feeds, for a run that takes registrations
+  (`publication.REGISTRATION`: published, not cancelled) and a date that takes place, the
+  registration link (the page says whether the registration period is open: the feed's
+  bytes never depend on the clock). Never a name, an e-mail address, a phone number or a
+  session note (notes are free text and may name people).
+* TRANSP: TRANSPARENT in public feeds (a date one may attend does not make a reader busy),
+  OPAQUE in private feeds (the reader's own sessions). VALARM: in private feeds whose owner
+  chose a reminder (`Wording.reminder`).
 * LAST-MODIFIED/DTSTAMP: the newest `updated_at` of session, run and programme (and, in
   private feeds, of the run's registrations), so a renamed run reaches every calendar.
 * SEQUENCE: the session's own; a session whose whole run or programme was cancelled shows
@@ -23,16 +33,21 @@ from __future__ import annotations
 import functools
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Final
 
 from programmes.clock import as_utc
 from programmes.domain.catalogue import translations as texts
-from programmes.domain.catalogue.publication import entry_url, is_cancelled
+from programmes.domain.catalogue.places import place_address
+from programmes.domain.catalogue.publication import (
+    REGISTRATION,
+    entry_url,
+    is_cancelled,
+)
 from programmes.domain.errors import N_
 from programmes.domain.feeds.scopes import SessionRow
 from programmes.i18n import DEFAULT_LANGUAGE, gettext
-from programmes.ical import FeedEvent
+from programmes.ical import FeedEvent, Geo
 from programmes.vocabulary import ProgrammeKind, SessionStatus
 
 CATEGORY_BY_KIND: Final = {
@@ -69,6 +84,7 @@ class Wording:
     language: str
     viewer: Viewer | None = None
     counts: Mapping[int, RunCounts] | None = None
+    reminder: timedelta | None = None  # private feeds: a VALARM this long before each start
 
 
 def _t(language: str, message: str, **params: Any) -> str:
@@ -91,6 +107,9 @@ class _Labels:
     waiting: str
     you_substitute: str
     substitute: str
+    public_note: str
+    page: str
+    register: str
     categories: Mapping[str, str]
 
     @classmethod
@@ -111,6 +130,9 @@ class _Labels:
             waiting=t(N_("Waiting list: %(count)s")),
             you_substitute=t(N_("You lead this session as a substitute.")),
             substitute=t(N_("A substitute leads this session.")),
+            public_note=t(N_("Note for the public: %(note)s")),
+            page=t(N_("Details: %(url)s")),
+            register=t(N_("Registration: %(url)s")),
             categories={kind: t(label) for kind, label in CATEGORY_BY_KIND.items()},
         )
 
@@ -151,15 +173,14 @@ def feed_event(row: SessionRow, wording: Wording) -> FeedEvent:
         row.programme_translations,
     )
     own_title = (row.cohort_title or "").strip()
-    shown_run_title = run_title(own_title, row.cohort_translations, wording.language)
-    summary = (
-        f"{title} – {shown_run_title}"
-        if own_title and own_title != row.programme_title.strip() and shown_run_title != title
-        else title
+    shown_run_title = (
+        run_title(own_title, row.cohort_translations, wording.language) if own_title else ""
     )
+    summary = entry_summary(title, shown_run_title)
     if cancelled:
         summary = f"{summary} – {labels.cancelled}"
 
+    url = entry_url(row, base_url=wording.base_url, for_staff=wording.viewer is not None)
     updated = _newest(row.updated_at, row.cohort_updated_at, row.programme_updated_at)
     if counts is not None and counts.updated_at is not None:
         updated = max(updated, counts.updated_at)
@@ -177,10 +198,56 @@ def feed_event(row: SessionRow, wording: Wording) -> FeedEvent:
         updated_at=updated,
         summary=summary,
         location=row.location or row.cohort_location or "",
-        description="\n".join(_description(row, labels, wording, cancelled, counts)),
-        url=entry_url(row, base_url=wording.base_url, for_staff=wording.viewer is not None),
+        description="\n".join(_description(row, labels, wording, cancelled, counts, url)),
+        url=url,
         category=labels.categories.get(row.programme_kind, labels.categories["training"]),
+        geo=_geo(row),
+        transparent=wording.viewer is None,
+        alarm=wording.reminder if wording.viewer is not None else None,
     )
+
+
+def _geo(row: SessionRow) -> Geo | None:
+    """The coordinates of where the session meets, when known: its own place, else (when
+    it meets where its run does) the run's."""
+    if row.place_name is not None:
+        prefix = "place_"
+    elif not row.location or row.location == row.cohort_location:
+        prefix = "cohort_place_"
+    else:
+        return None
+    latitude = getattr(row, prefix + "latitude")
+    longitude = getattr(row, prefix + "longitude")
+    if latitude is None or longitude is None:
+        return None
+    return Geo(
+        latitude=float(latitude),
+        longitude=float(longitude),
+        title=getattr(row, prefix + "name") or "",
+        address=place_address(
+            getattr(row, prefix + "street") or "",
+            getattr(row, prefix + "postcode") or "",
+            getattr(row, prefix + "town") or "",
+        ),
+    )
+
+
+def entry_summary(title: str, run_title: str) -> str:
+    """The programme's title and the run's, each word said once: a run title that holds
+    the programme's stands alone, one held by the programme's title adds nothing."""
+    run_title = run_title.strip()
+    if not run_title:
+        return title
+    if title.casefold() in run_title.casefold():
+        return run_title
+    if run_title.casefold() in title.casefold():
+        return title
+    return f"{title} – {run_title}"
+
+
+def _with_language(url: str, language: str) -> str:
+    """A page address in the feed's language (pages read `?lang=`; German needs none)."""
+    return url if language == DEFAULT_LANGUAGE else f"{url}?lang={language}"
 
 
 def _newest(*stamps: object) -> datetime:
@@ -193,19 +260,30 @@ def _description(
     wording: Wording,
     cancelled: bool,
     counts: RunCounts | None,
+    url: str | None,
 ) -> list[str]:
     lines: list[str] = []
+    private = wording.viewer is not None
+    note = (row.public_cancel_note or "").strip()
     if cancelled:
-        reason = (row.cancel_reason or "").strip()
+        # the internal reason is for staff only; the public reads the public note
+        reason = (row.cancel_reason or "").strip() if private else note
         lines.append(
             labels.cancelled_because % {"reason": reason} if reason else labels.date_cancelled
         )
+        if private and note and note != reason:
+            lines.append(labels.public_note % {"note": note})
     if row.theme:
         lines.append(labels.theme % {"theme": row.theme})
     if row.cohort_language:
         lines.append(labels.language % {"name": row.cohort_language})
     if wording.viewer is not None:
         lines += _private_lines(row, wording.viewer, counts or RunCounts(), labels)
+    if url is not None:
+        lines.append(labels.page % {"url": _with_language(url, wording.language)})
+        if not private and not cancelled and REGISTRATION.shows(row):
+            page = _with_language(url, wording.language)
+            lines.append(labels.register % {"url": f"{page}#register"})
     return lines
 
 

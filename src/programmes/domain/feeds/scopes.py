@@ -14,9 +14,12 @@ Private feeds add the token check (no row: unknown, rotated or revoked token, or
 account), the account's role and KiTa, and the aggregates of registrations (the counts the
 entries show) and of trainer assignments, still in one query.
 
-Last-Modified is the newest `updated_at` of the fingerprint and, for windowed feeds, the
-Berlin midnight at which the window last moved: never older than the feed's content (a
-programme taken offline moves it too), so If-Modified-Since never answers 304 wrongly.
+Last-Modified is per feed (`FeedScope.newest_change`): the newest `updated_at` of the
+sessions the feed covers and of their runs and programmes (shown or not: a programme taken
+offline moves it too), in private feeds also of the runs' registrations, and, for windowed
+feeds, the Berlin midnight at which the window last moved. So it is never older than the
+feed's content, If-Modified-Since never answers 304 wrongly, and a change to one programme
+leaves every other feed's Last-Modified (and ETag) as it was.
 
 The window runs from Berlin midnight `days_back` days ago to Berlin midnight after
 `days_ahead` days, so it moves once a day and every worker computes the same one.
@@ -37,6 +40,7 @@ import anyio.to_thread
 import msgspec
 from piccolo.columns import Column, Varchar
 from piccolo.custom_types import Combinable
+from piccolo.query.functions.aggregate import Max
 from piccolo.query.functions.type_conversion import Cast
 
 from programmes.clock import BERLIN, as_utc
@@ -53,6 +57,7 @@ from programmes.vocabulary import RegistrationStatus, Role
 # Piccolo types a two-step join loosely; these are the joined tables' columns.
 _COHORT: Any = Session.cohort
 _PROGRAMME: Any = _COHORT.programme
+_SESSION_PLACE: Any = Session.place
 
 _CATALOGUE_COLUMNS: Final = ", ".join(
     f"(SELECT {aggregate} FROM {table}) AS {table}_{name}"  # noqa: S608 (constants only)
@@ -69,7 +74,8 @@ _PRIVATE_SQL: Final = (
     "(SELECT COALESCE(SUM(seats), 0) FROM registration WHERE status = {}) AS seats_n, "
     "(SELECT COUNT(*) FROM cohort_trainer) AS cohort_trainer_n, "
     "(SELECT MAX(id) FROM cohort_trainer) AS cohort_trainer_id, "
-    "a.id AS account_id, a.role AS account_role, a.kita AS account_kita "
+    "a.id AS account_id, a.role AS account_role, a.kita AS account_kita, "
+    "t.reminder_minutes AS account_reminder "
     "FROM feed_token t JOIN account a ON a.id = t.account "
     "WHERE t.token_hash = {} AND t.revoked_at IS NULL AND a.active = {}"
 )
@@ -153,6 +159,7 @@ class SessionRow(msgspec.Struct, frozen=True):
     location: str
     theme: str | None
     cancel_reason: str
+    public_cancel_note: str
     substitute: int | None
     updated_at: str
     cohort_id: int
@@ -172,6 +179,19 @@ class SessionRow(msgspec.Struct, frozen=True):
     #: Titles in further languages, as stored (JSON; `catalogue/translations.py`).
     programme_translations: str = "{}"
     cohort_translations: str = "{}"
+    # the session's place and the run's (`catalogue.places`; None: none, or free text only)
+    place_name: str | None = None
+    place_street: str | None = None
+    place_postcode: str | None = None
+    place_town: str | None = None
+    place_latitude: float | None = None
+    place_longitude: float | None = None
+    cohort_place_name: str | None = None
+    cohort_place_street: str | None = None
+    cohort_place_postcode: str | None = None
+    cohort_place_town: str | None = None
+    cohort_place_latitude: float | None = None
+    cohort_place_longitude: float | None = None
 
 
 _ROW_FIELDS: Final = SessionRow.__struct_fields__
@@ -201,6 +221,7 @@ class Account:
     id: int
     role: str
     kita_id: int | None
+    reminder_minutes: int | None = None  # the feed's reminder (`FeedToken`)
 
 
 @dataclass(frozen=True)
@@ -222,6 +243,9 @@ class Fingerprint:
                 id=int(row["account_id"]),
                 role=str(row["account_role"]),
                 kita_id=int(kita) if kita is not None else None,
+                reminder_minutes=(
+                    int(row["account_reminder"]) if row["account_reminder"] is not None else None
+                ),
             )
         return cls(
             values=tuple(row.values()),
@@ -261,8 +285,34 @@ class FeedScope:
     def _fingerprint(self, rows: list[Mapping[str, Any]]) -> Fingerprint | None:
         return Fingerprint.of(rows[0])
 
-    def last_modified(self, fingerprint: Fingerprint) -> datetime | None:
-        stamps = [fingerprint.newest, self.window.moved_at if self.window else None]
+    def last_modified(self, *stamps: datetime | None) -> datetime | None:
+        """The newest of `stamps` (the feed's own changes, see `newest_change`) and the
+        midnight at which the window last moved."""
+        every = [*stamps, self.window.moved_at if self.window else None]
+        return max((s for s in every if s is not None), default=None)
+
+    async def newest_change(self) -> datetime | None:
+        """The newest `updated_at` of the sessions this feed covers and of their runs and
+        programmes, whether the publication rule shows them or not (one aggregate query,
+        run only when the feed is rebuilt).
+
+        Per feed, so that a change elsewhere leaves this feed's Last-Modified alone (its
+        ETag too: its bytes do not change). The rows the rule hides count as well: a run
+        or programme taken offline leaves the feed, and its stamp, newer than anything the
+        feed's client holds, moves Last-Modified forward, so If-Modified-Since never
+        answers 304 to a client holding the run."""
+        row = await (
+            Session.select(
+                Max(Session.updated_at, alias="session_at"),
+                Max(_COHORT.updated_at, alias="cohort_at"),
+                Max(_PROGRAMME.updated_at, alias="programme_at"),
+            )
+            .where(self.where())
+            .first()
+        )
+        if row is None:
+            return None
+        stamps = [as_utc(value) for value in row.values()]
         return max((s for s in stamps if s is not None), default=None)
 
     @property
@@ -297,6 +347,7 @@ class FeedScope:
                 Session.location,
                 Session.theme,
                 Session.cancel_reason,
+                Session.public_cancel_note,
                 Session.substitute,
                 _as_text(Session.updated_at, "updated_at"),
                 _COHORT.id.as_alias("cohort_id"),
@@ -315,6 +366,18 @@ class FeedScope:
                 _as_text(_PROGRAMME.updated_at, "programme_updated_at"),
                 _PROGRAMME.translations.as_alias("programme_translations"),
                 _COHORT.translations.as_alias("cohort_translations"),
+                _SESSION_PLACE.name.as_alias("place_name"),
+                _SESSION_PLACE.street.as_alias("place_street"),
+                _SESSION_PLACE.postcode.as_alias("place_postcode"),
+                _SESSION_PLACE.town.as_alias("place_town"),
+                _SESSION_PLACE.latitude.as_alias("place_latitude"),
+                _SESSION_PLACE.longitude.as_alias("place_longitude"),
+                _COHORT.place.name.as_alias("cohort_place_name"),
+                _COHORT.place.street.as_alias("cohort_place_street"),
+                _COHORT.place.postcode.as_alias("cohort_place_postcode"),
+                _COHORT.place.town.as_alias("cohort_place_town"),
+                _COHORT.place.latitude.as_alias("cohort_place_latitude"),
+                _COHORT.place.longitude.as_alias("cohort_place_longitude"),
             )
             .where(self.where() & self.shown.where(_COHORT))
             .order_by(Session.starts_at, Session.id)

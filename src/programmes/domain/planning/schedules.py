@@ -193,6 +193,7 @@ async def _cohort(cohort_id: int) -> dict[str, Any]:
             Cohort.title,
             Cohort.kita,
             Cohort.location,
+            Cohort.place,
             Cohort.status,
             Cohort.programme.themes.as_alias("themes"),
         )
@@ -308,6 +309,7 @@ async def _apply(
                     starts_at=view.starts_at,
                     ends_at=view.ends_at,
                     location=cohort["location"],
+                    place=cohort["place"],
                     theme=view.theme,
                     sequence=0,
                     created_at=now,
@@ -335,6 +337,7 @@ async def _apply(
             {
                 Session.status: SessionStatus.cancelled.value,
                 Session.cancel_reason: SCHEDULE_CHANGED_REASON,
+                Session.public_cancel_note: SCHEDULE_CHANGED_REASON,  # no one's business in it
                 Session.sequence: Session.sequence + 1,
                 Session.updated_at: now,
             }

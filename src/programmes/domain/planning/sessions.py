@@ -16,9 +16,10 @@ refused.
 from __future__ import annotations
 
 from datetime import date, datetime, time
-from typing import Any
+from typing import Any, Final
 
 import msgspec
+from piccolo.columns import Column
 
 from programmes.clock import BERLIN
 from programmes.db import write_transaction
@@ -71,6 +72,7 @@ class SessionView(msgspec.Struct, frozen=True):
     theme: str | None
     status: str
     cancel_reason: str
+    public_cancel_note: str
     sequence: int
     updated_at: datetime
     substitute_id: int | None
@@ -88,6 +90,7 @@ _COLUMNS = (
     Session.theme,
     Session.status,
     Session.cancel_reason,
+    Session.public_cancel_note,
     Session.sequence,
     Session.updated_at,
     Session.substitute,
@@ -146,6 +149,7 @@ async def _views(rows: list[dict[str, Any]]) -> list[SessionView]:
             theme=row["theme"],
             status=row["status"],
             cancel_reason=row["cancel_reason"],
+            public_cancel_note=row["public_cancel_note"],
             sequence=row["sequence"],
             updated_at=row["updated_at"],
             substitute_id=row["substitute"],
@@ -287,15 +291,17 @@ async def move_session(
     async with write_transaction():
         row = await _movable(session_id, starts_at, now)
         place = new_location if new_location is not None else row["location"]
-        await Session.update(
-            {
-                Session.starts_at: starts_at,
-                Session.ends_at: ends_at,
-                Session.location: place,
-                Session.sequence: Session.sequence + 1,
-                Session.updated_at: now,
-            }
-        ).where(Session.id == session_id)
+        values: dict[Column | str, Any] = {
+            Session.starts_at: starts_at,
+            Session.ends_at: ends_at,
+            Session.location: place,
+            Session.sequence: Session.sequence + 1,
+            Session.updated_at: now,
+        }
+        if place != row["location"]:
+            # a new place given as text is free text: no longer the place it referred to
+            values[Session.place] = None
+        await Session.update(values).where(Session.id == session_id)
         await audit.record(
             actor_id=staff.id,
             action="session.moved",
@@ -325,6 +331,10 @@ async def move_session(
     return await get_session(staff=staff, session_id=session_id)
 
 
+#: The longest public cancel note (one line: it is shown in calendars and sent in mails).
+MAX_PUBLIC_NOTE: Final = 300
+
+
 async def preview_cancel(*, staff: Staff, session_id: int, reason: str) -> Audience:
     """Who `cancel_session` would tell, checked as it checks its input."""
     require_coordinator(staff)
@@ -334,17 +344,28 @@ async def preview_cancel(*, staff: Staff, session_id: int, reason: str) -> Audie
 
 
 async def cancel_session(
-    *, staff: Staff, session_id: int, reason: str, now: datetime
+    *, staff: Staff, session_id: int, reason: str, public_note: str = "", now: datetime
 ) -> SessionView:
-    """Cancel one session with a reason; it stays in calendars as CANCELLED."""
+    """Cancel one session; it stays in calendars as CANCELLED.
+
+    Two texts: the `reason` is internal (staff pages, staff feeds); the optional
+    `public_note` is what the public reads in public feeds and the mails to everyone
+    registered. Without a note they read "This date is cancelled." A note is one line of at
+    most 300 characters: a line break or a longer text is refused, naming the field (it is
+    shown in a calendar's one-line views and a mail, where an editor's line breaks would
+    not survive), and nothing is stored."""
     require_coordinator(staff)
     reason = clean_text(reason, field="reason", max_length=300)
+    public_note = clean_text(
+        public_note, field="public_note", max_length=MAX_PUBLIC_NOTE, required=False
+    )
     async with write_transaction():
         row = await _changeable(session_id)
         await Session.update(
             {
                 Session.status: SessionStatus.cancelled.value,
                 Session.cancel_reason: reason,
+                Session.public_cancel_note: public_note,
                 Session.sequence: Session.sequence + 1,
                 Session.updated_at: now,
             }
@@ -366,7 +387,7 @@ async def cancel_session(
                 starts_at=row["starts_at"],
                 ends_at=row["ends_at"],
                 location=row["location"],
-                reason=reason,
+                reason=public_note,  # the mail goes to the public
             ),
             now=now,
         )

@@ -63,7 +63,8 @@ class MoveInput(Struct, frozen=True):
 
 
 class CancelInput(Struct, frozen=True):
-    reason: str
+    reason: str  # internal: staff pages and staff feeds
+    public_note: str = ""  # what public feeds and the mails to those registered say
 
 
 class ThemeInput(Struct, frozen=True):
@@ -108,7 +109,11 @@ class SessionController(Controller):
         now: NamedDependency[datetime],
     ) -> SessionView:
         return await sessions.cancel_session(
-            staff=staff, session_id=session_id, reason=data.reason, now=now
+            staff=staff,
+            session_id=session_id,
+            reason=data.reason,
+            public_note=data.public_note,
+            now=now,
         )
 
     @put("/theme", guards=[requires_role(Role.coordinator, Role.trainer)])

@@ -167,7 +167,11 @@ class SessionPages(Controller):
                 )
                 return await _ask(request, form, staff, session_id, "cancel", audience=audience)
             await sessions.cancel_session(
-                staff=staff, session_id=session_id, reason=reason, now=now
+                staff=staff,
+                session_id=session_id,
+                reason=text(form, "reason"),
+                public_note=text(form, "public_note"),
+                now=now,
             )
             return done(f"/staff/sessions/{session_id}", "session-cancelled")
 
