@@ -335,12 +335,22 @@ async def move_session(
 MAX_PUBLIC_NOTE: Final = 300
 
 
-async def preview_cancel(*, staff: Staff, session_id: int, reason: str) -> Audience:
+async def preview_cancel(
+    *, staff: Staff, session_id: int, reason: str, public_note: str = ""
+) -> Audience:
     """Who `cancel_session` would tell, checked as it checks its input."""
     require_coordinator(staff)
-    clean_text(reason, field="reason", max_length=300)
+    _cancel_texts(reason, public_note)
     row = await _changeable(session_id)
     return await audience(row["cohort"])
+
+
+def _cancel_texts(reason: str, public_note: str) -> tuple[str, str]:
+    """The internal reason and the public note, cleaned, or the first problem with them."""
+    return (
+        clean_text(reason, field="reason", max_length=300),
+        clean_text(public_note, field="public_note", max_length=MAX_PUBLIC_NOTE, required=False),
+    )
 
 
 async def cancel_session(
@@ -355,10 +365,7 @@ async def cancel_session(
     shown in a calendar's one-line views and a mail, where an editor's line breaks would
     not survive), and nothing is stored."""
     require_coordinator(staff)
-    reason = clean_text(reason, field="reason", max_length=300)
-    public_note = clean_text(
-        public_note, field="public_note", max_length=MAX_PUBLIC_NOTE, required=False
-    )
+    reason, public_note = _cancel_texts(reason, public_note)
     async with write_transaction():
         row = await _changeable(session_id)
         await Session.update(

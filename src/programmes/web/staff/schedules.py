@@ -163,7 +163,10 @@ class SessionPages(Controller):
             reason = text(form, "reason")
             if not confirmed(form):
                 audience = await sessions.preview_cancel(
-                    staff=staff, session_id=session_id, reason=reason
+                    staff=staff,
+                    session_id=session_id,
+                    reason=reason,
+                    public_note=text(form, "public_note"),
                 )
                 return await _ask(request, form, staff, session_id, "cancel", audience=audience)
             await sessions.cancel_session(
