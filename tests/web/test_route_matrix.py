@@ -37,6 +37,7 @@ from litestar.routes import HTTPRoute
 from programmes.domain.access import Staff
 from programmes.domain.accounts import management, staff_accounts
 from programmes.domain.accounts.passwords import MailSite
+from programmes.domain.catalogue import places
 from programmes.domain.feeds import feed_tokens
 from programmes.domain.planning import closures
 from programmes.domain.tokens import hash_token, new_token
@@ -52,7 +53,13 @@ from programmes.tables import (
     Registration,
     Session,
 )
-from programmes.vocabulary import ConsentMethod, ProgrammeKind, RegistrationStatus, Role
+from programmes.vocabulary import (
+    ConsentMethod,
+    ProgrammeKind,
+    PublicationStatus,
+    RegistrationStatus,
+    Role,
+)
 from tests.conftest import FROZEN_NOW
 from tests.factories import (
     PASSWORD,
@@ -123,6 +130,14 @@ def everybody(status: int) -> Rule:
 def staff(role: str, target: str) -> Expected:
     """Any signed-in member of staff, about themselves or what their role lets them list."""
     return LOGIN if role == ANON else OK
+
+
+def any_staff(role: str, target: str) -> Expected:
+    """Any signed-in member of staff, about things that belong to no KiTa (a place):
+    what exists answers, a missing id 404."""
+    if role == ANON:
+        return LOGIN
+    return 404 if target == "X" else OK
 
 
 def coordinator(role: str, target: str) -> Expected:
@@ -270,6 +285,14 @@ async def build_world() -> World:
         past = await make_session(cohort, starts_at=FROZEN_NOW - timedelta(days=1))
         future = await make_session(cohort, starts_at=FROZEN_NOW + timedelta(days=14))
         future2 = await make_session(cohort, starts_at=FROZEN_NOW + timedelta(days=21))
+        # a run of a programme still in draft (publishing the programme from the run's page)
+        draft = await make_programme(
+            ProgrammeKind.rucksack,
+            is_public=False,
+            title=PROGRAMME_TITLE[target],
+            status=PublicationStatus.draft,
+        )
+        draft_cohort = await make_cohort(draft, kita_id=kita, max_seats=1)
         family, registration = await _family(cohort, kita, target)
         family2, _ = await _family(cohort, kita, target)
         closure, closure2, closure3 = [
@@ -297,6 +320,7 @@ async def build_world() -> World:
             "family2": family2,
             "subject": f"families/{family}",
             "account": accounts[partner].id,
+            "draft_cohort": draft_cohort,
         }
     run = await make_public_run(dates=2)
     run_row = await _cohort_row(run)
@@ -320,6 +344,7 @@ async def build_world() -> World:
         **tokens,
         "feed": await _private_feed(ids["A"]["cohort"]),
         "set_token": await _invitation_token(coordinator_account),
+        "place": await _place(coordinator_account),
     }
     accounts[SUBSTITUTE] = await make_staff(Role.trainer)
     await Session.update({Session.substitute: accounts[SUBSTITUTE].id}).where(
@@ -327,7 +352,10 @@ async def build_world() -> World:
     )
     ids["-"] = {"programme": run_row["programme"]}
     ids["C"] = {"account": coordinator_account.id}
-    ids["X"] = dict.fromkeys(ids["A"], MISSING) | {"subject": f"families/{MISSING}"}
+    ids["X"] = dict.fromkeys(ids["A"], MISSING) | {
+        "subject": f"families/{MISSING}",
+        "place": MISSING,
+    }
     for mine, theirs in (("A", "B"), ("B", "A")):
         ids[f"{mine}~{theirs}"] = ids[mine] | {"registration": ids[theirs]["registration"]}
     await _count_seats()
@@ -361,6 +389,15 @@ async def _private_feed(cohort: int) -> str:
     owner = await make_staff(Role.trainer)
     await CohortTrainer.insert(CohortTrainer(cohort=cohort, trainer=owner.id))
     return await feed_tokens.create_feed_token(account_id=owner.id, now=FROZEN_NOW)
+
+
+async def _place(coordinator: Staff) -> int:
+    view = await places.create_place(
+        staff=coordinator,
+        data=places.PlaceInput(name="Bürgerhaus", town="Musterstadt"),
+        now=FROZEN_NOW,
+    )
+    return view.id
 
 
 async def _invitation_token(coordinator: Staff) -> str:
@@ -734,6 +771,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("/staff/feed", "GET"): [Case(staff, "/staff/feed/")],
     ("/staff/feed/create", "POST"): [Case(staff, "/staff/feed/create", body=fixed({}))],
     ("/staff/feed/rotate", "POST"): [Case(staff, "/staff/feed/rotate", body=fixed({}))],
+    # after a link exists (the create row above): its reminder before each session
+    ("/staff/feed/reminder", "POST"): [
+        Case(staff, "/staff/feed/reminder", body=fixed({"reminder": "30"}))
+    ],
     ("/staff/feed/revoke", "POST"): [Case(staff, "/staff/feed/revoke", body=fixed({}), phase=ENDS)],
     ("/admin", "*"): [
         Case(coordinator, "/admin/"),
@@ -745,6 +786,26 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             phase=ENDS,
             method="DELETE",
         ),
+    ],
+    # places: no personal data, so every member of staff reads them; coordinators write
+    ("/api/v1/places", "GET"): [Case(staff, "/api/v1/places")],
+    ("/api/v1/places", "POST"): [
+        Case(
+            coordinator,
+            "/api/v1/places",
+            body=fixed({"name": "Stadtteilhaus", "town": "Musterstadt"}),
+        )
+    ],
+    ("/api/v1/places/{place_id:int}", "GET"): [
+        Case(any_staff, "/api/v1/places/{place}", ("P", "X"))
+    ],
+    ("/api/v1/places/{place_id:int}", "PUT"): [
+        Case(
+            coordinator,
+            "/api/v1/places/{place}",
+            ("P", "X"),
+            fixed({"name": "Bürgerhaus am Markt", "town": "Musterstadt"}),
+        )
     ],
     # KiTas
     ("/staff/kitas", "GET"): [Case(staff, "/staff/kitas/")],
@@ -961,6 +1022,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(others_participant, "/api/v1/sessions/{session}/attendance", MIXED, marks_json),
     ],
     # printables
+    # publishing a run's programme too, from the run's page
+    ("/staff/cohorts/{cohort_id:int}/publish-programme", "POST"): [
+        Case(coordinator, "/staff/cohorts/{draft_cohort}/publish-programme", ABX, fixed({}))
+    ],
     ("/staff/cohorts/{cohort_id:int}/attendance-list", "GET"): [
         Case(seen_by_staff, "/staff/cohorts/{cohort}/attendance-list", ABX)
     ],
