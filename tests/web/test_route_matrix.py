@@ -35,7 +35,9 @@ from litestar import Litestar
 from litestar.routes import HTTPRoute
 
 from programmes.domain.access import Staff
-from programmes.domain.accounts import staff_accounts
+from programmes.domain.accounts import management, staff_accounts
+from programmes.domain.accounts.passwords import MailSite
+from programmes.domain.catalogue import places
 from programmes.domain.feeds import feed_tokens
 from programmes.domain.planning import closures
 from programmes.domain.tokens import hash_token, new_token
@@ -51,7 +53,13 @@ from programmes.tables import (
     Registration,
     Session,
 )
-from programmes.vocabulary import ConsentMethod, ProgrammeKind, RegistrationStatus, Role
+from programmes.vocabulary import (
+    ConsentMethod,
+    ProgrammeKind,
+    PublicationStatus,
+    RegistrationStatus,
+    Role,
+)
 from tests.conftest import FROZEN_NOW
 from tests.factories import (
     PASSWORD,
@@ -63,6 +71,7 @@ from tests.factories import (
     make_session,
     make_staff,
 )
+from tests.web.account_helpers import account_mails, link_in
 from tests.web.helpers import csrf_token, sign_in
 
 # ----------------------------------------------------------------------------- roles
@@ -121,6 +130,14 @@ def everybody(status: int) -> Rule:
 def staff(role: str, target: str) -> Expected:
     """Any signed-in member of staff, about themselves or what their role lets them list."""
     return LOGIN if role == ANON else OK
+
+
+def any_staff(role: str, target: str) -> Expected:
+    """Any signed-in member of staff, about things that belong to no KiTa (a place):
+    what exists answers, a missing id 404."""
+    if role == ANON:
+        return LOGIN
+    return 404 if target == "X" else OK
 
 
 def coordinator(role: str, target: str) -> Expected:
@@ -268,6 +285,14 @@ async def build_world() -> World:
         past = await make_session(cohort, starts_at=FROZEN_NOW - timedelta(days=1))
         future = await make_session(cohort, starts_at=FROZEN_NOW + timedelta(days=14))
         future2 = await make_session(cohort, starts_at=FROZEN_NOW + timedelta(days=21))
+        # a run of a programme still in draft (publishing the programme from the run's page)
+        draft = await make_programme(
+            ProgrammeKind.rucksack,
+            is_public=False,
+            title=PROGRAMME_TITLE[target],
+            status=PublicationStatus.draft,
+        )
+        draft_cohort = await make_cohort(draft, kita_id=kita, max_seats=1)
         family, registration = await _family(cohort, kita, target)
         family2, _ = await _family(cohort, kita, target)
         closure, closure2, closure3 = [
@@ -294,6 +319,8 @@ async def build_world() -> World:
             "closure3": closure3.id,
             "family2": family2,
             "subject": f"families/{family}",
+            "account": accounts[partner].id,
+            "draft_cohort": draft_cohort,
         }
     run = await make_public_run(dates=2)
     run_row = await _cohort_row(run)
@@ -316,13 +343,19 @@ async def build_world() -> World:
         "subject": f"people/{person}",
         **tokens,
         "feed": await _private_feed(ids["A"]["cohort"]),
+        "set_token": await _invitation_token(coordinator_account),
+        "place": await _place(coordinator_account),
     }
     accounts[SUBSTITUTE] = await make_staff(Role.trainer)
     await Session.update({Session.substitute: accounts[SUBSTITUTE].id}).where(
         Session.id == ids["B"]["session"]
     )
     ids["-"] = {"programme": run_row["programme"]}
-    ids["X"] = dict.fromkeys(ids["A"], MISSING) | {"subject": f"families/{MISSING}"}
+    ids["C"] = {"account": coordinator_account.id}
+    ids["X"] = dict.fromkeys(ids["A"], MISSING) | {
+        "subject": f"families/{MISSING}",
+        "place": MISSING,
+    }
     for mine, theirs in (("A", "B"), ("B", "A")):
         ids[f"{mine}~{theirs}"] = ids[mine] | {"registration": ids[theirs]["registration"]}
     await _count_seats()
@@ -356,6 +389,30 @@ async def _private_feed(cohort: int) -> str:
     owner = await make_staff(Role.trainer)
     await CohortTrainer.insert(CohortTrainer(cohort=cohort, trainer=owner.id))
     return await feed_tokens.create_feed_token(account_id=owner.id, now=FROZEN_NOW)
+
+
+async def _place(coordinator: Staff) -> int:
+    view = await places.create_place(
+        staff=coordinator,
+        data=places.PlaceInput(name="Bürgerhaus", town="Musterstadt"),
+        now=FROZEN_NOW,
+    )
+    return view.id
+
+
+async def _invitation_token(coordinator: Staff) -> str:
+    """The token of the set-password link an invited trainer got by mail."""
+    await management.invite_account(
+        staff=coordinator,
+        email="eingeladen@example.org",
+        name="Neu Eingeladen",
+        role=Role.trainer.value,
+        kita_id=None,
+        site=MailSite(base_url="http://testserver", language="de"),
+        now=FROZEN_NOW,
+    )
+    (mail,) = await account_mails()
+    return link_in(mail)[1]
 
 
 async def _family(cohort: int, kita: int, target: str) -> tuple[int, int]:
@@ -424,7 +481,7 @@ def fixed(values: dict[str, Any]) -> Body:
 
 def family_json(world: World, target: str, role: str) -> dict[str, Any]:
     return {
-        "guardians": [{"name": "Olena Neu", "languages": ["Ukrainisch"], "phone": "0157 111"}],
+        "guardians": [{"name": "Olena Neu", "languages": ["Ukrainisch"], "phone": "0151 23456789"}],
         "children": [{"first_name": "Sofiia", "date_of_birth": "2021-08-01"}],
         "consent_method": "verbal",
         "consent_given_on": "2026-11-20",
@@ -435,7 +492,7 @@ def family_form(world: World, target: str, role: str) -> dict[str, Any]:
     return {
         "g0_name": "Olena Neu",
         "g0_languages": "Ukrainisch",
-        "g0_phone": "0157 111",
+        "g0_phone": "0151 23456789",
         "c0_first_name": "Sofiia",
         "c0_date_of_birth": "2021-08-01",
         "consent_method": "verbal",
@@ -492,6 +549,11 @@ def own_credentials(world: World, target: str, role: str) -> dict[str, Any]:
     return {"email": account.email, "password": PASSWORD}
 
 
+def set_password(world: World, target: str, role: str) -> dict[str, Any]:
+    """The invited trainer's new password, through the mailed link."""
+    return {"token": world.ids["P"]["set_token"], "new_password": NEW, "new_password_repeat": NEW}
+
+
 def link(name: str) -> Body:
     """The body of the API's cancel and withdraw routes: the cancel link's token."""
     return lambda world, target, role: {"token": world.ids["P"][name]}
@@ -542,8 +604,10 @@ ABX = ("A", "B", "X")
 #: A session of one group with the registration of the other's family.
 MIXED = ("A~B", "B~A")
 #: Answered writes run in this order: changes, then what removes or ends things, then a new
-#: schedule (it cancels the sessions it does not keep), signing out, signing in.
-CHANGES, ENDS, REPLAN, SIGN_OUT, SIGN_IN = 1, 2, 3, 4, 5
+#: schedule (it cancels the sessions it does not keep), signing out, signing in, and a new
+#: password for the account signed in again (signing in uses the old one).
+CHANGES, ENDS, REPLAN, SIGN_OUT, SIGN_IN, NEW_PASSWORD = 1, 2, 3, 4, 5, 6
+NEW = "ein neues langes Passwort 2027"
 FORM = "form"
 
 
@@ -555,6 +619,11 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     # public pages, feeds, documentation
     ("/health", "GET"): [Case(public, "/health")],
     ("/", "GET"): [Case(public, "/")],
+    ("/datenschutz", "GET"): [Case(public, "/datenschutz")],
+    ("/impressum", "GET"): [Case(public, "/impressum")],
+    # the English addresses move (301) to the German pages
+    ("/privacy", "GET"): [Case(public, "/privacy")],
+    ("/imprint", "GET"): [Case(public, "/imprint")],
     ("/static/{file_path:path}", "GET"): [Case(public, "/static/app.css")],
     ("/static/{file_path:path}", "HEAD"): [Case(public, "/static/app.css")],
     ("/events/{name:str}", "GET"): [
@@ -612,9 +681,100 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("/staff/login", "POST"): [Case(public, "/staff/login", body=own_credentials, phase=SIGN_IN)],
     ("/staff/logout", "POST"): [Case(staff, "/staff/logout", body=fixed({}), phase=SIGN_OUT)],
     ("/staff", "GET"): [Case(staff, "/staff/")],
+    # passwords: one's own (signed in), a forgotten one and a mailed link's (the link is the key)
+    ("/staff/password", "GET"): [Case(staff, "/staff/password")],
+    ("/staff/password", "POST"): [
+        Case(
+            staff,
+            "/staff/password",
+            body=fixed(
+                {"current_password": PASSWORD, "new_password": NEW, "new_password_repeat": NEW}
+            ),
+            phase=NEW_PASSWORD,
+        )
+    ],
+    ("/staff/password/forgot", "GET"): [Case(public, "/staff/password/forgot")],
+    ("/staff/password/forgot", "POST"): [
+        Case(public, "/staff/password/forgot", body=fixed({"email": "niemand@example.org"}))
+    ],
+    ("/staff/password/set", "GET"): [
+        Case(public, "/staff/password/set?token={set_token}", ("P",)),
+        Case(everybody(404), "/staff/password/set?token=" + "x" * 43),
+    ],
+    ("/staff/password/set", "POST"): [
+        Case(
+            everybody(404),
+            "/staff/password/set",
+            body=fixed({"token": "x" * 43, "new_password": NEW, "new_password_repeat": NEW}),
+        ),
+        Case(public, "/staff/password/set", ("P",), set_password, phase=ENDS),
+    ],
+    # staff accounts: coordinators only (the accounts of the partners of KiTa A and B)
+    ("/staff/accounts", "GET"): [Case(coordinator, "/staff/accounts/")],
+    ("/staff/accounts", "POST"): [
+        Case(
+            coordinator,
+            "/staff/accounts/",
+            body=lambda world, target, role: {
+                "email": f"neu.{role.replace(' ', '.')}@example.org",
+                "name": "Neu Eingeladen",
+                "role": Role.trainer.value,
+            },
+        )
+    ],
+    ("/staff/accounts/{account_id:int}", "GET"): [
+        Case(coordinator, "/staff/accounts/{account}", ABX)
+    ],
+    ("/staff/accounts/{account_id:int}", "POST"): [
+        Case(
+            coordinator,
+            "/staff/accounts/{account}",
+            ABX,
+            lambda world, target, role: {
+                "role": Role.partner.value,
+                "kita": str(world.ids["A"]["kita"]),
+            },
+        ),
+        Case(
+            coordinator_then(409),
+            "/staff/accounts/{account}",
+            ("C",),
+            fixed({"role": Role.trainer.value}),
+        ),
+    ],
+    ("/staff/accounts/{account_id:int}/invitation", "POST"): [
+        Case(coordinator, "/staff/accounts/{account}/invitation", ABX, fixed({}))
+    ],
+    ("/staff/accounts/{account_id:int}/deactivate", "GET"): [
+        Case(coordinator, "/staff/accounts/{account}/deactivate", ABX)
+    ],
+    ("/staff/accounts/{account_id:int}/deactivate", "POST"): [
+        Case(
+            coordinator,
+            "/staff/accounts/{account}/deactivate",
+            ABX,
+            fixed({"confirm": "1"}),
+            phase=ENDS,
+        ),
+        # a coordinator's own account (target C): refused, so there is always one left
+        Case(
+            coordinator_then(409),
+            "/staff/accounts/{account}/deactivate",
+            ("C",),
+            fixed({"confirm": "1"}),
+        ),
+    ],
+    # after the deactivation (same phase, later in this table): the account comes back
+    ("/staff/accounts/{account_id:int}/reactivate", "POST"): [
+        Case(coordinator, "/staff/accounts/{account}/reactivate", ABX, fixed({}), phase=ENDS)
+    ],
     ("/staff/feed", "GET"): [Case(staff, "/staff/feed/")],
     ("/staff/feed/create", "POST"): [Case(staff, "/staff/feed/create", body=fixed({}))],
     ("/staff/feed/rotate", "POST"): [Case(staff, "/staff/feed/rotate", body=fixed({}))],
+    # after a link exists (the create row above): its reminder before each session
+    ("/staff/feed/reminder", "POST"): [
+        Case(staff, "/staff/feed/reminder", body=fixed({"reminder": "30"}))
+    ],
     ("/staff/feed/revoke", "POST"): [Case(staff, "/staff/feed/revoke", body=fixed({}), phase=ENDS)],
     ("/admin", "*"): [
         Case(coordinator, "/admin/"),
@@ -626,6 +786,26 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             phase=ENDS,
             method="DELETE",
         ),
+    ],
+    # places: no personal data, so every member of staff reads them; coordinators write
+    ("/api/v1/places", "GET"): [Case(staff, "/api/v1/places")],
+    ("/api/v1/places", "POST"): [
+        Case(
+            coordinator,
+            "/api/v1/places",
+            body=fixed({"name": "Stadtteilhaus", "town": "Musterstadt"}),
+        )
+    ],
+    ("/api/v1/places/{place_id:int}", "GET"): [
+        Case(any_staff, "/api/v1/places/{place}", ("P", "X"))
+    ],
+    ("/api/v1/places/{place_id:int}", "PUT"): [
+        Case(
+            coordinator,
+            "/api/v1/places/{place}",
+            ("P", "X"),
+            fixed({"name": "Bürgerhaus am Markt", "town": "Musterstadt"}),
+        )
     ],
     # KiTas
     ("/staff/kitas", "GET"): [Case(staff, "/staff/kitas/")],
@@ -842,6 +1022,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(others_participant, "/api/v1/sessions/{session}/attendance", MIXED, marks_json),
     ],
     # printables
+    # publishing a run's programme too, from the run's page
+    ("/staff/cohorts/{cohort_id:int}/publish-programme", "POST"): [
+        Case(coordinator, "/staff/cohorts/{draft_cohort}/publish-programme", ABX, fixed({}))
+    ],
     ("/staff/cohorts/{cohort_id:int}/attendance-list", "GET"): [
         Case(seen_by_staff, "/staff/cohorts/{cohort}/attendance-list", ABX)
     ],

@@ -340,9 +340,9 @@ async def test_every_account_page_speaks_german_and_english(client: httpx.AsyncC
     for path, (german, english) in pages.items():
         separator = "&" if "?" in path else "?"
         de = await client.get(f"{path}{separator}lang=de")
-        assert '<html lang="de">' in de.text and german in de.text, path
+        assert '<html lang="de" dir="ltr">' in de.text and german in de.text, path
         en = await client.get(f"{path}{separator}lang=en")
-        assert '<html lang="en">' in en.text and english in en.text, path
+        assert '<html lang="en" dir="ltr">' in en.text and english in en.text, path
     own = await client.get(f"/staff/accounts/{me}?lang=en")
     assert "This is your own account" in own.text
     assert f"/staff/accounts/{me}/deactivate" not in own.text
