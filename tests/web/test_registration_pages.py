@@ -17,7 +17,7 @@ from programmes.tables import Cohort, Outbox, Person, Programme, Registration
 from programmes.vocabulary import Role
 from tests.conftest import FROZEN_NOW, app_client, environment_for_tests, running
 from tests.factories import make_public_run, make_rucksack_group, make_staff
-from tests.web.helpers import csrf_token, post_form
+from tests.web.helpers import _CSRF_INPUT, csrf_token, post_form
 
 FORM = {"name": "Jana Becker", "email": "jana@example.org", "seats": "2", "consent": "on"}
 
@@ -62,6 +62,27 @@ async def test_a_bad_form_shows_the_error_and_keeps_the_input(client: httpx.Asyn
     assert "Jana &lt;script&gt;alert(1)&lt;/script&gt;" in response.text
     assert "<script>alert(1)" not in response.text
     assert await Registration.count() == 0
+
+
+async def test_the_corrected_form_goes_through_with_the_error_pages_own_token(
+    client: httpx.AsyncClient,
+) -> None:
+    """A family fixes what the error page points out and sends the form again: it must not
+    be told the form has expired (the page drawn after a POST carried an empty token)."""
+    cohort = await make_public_run(max_seats=2)
+    wrong = await post_form(
+        client, f"/events/{cohort}", f"/events/{cohort}/register", {**FORM, "seats": "3"}
+    )
+    assert wrong.status_code == 422
+    token = _CSRF_INPUT.search(wrong.text)
+    assert token and token.group(1), "the error page's form has no token"
+    fixed = await client.post(
+        f"/events/{cohort}/register", data={"_csrf_token": token.group(1), **FORM}
+    )
+    assert fixed.status_code == 200, fixed.text
+    assert "Dieses Formular ist abgelaufen" not in fixed.text
+    assert "Sie sind angemeldet." in fixed.text
+    assert await Registration.count() == 1
 
 
 async def test_json_registration_ignores_fields_the_public_may_not_set(
@@ -132,6 +153,9 @@ async def test_cancel_link_shows_then_cancels_in_one_confirmed_step(
     assert await Registration.count().where(Registration.status == "confirmed") == 1
     done = await post_form(client, link, link, {})
     assert "Ihre Anmeldung ist storniert" in done.text
+    # one notice, and no stray word from the staff pages' notice slot
+    assert done.text.count('role="status"') == 1
+    assert ">True<" not in done.text
     assert (await client.get(link)).status_code == 404
     assert await Registration.count().where(Registration.status == "cancelled") == 1
 

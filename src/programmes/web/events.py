@@ -113,6 +113,10 @@ class EventPages(Controller):
             if wants_json(request):
                 return form_expired(request)
             return await _expired_form(request, form, settings, await context())
+        # the form is drawn again (errors, confirmation) with the token it came with: the
+        # route is outside the CSRF middleware, which would otherwise put it in the scope
+        sent = request.headers.get("x-csrftoken") or text(form, "_csrf_token")
+        ScopeState.from_scope(request.scope).csrf_token = sent
         try:
             await check_registration_limit(request, settings, mail.now)
             outcome = await registrations.register_person(
@@ -142,7 +146,7 @@ class EventPages(Controller):
             "public/cancel.html",
             registration=registration,
             token=token,
-            done=False,
+            cancelled=False,
             withdrawn=False,
         )
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -162,7 +166,7 @@ class EventPages(Controller):
             "public/cancel.html",
             registration=registration,
             token="",
-            done=True,
+            cancelled=True,
             withdrawn=False,
         )
         response.headers["Referrer-Policy"] = "no-referrer"
@@ -183,7 +187,7 @@ class EventPages(Controller):
             "public/cancel.html",
             registration=registration,
             token="",
-            done=True,
+            cancelled=True,
             withdrawn=True,
         )
         response.headers["Referrer-Policy"] = "no-referrer"
