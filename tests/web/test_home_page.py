@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from urllib.parse import quote, quote_plus
 
 import httpx
 
@@ -178,3 +179,17 @@ async def test_more_than_fifty_events_are_paged(client: httpx.AsyncClient) -> No
     assert 'href="/?kind=training" rel="prev"' in training
     assert (await client.get("/?page=3")).status_code == 404
     assert (await client.get("/?page=0")).status_code == 400
+
+
+async def test_every_public_calendar_on_the_start_page_offers_google_and_outlook(
+    client: httpx.AsyncClient,
+) -> None:
+    """Google Calendar gets the webcal address, Outlook the https one, each in the page's
+    language; no personal feed is ever handed to them."""
+    world = await build_world()
+    html = (await client.get("/?lang=en")).text
+    for path in ("/feeds/public.ics?lang=en", f"/feeds/programmes/{world.training}.ics?lang=en"):
+        assert "cid=" + quote(f"webcal://testserver{path}", safe="") in html, path
+        assert "url=" + quote_plus(f"http://testserver{path}") in html, path
+    assert html.count("outlook.live.com") == html.count("calendar.google.com") >= 4
+    assert "/feeds/private" not in html
