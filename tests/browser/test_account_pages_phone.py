@@ -44,13 +44,14 @@ async def test_account_pages_fit_a_phone(phone: Page) -> None:
     await page.select_option("#kita", index=1)
     async with page.expect_navigation():
         await page.click('form[action="/staff/accounts"] button[type="submit"]')
-    assert "?saved=invited" in page.url
+    assert "?done=account-invited" in page.url
     assert await scroll_width(page) <= PHONE["width"]
 
     async with page.expect_navigation():
         await page.click("text=Konto deaktivieren …")
     assert page.url.endswith("/deactivate")
-    assert await page.locator("text=Was passiert:").count() == 1
+    assert await page.locator("text=Bitte bestätigen").count() >= 1
+    assert await page.locator("text=sofort abgemeldet").count() == 1
     assert await scroll_width(page) <= PHONE["width"]
 
     await page.goto("/staff/accounts")

@@ -745,15 +745,12 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ("/staff/accounts/{account_id:int}/invitation", "POST"): [
         Case(coordinator, "/staff/accounts/{account}/invitation", ABX, fixed({}))
     ],
-    ("/staff/accounts/{account_id:int}/deactivate", "GET"): [
-        Case(coordinator, "/staff/accounts/{account}/deactivate", ABX)
-    ],
     ("/staff/accounts/{account_id:int}/deactivate", "POST"): [
         Case(
             coordinator,
             "/staff/accounts/{account}/deactivate",
             ABX,
-            fixed({"confirm": "1"}),
+            fixed({"confirmed": "yes"}),
             phase=ENDS,
         ),
         # a coordinator's own account (target C): refused, so there is always one left
@@ -761,7 +758,7 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             coordinator_then(409),
             "/staff/accounts/{account}/deactivate",
             ("C",),
-            fixed({"confirm": "1"}),
+            fixed({"confirmed": "yes"}),
         ),
     ],
     # after the deactivation (same phase, later in this table): the account comes back

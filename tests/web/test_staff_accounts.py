@@ -86,7 +86,7 @@ async def test_an_invitation_mails_a_link_that_sets_the_password_once(
     )
     assert response.status_code == 303
     location = response.headers["location"]
-    assert location.endswith("?saved=invited")
+    assert location.endswith("?done=account-invited")
     page = await client.get(location)
     assert "Gespeichert. Die Einladung ist verschickt." in page.text
     account = await Account.select().where(Account.email == "neo@staff.example").first()
@@ -195,7 +195,7 @@ async def test_role_and_kita_change_is_saved_and_audited(client: httpx.AsyncClie
     assert 'id="kita-error"' in missing.text
     assert (await staff_accounts.staff_by_id(trainer.id)).role is Role.trainer  # type: ignore[union-attr]
     saved = await post_form(client, page, page, {"role": "partner", "kita": str(kita)})
-    assert saved.status_code == 303 and saved.headers["location"] == f"{page}?saved=role"
+    assert saved.status_code == 303 and saved.headers["location"] == f"{page}?done=account-role"
     shown = await client.get(saved.headers["location"])
     assert "Gespeichert." in shown.text and "KiTa Wiese" in shown.text
     after = await staff_accounts.staff_by_id(trainer.id)
@@ -218,9 +218,12 @@ async def test_coordinator_cannot_give_up_their_own_role_or_deactivate_themselve
     assert 'id="role-error"' in demoted.text
     english = await post_form(client, page, f"{page}?lang=en", {"role": "trainer", "kita": ""})
     assert "You cannot give up your own coordinator role." in english.text
-    deactivated = await post_form(client, page, f"{page}/deactivate?lang=de", {"confirm": "1"})
-    assert deactivated.status_code == 409
-    assert "Ihr eigenes Konto" in deactivated.text
+    # refused already at the question, and when confirmed anyway
+    for data in ({}, {"confirmed": "yes"}):
+        deactivated = await post_form(client, page, f"{page}/deactivate?lang=de", data)
+        assert deactivated.status_code == 409
+        assert "Ihr eigenes Konto" in deactivated.text
+        assert "Bitte bestätigen" not in deactivated.text
     staff = await staff_accounts.staff_by_id(me)
     assert staff is not None and staff.role is Role.coordinator
     assert await AuditEvent.count().where(AuditEvent.object_type == "account") == 1  # created
@@ -241,25 +244,27 @@ async def test_deactivation_asks_once_then_signs_the_person_out_everywhere(
         assert (await theirs.get("/api/v1/kitas", headers=bearer)).status_code == 200
 
         detail = await client.get(f"/staff/accounts/{trainer.id}")
-        assert f'href="/staff/accounts/{trainer.id}/deactivate"' in detail.text
-        ask = await client.get(f"/staff/accounts/{trainer.id}/deactivate")
-        assert ask.status_code == 200
-        assert "Was passiert:" in ask.text
-        assert "sofort abgemeldet" in ask.text
-        # a post that did not come from the confirmation page only shows it
-        unconfirmed = await post_form(
+        assert f'action="/staff/accounts/{trainer.id}/deactivate"' in detail.text
+        # the button only asks: what will happen, nothing done yet
+        ask = await post_form(
             client, f"/staff/accounts/{trainer.id}", f"/staff/accounts/{trainer.id}/deactivate", {}
         )
-        assert unconfirmed.headers["location"] == f"/staff/accounts/{trainer.id}/deactivate"
+        assert ask.status_code == 200
+        assert "Bitte bestätigen" in ask.text
+        assert "Das Konto von Tom Trainer deaktivieren?" in ask.text
+        assert "sofort abgemeldet" in ask.text and "API-Tokens" in ask.text
+        assert 'name="confirmed" value="yes"' in ask.text
+        assert f'href="/staff/accounts/{trainer.id}"' in ask.text  # the way back
         assert (await theirs.get("/staff/")).status_code == 200
+        assert await _audit("account.deactivated") == []
 
         done = await post_form(
             client,
+            f"/staff/accounts/{trainer.id}",
             f"/staff/accounts/{trainer.id}/deactivate",
-            f"/staff/accounts/{trainer.id}/deactivate",
-            {"confirm": "1"},
+            {"confirmed": "yes"},
         )
-        assert done.headers["location"] == f"/staff/accounts/{trainer.id}?saved=deactivated"
+        assert done.headers["location"] == f"/staff/accounts/{trainer.id}?done=account-deactivated"
         assert "ist deaktiviert und abgemeldet" in (await client.get(done.headers["location"])).text
         assert await _audit("account.deactivated") == [
             {"actor": coordinator, "object_id": trainer.id}
@@ -281,7 +286,7 @@ async def test_deactivation_asks_once_then_signs_the_person_out_everywhere(
             f"/staff/accounts/{trainer.id}/reactivate",
             {},
         )
-        assert back.headers["location"] == f"/staff/accounts/{trainer.id}?saved=reactivated"
+        assert back.headers["location"] == f"/staff/accounts/{trainer.id}?done=account-reactivated"
         await sign_in(theirs, trainer.email)
         assert (await theirs.get("/staff/")).status_code == 200
         # the API token stays revoked: a script of a reactivated person needs a new one
@@ -329,7 +334,6 @@ async def test_every_account_page_speaks_german_and_english(client: httpx.AsyncC
     pages = {
         "/staff/accounts": ("Zugänge der Mitarbeitenden", "Staff accounts"),
         f"/staff/accounts/{other.id}": ("Rolle und KiTa", "Role and KiTa"),
-        f"/staff/accounts/{other.id}/deactivate": ("Was passiert:", "What will happen:"),
         "/staff/password": ("Aktuelles Passwort", "Current password"),
         "/staff/password/forgot": ("Passwort vergessen?", "Forgot your password?"),
         "/staff/password/set?token=" + "x" * 43: (

@@ -59,7 +59,7 @@ async def test_changing_ones_password_signs_out_the_other_sessions(
             {"current_password": PASSWORD, "new_password": NEW, "new_password_repeat": NEW},
         )
         assert done.status_code == 303
-        assert done.headers["location"] == "/staff/password?saved=password"
+        assert done.headers["location"] == "/staff/password?done=password-changed"
         shown = await client.get(done.headers["location"])
         assert "Gespeichert. Ihr neues Passwort gilt ab jetzt" in shown.text
         assert (await client.get("/staff/")).status_code == 200  # this session stays

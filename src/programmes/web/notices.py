@@ -49,6 +49,16 @@ NOTICES: dict[str, str] = {
     "feed-exists": N_("You have a calendar link already."),
     "feed-none": N_("You have no calendar link."),
     "data-erased": N_("The data are erased."),
+    "account-invited": N_("Saved. The invitation has been sent."),
+    "account-invitation-resent": N_(
+        "Saved. A new invitation has been sent; the earlier link no longer works."
+    ),
+    "account-role": N_("Saved. The new role counts from the person's next click."),
+    "account-deactivated": N_("Saved. The account is deactivated and signed out."),
+    "account-reactivated": N_("Saved. The account is active again."),
+    "password-changed": N_(
+        "Saved. Your new password counts now; you were signed out everywhere else."
+    ),
 }
 
 

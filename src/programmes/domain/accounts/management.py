@@ -217,14 +217,26 @@ async def change_role(
         )
 
 
-async def deactivate_account(*, staff: Staff, account_id: int, now: datetime) -> None:
-    """End the account's sessions, links and API tokens; it cannot sign in any more."""
+def _refuse_own_deactivation(staff: Staff, account_id: int) -> None:
+    """There is always a coordinator left: nobody deactivates their own account."""
     require_coordinator(staff)
     if account_id == staff.id:
         raise Conflict(
             N_("You cannot deactivate your own account. Another coordinator can."),
             field="account",
         )
+
+
+async def check_deactivation(*, staff: Staff, account_id: int, now: datetime) -> AccountView:
+    """The account `deactivate_account` would deactivate, with the same refusals, nothing
+    written: for the question asked before it."""
+    _refuse_own_deactivation(staff, account_id)
+    return await get_account(staff=staff, account_id=account_id, now=now)
+
+
+async def deactivate_account(*, staff: Staff, account_id: int, now: datetime) -> None:
+    """End the account's sessions, links and API tokens; it cannot sign in any more."""
+    _refuse_own_deactivation(staff, account_id)
     async with write_transaction():
         changed = (
             await Account.update({Account.active: False})

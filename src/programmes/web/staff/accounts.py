@@ -2,8 +2,9 @@
 /staff/accounts; everybody changes their own password at /staff/password; a forgotten
 password and an invitation are set through a mailed link at /staff/password/set.
 
-Every form posts, then redirects to a page that says what was saved (`?saved=`); a form
-with an error is shown again with the error next to its field and in a summary."""
+Every form posts, then redirects to a page that says what was saved (`web.notices`); a
+form with an error is shown again with the error next to its field and in a summary.
+Deactivating an account asks once first (`web.confirm`)."""
 
 from __future__ import annotations
 
@@ -21,23 +22,17 @@ from programmes.domain.accounts import management, passwords
 from programmes.domain.errors import DomainError
 from programmes.settings import Settings
 from programmes.web.auth import session_cookie
+from programmes.web.confirm import confirmation, confirmed
 from programmes.web.deps import PathId
 from programmes.web.errors import status_for
-from programmes.web.forms import Form, checkbox, optional_int, read_form, submit, text
+from programmes.web.forms import Form, optional_int, read_form, submit, text
 from programmes.web.guards import PUBLIC, requires_coordinator, requires_staff
+from programmes.web.notices import done
 from programmes.web.pages import page, request_language
-
-#: What `?saved=` says after a redirect (the template words it).
-SAVED = frozenset({"invited", "role", "deactivated", "reactivated", "password", "resent"})
 
 
 def _site(request: Request[Any, Any, Any], settings: Settings) -> passwords.MailSite:
     return passwords.MailSite(base_url=settings.base_url, language=request_language(request))
-
-
-def _saved(request: Request[Any, Any, Any]) -> str | None:
-    value = request.query_params.get("saved")
-    return value if value in SAVED else None
 
 
 class AccountPages(Controller):
@@ -72,7 +67,7 @@ class AccountPages(Controller):
                 site=_site(request, settings),
                 now=now,
             )
-            return f"/staff/accounts/{account_id}?saved=invited"
+            return done(f"/staff/accounts/{account_id}", "account-invited")
 
         return await submit(
             request, "staff/accounts.html", action, partial(_list_context, staff, now)
@@ -86,12 +81,7 @@ class AccountPages(Controller):
         now: NamedDependency[datetime],
         account_id: PathId,
     ) -> Template:
-        return page(
-            request,
-            "staff/account.html",
-            saved=_saved(request),
-            **await _account_context(staff, now, account_id),
-        )
+        return page(request, "staff/account.html", **await _account_context(staff, now, account_id))
 
     @post("/{account_id:int}")
     async def change_role(
@@ -109,27 +99,13 @@ class AccountPages(Controller):
                 kita_id=optional_int(form, "kita", low=1),
                 now=now,
             )
-            return f"/staff/accounts/{account_id}?saved=role"
+            return done(f"/staff/accounts/{account_id}", "account-role")
 
         return await submit(
             request,
             "staff/account.html",
             action,
             partial(_account_context, staff, now, account_id),
-        )
-
-    @get("/{account_id:int}/deactivate")
-    async def confirm_deactivation(
-        self,
-        request: Request[Any, Any, Any],
-        staff: NamedDependency[Staff],
-        now: NamedDependency[datetime],
-        account_id: PathId,
-    ) -> Template:
-        return page(
-            request,
-            "staff/account_deactivate.html",
-            **await _account_context(staff, now, account_id),
         )
 
     @post("/{account_id:int}/deactivate")
@@ -141,14 +117,24 @@ class AccountPages(Controller):
         account_id: PathId,
     ) -> Response[Any]:
         async def action(form: Form) -> str:
-            if not checkbox(form, "confirm"):  # only the confirmation page deactivates
-                return f"/staff/accounts/{account_id}/deactivate"
+            if not confirmed(form):
+                account = await management.check_deactivation(
+                    staff=staff, account_id=account_id, now=now
+                )
+                return confirmation(  # type: ignore[return-value]
+                    request,
+                    form,
+                    what="account-deactivate",
+                    action=f"/staff/accounts/{account_id}/deactivate",
+                    back=f"/staff/accounts/{account_id}",
+                    account=account,
+                )
             await management.deactivate_account(staff=staff, account_id=account_id, now=now)
-            return f"/staff/accounts/{account_id}?saved=deactivated"
+            return done(f"/staff/accounts/{account_id}", "account-deactivated")
 
         return await submit(
             request,
-            "staff/account_deactivate.html",
+            "staff/account.html",
             action,
             partial(_account_context, staff, now, account_id),
         )
@@ -163,7 +149,7 @@ class AccountPages(Controller):
     ) -> Response[Any]:
         async def action(form: Form) -> str:
             await management.reactivate_account(staff=staff, account_id=account_id, now=now)
-            return f"/staff/accounts/{account_id}?saved=reactivated"
+            return done(f"/staff/accounts/{account_id}", "account-reactivated")
 
         return await submit(
             request,
@@ -185,7 +171,7 @@ class AccountPages(Controller):
             await management.resend_invitation(
                 staff=staff, account_id=account_id, site=_site(request, settings), now=now
             )
-            return f"/staff/accounts/{account_id}?saved=resent"
+            return done(f"/staff/accounts/{account_id}", "account-invitation-resent")
 
         return await submit(
             request,
@@ -218,7 +204,7 @@ class PasswordPages(Controller):
 
     @get("/", guards=[requires_staff])
     async def change_page(self, request: Request[Any, Any, Any]) -> Template:
-        return page(request, "staff/password.html", saved=_saved(request))
+        return page(request, "staff/password.html")
 
     @post("/", guards=[requires_staff])
     async def change(
@@ -236,7 +222,7 @@ class PasswordPages(Controller):
                 keep_session=session_cookie(request.scope),
                 now=now,
             )
-            return "/staff/password?saved=password"
+            return done("/staff/password", "password-changed")
 
         return await submit(request, "staff/password.html", action, _without_passwords)
 
@@ -314,7 +300,7 @@ class PasswordPages(Controller):
 
 async def _without_passwords() -> dict[str, Any]:
     """The password form again: the entered passwords are never sent back."""
-    return {"saved": None}
+    return {}
 
 
 async def _not_sent() -> dict[str, Any]:
