@@ -47,7 +47,7 @@ async def test_trainer_takes_todays_attendance_on_a_phone(phone: Page, tmp_path:
 
     async with page.expect_navigation():
         await page.click("button.save")
-    assert page.url.endswith("?saved=1")
+    assert page.url.endswith("?done=attendance-saved")
     assert await page.locator("text=Anwesenheit gespeichert.").count() == 1
 
     await page.reload()

@@ -44,6 +44,6 @@ async def test_marks_come_back_after_signing_in_again(phone: Page) -> None:
     assert await page.locator("text=Sie wurden abgemeldet").count() == 1
     async with page.expect_navigation():
         await page.click("button.save")
-    assert page.url.endswith("?saved=1")
+    assert page.url.endswith("?done=attendance-saved")
     await page.reload()
     assert await second.locator('input[value="excused"]').is_checked()

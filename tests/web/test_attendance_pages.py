@@ -81,7 +81,7 @@ async def test_trainer_records_marks_in_one_post_and_sees_them_again(
         },
     )
     assert response.status_code == 303, response.text
-    assert response.headers["location"] == page_url(world.today) + "?saved=1"
+    assert response.headers["location"] == page_url(world.today) + "?done=attendance-saved"
     assert await marks() == {(world.today, first): "present", (world.today, second): "excused"}
     again = await client.get(response.headers["location"])
     assert "Anwesenheit gespeichert." in again.text

@@ -46,6 +46,7 @@ NOTICES: dict[str, str] = {
     "feed-rotated": N_("Your calendar link is replaced; the old one no longer works."),
     "feed-revoked": N_("Your calendar link is revoked."),
     "feed-reminder": N_("Your reminder setting is saved."),
+    "attendance-saved": N_("Attendance saved."),
     "feed-exists": N_("You have a calendar link already."),
     "feed-none": N_("You have no calendar link."),
     "data-erased": N_("The data are erased."),

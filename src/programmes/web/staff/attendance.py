@@ -19,6 +19,7 @@ from programmes.vocabulary import AttendanceMark, Role
 from programmes.web.deps import PathId
 from programmes.web.forms import Form, required_int, submit, text
 from programmes.web.guards import requires_role, requires_staff
+from programmes.web.notices import done
 from programmes.web.pages import page
 
 _REGISTRATION_FIELD = re.compile(r"^marks\[(\d{1,4})\]\.registration_id$")
@@ -55,12 +56,7 @@ class AttendancePages(Controller):
         now: NamedDependency[datetime],
     ) -> Template:
         sheet = await recording.get_attendance(staff=staff, session_id=session_id, now=now)
-        return page(
-            request,
-            "staff/attendance.html",
-            sheet=sheet,
-            saved=request.query_params.get("saved") == "1",
-        )
+        return page(request, "staff/attendance.html", sheet=sheet)
 
     @post("/", guards=[requires_role(Role.coordinator, Role.trainer)])
     async def save(
@@ -74,10 +70,10 @@ class AttendancePages(Controller):
             await recording.record_attendance(
                 staff=staff, session_id=session_id, marks=marks_from_form(form), now=now
             )
-            return f"/staff/sessions/{session_id}/attendance?saved=1"
+            return done(f"/staff/sessions/{session_id}/attendance", "attendance-saved")
 
         async def context() -> dict[str, Any]:
             sheet = await recording.get_attendance(staff=staff, session_id=session_id, now=now)
-            return {"sheet": sheet, "saved": False}
+            return {"sheet": sheet}
 
         return await submit(request, "staff/attendance.html", action, context)
