@@ -121,3 +121,19 @@ async def test_the_organisation_name_comes_from_settings(
         await sign_in(http, world.coordinator.email)
         html = (await http.get(f"/staff/cohorts/{world.a1}/certificates")).text
     assert "Культурный центр · Kültür Evi" in html
+
+
+@pytest.mark.parametrize(
+    "printable", ["attendance-list", "attendance-list?blank=1", "certificates"]
+)
+async def test_print_pages_have_landmarks_for_screen_readers(
+    client: httpx.AsyncClient, world: ReportWorld, printable: str
+) -> None:
+    """The links above a printable are its navigation, the list or certificates its main
+    content: a screen reader can jump between them."""
+    await sign_in(client, world.coordinator.email)
+    html = (await client.get(f"/staff/cohorts/{world.a1}/{printable}")).text
+    nav, main = html.index("<nav aria-label="), html.index("<main>")
+    assert nav < html.index("Back to the group" if "lang=en" in printable else "Zurück") < main
+    content = html.index('class="certificate"' if printable == "certificates" else 'class="list"')
+    assert html.count("<main>") == 1 and main < content < html.index("</main>")
