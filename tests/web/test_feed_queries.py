@@ -14,7 +14,7 @@ from programmes.domain.feeds import feed_tokens
 from programmes.tables import Session
 from programmes.vocabulary import ProgrammeKind, Role
 from tests.conftest import FROZEN_NOW
-from tests.factories import make_staff
+from tests.factories import make_public_run, make_staff
 from tests.feed_world import add_cohort, add_programme, add_session, berlin
 from tests.query_counter import counted_queries
 from tests.web.feed_helpers import events, fetch
@@ -99,3 +99,24 @@ async def test_malformed_tokens_cost_no_query(client: httpx.AsyncClient) -> None
         for name in ("x.ics", "cal_%00.ics", "cal_" + "A" * 300 + ".ics"):
             assert (await client.get(f"/feeds/private/{name}")).status_code == 404
     assert queries == []
+
+
+async def test_registrations_leave_the_public_feeds_alone(client: httpx.AsyncClient) -> None:
+    """A registration changes nothing a public feed shows (seat counts are not in it), so the
+    feed is not rebuilt: after registrations, one query answers it, with the same bytes and
+    validators (a calendar polling with If-None-Match keeps getting 304)."""
+    cohort = await make_public_run(capacity=3, dates=3)
+    feeds = ["/feeds/public.ics", f"/events/{cohort}.ics"]
+    before = {url: await fetch(client, url) for url in feeds}
+    for n in range(4):  # three seats, then the waiting list
+        registered = await client.post(
+            f"/api/v1/events/{cohort}/registrations",
+            json={"name": f"Person {n}", "email": f"p{n}@example.org", "consent": True},
+        )
+        assert registered.status_code == 201, registered.text
+    for url, first in before.items():
+        with counted_queries() as queries:
+            again = await fetch(client, url, **{"if-none-match": first.headers["etag"]})
+        assert again.status_code == 304, url
+        assert len(queries) == 1, (url, queries)
+        assert again.headers["last-modified"] == first.headers["last-modified"], url
