@@ -1218,6 +1218,13 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             phase=ENDS,
         )
     ],
+    # the search: every role searches within what it may see (leaks() checks the answers)
+    ("/staff/search", "GET"): [
+        Case(staff, "/staff/search/?q=marker"),
+        Case(staff, "/staff/search/?q=Kiran"),
+        Case(staff, "/staff/search/?q=Alphamarker"),
+        Case(staff, "/staff/search/?q=Betamarker"),
+    ],
     ("/staff/audit", "GET"): [Case(coordinator, "/staff/audit/")],
     ("/api/v1/audit", "GET"): [Case(coordinator, "/api/v1/audit")],
     ("/api/v1/me", "GET"): [Case(staff, "/api/v1/me")],

@@ -14,6 +14,7 @@ from programmes.web.staff import (
     registrations,
     reports,
     schedules,
+    search,
 )
 from programmes.web.staff.closures import StaffClosureController
 from programmes.web.staff.home import StaffHomeController
@@ -30,6 +31,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     attendance.AttendancePages,
     registrations.RegistrationPages,
     registrations.FamilyPages,
+    search.SearchPages,
     StaffClosureController,
     reports.ReportPages,
     printables.PrintablePages,
