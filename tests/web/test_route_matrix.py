@@ -1225,6 +1225,10 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
         Case(staff, "/staff/search/?q=Alphamarker"),
         Case(staff, "/staff/search/?q=Betamarker"),
     ],
+    ("/api/v1/search", "GET"): [
+        Case(staff, "/api/v1/search?q=marker"),
+        Case(staff, "/api/v1/search?q=Kiran"),
+    ],
     ("/staff/audit", "GET"): [Case(coordinator, "/staff/audit/")],
     ("/api/v1/audit", "GET"): [Case(coordinator, "/api/v1/audit")],
     ("/api/v1/me", "GET"): [Case(staff, "/api/v1/me")],

@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from programmes.domain.access import Staff
+from programmes.domain.accounts import staff_accounts
 from programmes.domain.enrolment import search
 from programmes.domain.privacy.erasure import erase_subject
 from programmes.domain.privacy.subjects import SubjectKind
@@ -136,6 +137,7 @@ async def test_case_accents_and_scripts_are_matched_as_people_mean_them(
     await _family(group, kita, "ILKAY Öztürk")
     await _family(group, kita, "أحمد محمد")
     await _family(group, kita, "Олена Коваленко")
+    await _family(group, kita, "Jana Mueller")  # German "ue" is not "ü": not found by "müller"
     await _as(client, await make_staff(Role.coordinator))
     for query, expected in (
         ("müller", "Jürgen MÜLLER"),
@@ -148,6 +150,10 @@ async def test_case_accents_and_scripts_are_matched_as_people_mean_them(
         ("محمد", "أحمد محمد"),
         ("коваленко", "Олена Коваленко"),
         ("  jürgen   müller ", "Jürgen MÜLLER"),
+        ("muller", "Jürgen MÜLLER"),  # typed without the umlaut
+        ("gulsen strasser", "Gülşen Straßer"),
+        ("ilkay ozturk", "ILKAY Öztürk"),
+        ("مُحَمَّد", "أحمد محمد"),  # with vowel marks
     ):
         page = (await client.get("/staff/search/", params={"q": query})).text
         assert _count(page) == 1, query
@@ -243,3 +249,27 @@ async def test_erased_people_are_never_found_by_their_old_names(
     after = (await client.get("/staff/search/?q=vergessen")).text
     assert _count(after) == 1 and "Vera Vergessenheit" in after
     assert _count((await client.get("/staff/search/?q=frieda")).text) == 0
+
+
+async def test_the_api_searches_within_the_same_scope(client: httpx.AsyncClient) -> None:
+    kita_a, kita_b = await make_kita(), await make_kita()
+    family_a = await _family(await _group(kita_a), kita_a, "Zehra Öztürk", email="z@example.org")
+    await _family(await _group(kita_b), kita_b, "Zeynep Öztürk")
+    partner = await make_staff(Role.partner, kita_id=kita_a)
+    token = await staff_accounts.create_api_token(account_id=partner.id, name="t", now=FROZEN_NOW)
+    headers = {"authorization": f"Bearer {token}"}
+
+    found = (await client.get("/api/v1/search?q=OZTURK", headers=headers)).json()
+    assert found["total"] == 1 and found["pages"] == 1 and found["page"] == 1
+    [hit] = found["hits"]
+    assert hit["kind"] == "family" and hit["id"] == family_a
+    assert hit["names"] == ["Zehra Öztürk"] and hit["emails"] == ["z@example.org"]
+
+    long = await client.get("/api/v1/search", params={"q": "x" * 500}, headers=headers)
+    assert long.status_code == 400 and "100" in long.text and "q" in long.text
+    for bad in ("abc", "-1"):
+        refused = await client.get(f"/api/v1/search?q=z&page={bad}", headers=headers)
+        assert refused.status_code == 400 and "page" in refused.text
+    empty = (await client.get("/api/v1/search?q=", headers=headers)).json()
+    assert empty["hits"] == [] and empty["total"] == 0
+    assert (await client.get("/api/v1/search?q=z")).status_code == 401

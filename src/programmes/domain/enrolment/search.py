@@ -8,9 +8,10 @@ coordination's); a trainer searches the guardians' names of the families in the 
 they lead (what their attendance lists show them). Erased and anonymised people are never
 found: their rows are left out, and their names are empty anyway.
 
-Matching is done in Python on `families.match_name` of both sides (Unicode NFKC, case
-folded, the Turkish I, runs of spaces as one) and is a plain substring test, so "müller"
-finds "MÜLLER", "yilmaz" finds "Yılmaz", and `%`, `_` and `\\` are just characters.
+Matching is done in Python on `search_key` of both sides (`families.match_name`: Unicode
+NFKC, case folded, the Turkish I, runs of spaces as one; then without accents and other
+combining marks) and is a plain substring test, so "müller" and "muller" find "MÜLLER",
+"yilmaz" finds "Yılmaz", "gulsen" finds "Gülşen", and `%`, `_` and `\\` are just characters.
 SQL `LIKE` cannot do this on both databases: SQLite folds the case of ASCII letters only,
 and PostgreSQL's `ILIKE` depends on the database's locale. The price is reading the names
 and addresses in the caller's scope (a few columns, one query per kind) for every search;
@@ -20,6 +21,7 @@ See docs/search.md.
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Iterable
 from typing import Any, Final
 
@@ -82,7 +84,7 @@ async def search(*, staff: Staff, query: str | None, page: str | None = None) ->
             N_("Enter at most %(max)s characters to search for."), field="q", max=MAX_QUERY
         )
     asked = _page_number(page)
-    needle = match_name(text)
+    needle = search_key(text)
     if not needle:
         return SearchPage(query=text, hits=[], total=0, page=1, pages=0)
     found = await _family_matches(staff, needle)
@@ -120,12 +122,22 @@ def _page_number(value: str | None) -> int:
     return int(digits) if len(digits) <= _PAGE_DIGITS else 10**_PAGE_DIGITS
 
 
+def search_key(text: str) -> str:
+    """`text` as a search compares it: as `families.match_name` (case, the Turkish I,
+    spaces), and without accents or other combining marks (ü as u, ş as s, Arabic vowel
+    marks left out), as staff type names on a German keyboard. (German "ue" for "ü" is
+    not matched: "mueller" does not find "Müller".)"""
+    decomposed = unicodedata.normalize("NFD", match_name(text))
+    bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+    return unicodedata.normalize("NFC", bare)
+
+
 #: (sort key, kind, id) of one match.
 Match = tuple[str, str, int]
 
 
 def _contains(needle: str, values: Iterable[str]) -> bool:
-    return any(needle in match_name(value) for value in values if value)
+    return any(needle in search_key(value) for value in values if value)
 
 
 def _family_scope(staff: Staff) -> Any:
@@ -162,7 +174,7 @@ async def _family_matches(staff: Staff, needle: str) -> list[Match]:
         ):
             if _contains(needle, [row["first_name"]]):
                 matched.add(row["family"])
-    return [(match_name(first_name.get(i, "")), FAMILY, i) for i in matched]
+    return [(search_key(first_name.get(i, "")), FAMILY, i) for i in matched]
 
 
 async def _registration_matches(needle: str) -> list[Match]:
@@ -173,7 +185,7 @@ async def _registration_matches(needle: str) -> list[Match]:
         Registration.person.email.as_alias("email"),
     ).where(Registration.person.is_not_null() & Registration.person.anonymised_at.is_null())
     return [
-        (match_name(row["name"]), REGISTRATION, row["id"])
+        (search_key(row["name"]), REGISTRATION, row["id"])
         for row in rows
         if _contains(needle, [row["name"], row["email"]])
     ]
@@ -269,4 +281,4 @@ async def _registration_hits(ids: list[int]) -> dict[int, SearchHit]:
     }
 
 
-__all__ = ["MAX_QUERY", "PAGE_SIZE", "SearchHit", "SearchPage", "search"]
+__all__ = ["MAX_QUERY", "PAGE_SIZE", "SearchHit", "SearchPage", "search", "search_key"]

@@ -19,6 +19,7 @@ from programmes.web.api import (
     registrations,
     reports,
     schedules,
+    search,
 )
 from programmes.web.guards import current_staff, requires_staff
 from programmes.web.schemas import StaffOut
@@ -39,6 +40,7 @@ CONTROLLERS: list[ControllerRouterHandler] = [
     reports.ReportController,
     privacy.PrivacyController,
     audit.AuditController,
+    search.SearchController,
 ]
 
 
