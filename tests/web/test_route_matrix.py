@@ -230,6 +230,15 @@ def families_then(status: int) -> Rule:
 
 trainers = scoped(Role.coordinator, Role.trainer)
 
+
+def group_writers(role: str, target: str) -> Expected:
+    """A message to a group's people: coordinators any group, partners their KiTa's, trainers
+    the groups they lead; a substitute (one session only) gets 404 like everybody else."""
+    if role == SUBSTITUTE and target != "X":
+        return 404
+    return seen_by_staff(role, target)
+
+
 # ----------------------------------------------------------------------------- the world
 
 GUARDIAN_NAME = {"A": "Zarifa Alphamarker", "B": "Bozena Betamarker"}
@@ -499,6 +508,15 @@ def family_form(world: World, target: str, role: str) -> dict[str, Any]:
         "consent_given_on": "2026-11-20",
         "language": "de",
         "form_key": f"matrix-{role}-{target}",
+    }
+
+
+def message_form(world: World, target: str, role: str) -> dict[str, Any]:
+    return {
+        "subject": "Raumänderung",
+        "text": "Wir treffen uns im Saal 2.",
+        "form_key": f"matrix-{role}-{target}",
+        "confirmed": "yes",
     }
 
 
@@ -1028,6 +1046,18 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("/staff/cohorts/{cohort_id:int}/certificates", "GET"): [
         Case(coordinator, "/staff/cohorts/{cohort}/certificates", ABX)
+    ],
+    # a message to everybody in a group or run
+    ("/staff/cohorts/{cohort_id:int}/message", "GET"): [
+        Case(group_writers, "/staff/cohorts/{cohort}/message", ("A", "B", "P", "X"))
+    ],
+    ("/staff/cohorts/{cohort_id:int}/message", "POST"): [
+        Case(
+            group_writers,
+            "/staff/cohorts/{cohort}/message",
+            ("A", "B", "P", "X"),
+            message_form,
+        )
     ],
     # registrations of public runs: the coordination
     ("/staff/cohorts/{cohort_id:int}/registrations", "GET"): [

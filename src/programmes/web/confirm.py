@@ -10,10 +10,10 @@ already at this step, like on the form itself.
 Asking first: cancelling, moving or reinstating a session, saving a schedule (its preview),
 cancelling or moving a registration, changing a run's places when somebody would be moved
 or told, withdrawing a family, recording a withdrawn consent, archiving a KiTa, deleting a
-closure, rotating or revoking one's calendar link, deactivating a staff account (erasing
-data asks for the password and a tick already). Not asking: registering a person or
-enrolling a family on their behalf (the one mail goes to the person just entered, which is
-what the form is for) and plain edits.
+closure, sending a message to everybody in a group, rotating or revoking one's calendar
+link, deactivating a staff account (erasing data asks for the password and a tick
+already). Not asking: registering a person or enrolling a family on their behalf (the one
+mail goes to the person just entered, which is what the form is for) and plain edits.
 """
 
 from __future__ import annotations

@@ -57,14 +57,37 @@ NOTICES: dict[str, str] = {
     "account-role": N_("Saved. The new role counts from the person's next click."),
     "account-deactivated": N_("Saved. The account is deactivated and signed out."),
     "account-reactivated": N_("Saved. The account is active again."),
+    "message-repeated": N_("This message was put into the outbox already; nothing was sent again."),
     "password-changed": N_(
         "Saved. Your new password counts now; you were signed out everywhere else."
     ),
 }
 
 
-def done(url: str, key: str) -> str:
-    """`url` with the notice `key` (one of `NOTICES`)."""
-    if key not in NOTICES:
+#: Notices that say how many (`?done=<key>&n=<count>`): a count, never data about anybody.
+COUNTED_NOTICES: dict[str, tuple[str, str]] = {
+    "message-queued": (
+        N_("Message to %(num)s person put into the outbox."),
+        N_("Message to %(num)s people put into the outbox."),
+    ),
+}
+#: The largest count a counted notice shows (anything else in `n` is ignored).
+MAX_COUNT = 1_000_000
+
+
+def done(url: str, key: str, count: int | None = None) -> str:
+    """`url` with the notice `key` (one of `NOTICES`, or of `COUNTED_NOTICES` with `count`)."""
+    if key not in (NOTICES if count is None else COUNTED_NOTICES):
         raise KeyError(key)
-    return f"{url}{'&' if '?' in url else '?'}done={key}"
+    suffix = "" if count is None else f"&n={count}"
+    return f"{url}{'&' if '?' in url else '?'}done={key}{suffix}"
+
+
+def counted(key: str, raw_count: str | None) -> tuple[str, str, int] | None:
+    """(singular, plural, count) of a counted notice, or None for an unknown key or count."""
+    forms = COUNTED_NOTICES.get(key)
+    if forms is None or not raw_count or not raw_count.isascii() or not raw_count.isdigit():
+        return None
+    if len(raw_count) > 7 or int(raw_count) > MAX_COUNT:
+        return None
+    return forms[0], forms[1], int(raw_count)

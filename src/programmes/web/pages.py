@@ -24,7 +24,7 @@ from programmes import i18n
 from programmes.formatting import localise
 from programmes.web.calendar_links import CalendarLinks
 from programmes.web.guards import current_staff
-from programmes.web.notices import NOTICES
+from programmes.web.notices import NOTICES, counted
 
 LANGUAGE_COOKIE = "programmes_lang"
 #: Paths whose pages speak only the staff languages.
@@ -112,6 +112,7 @@ def page(
     choice = choose_language(request)
     language = str(context.pop("lang", choice.language))
     notice = NOTICES.get(request.query_params.get("done") or "")
+    how_many = counted(request.query_params.get("done") or "", request.query_params.get("n"))
     kept = request.scope.get("kept_form")  # type: ignore[typeddict-item]
     cookies = []
     if choice.from_query and language == choice.language:
@@ -144,7 +145,9 @@ def page(
             "error": None,
             "form": kept,
             "kept": kept is not None,
-            "done": i18n.gettext(language, notice) if notice else None,
+            "done": i18n.gettext(language, notice)
+            if notice
+            else (i18n.ngettext(language, *how_many) if how_many else None),
             **context,
         },
     )
