@@ -184,9 +184,7 @@ async def test_a_run_csv_has_seats_and_neutralises_phone_numbers_and_names(
 ) -> None:
     await as_staff(client, world.coordinator)
     await Person.update({Person.name: "@SUM(1+1)"}).where(Person.name == "Иван Петров")
-    text = (await client.get(f"/staff/cohorts/{world.t1}/people.csv")).content.decode(
-        "utf-8-sig"
-    )
+    text = (await client.get(f"/staff/cohorts/{world.t1}/people.csv")).content.decode("utf-8-sig")
     lines = text.split("\r\n")
     assert lines[0] == "Nr.;Status;Platz auf der Warteliste;Name;E-Mail;Telefon;Sprache(n);Plätze"
     assert "'@SUM(1+1);1-confirmed@example.org;;Deutsch;1" in text
@@ -208,9 +206,9 @@ async def test_the_xlsx_file_holds_the_same_table_as_text(
     rows = [[cell.value for cell in row] for row in sheet.iter_rows()]
     assert rows[0][:4] == ["Nr.", "Status", "Platz auf der Warteliste", "Name"]
     assert sheet["A1"].font.bold and not sheet["A2"].font.bold
-    assert [1, "bestätigt", None, "Ayşe Yılmaz", "ayse@example.org"] == rows[1][:5]
+    assert rows[1][:5] == [1, "bestätigt", None, "Ayşe Yılmaz", "ayse@example.org"]
     waiting = next(row for row in rows if row[1] == "Warteliste")
-    assert waiting[2] == 1 and waiting[3] == "'=HYPERLINK(\"http://x.example\")"
+    assert waiting[2] == 1 and waiting[3] == '\'=HYPERLINK("http://x.example")'
     cell = next(c for row in sheet.iter_rows() for c in row if c.value == waiting[3])
     assert cell.data_type == "s"  # text, not a formula
     assert all("Zurückgezogen" not in str(value) for row in rows for value in row)

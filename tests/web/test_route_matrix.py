@@ -230,6 +230,15 @@ def families_then(status: int) -> Rule:
 
 trainers = scoped(Role.coordinator, Role.trainer)
 
+
+def leaders(role: str, target: str) -> Expected:
+    """Contact lists: as `seen_by_staff`, but a trainer only for the groups they lead; one
+    who only stands in for a session gets 404, as for a group that does not exist."""
+    if role == SUBSTITUTE:
+        return 404
+    return seen_by_staff(role, target)
+
+
 # ----------------------------------------------------------------------------- the world
 
 GUARDIAN_NAME = {"A": "Zarifa Alphamarker", "B": "Bozena Betamarker"}
@@ -1028,6 +1037,19 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("/staff/cohorts/{cohort_id:int}/certificates", "GET"): [
         Case(coordinator, "/staff/cohorts/{cohort}/certificates", ABX)
+    ],
+    # contact lists for daily work (the public run P: coordinators only)
+    ("/staff/cohorts/{cohort_id:int}/people", "GET"): [
+        Case(leaders, "/staff/cohorts/{cohort}/people", ("A", "B", "X", "P"))
+    ],
+    ("/staff/cohorts/{cohort_id:int}/people/print", "GET"): [
+        Case(leaders, "/staff/cohorts/{cohort}/people/print", ("A", "B", "X", "P"))
+    ],
+    ("/staff/cohorts/{cohort_id:int}/people.csv", "GET"): [
+        Case(leaders, "/staff/cohorts/{cohort}/people.csv", ("A", "B", "X", "P"))
+    ],
+    ("/staff/cohorts/{cohort_id:int}/people.xlsx", "GET"): [
+        Case(leaders, "/staff/cohorts/{cohort}/people.xlsx", ("A", "B", "X", "P"))
     ],
     # registrations of public runs: the coordination
     ("/staff/cohorts/{cohort_id:int}/registrations", "GET"): [

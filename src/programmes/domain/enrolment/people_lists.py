@@ -111,9 +111,7 @@ async def check_may_list(staff: Staff, cohort_id: int) -> None:
         raise NotFound(N_("There is no cohort with id %(id)s."), field="cohort", id=cohort_id)
 
 
-async def people_list(
-    *, staff: Staff, cohort_id: int, language: str, now: datetime
-) -> PeopleList:
+async def people_list(*, staff: Staff, cohort_id: int, language: str, now: datetime) -> PeopleList:
     """The contact list of a cohort; `language` names the languages of people registered
     for a run (families' languages are kept as entered)."""
     await check_may_list(staff, cohort_id)
@@ -146,14 +144,18 @@ async def people_list(
     family_ids = [r["family"] for r in registrations if r["family"] is not None]
     guardians: dict[int, list[Contact]] = defaultdict(list)
     if family_ids:
-        for row in await Guardian.select(
-            Guardian.family,
-            Guardian.name,
-            Guardian.email,
-            Guardian.phone,
-            Guardian.languages,
-            Guardian.reach_via_kita,
-        ).where(Guardian.family.is_in(family_ids)).order_by(Guardian.id):
+        for row in (
+            await Guardian.select(
+                Guardian.family,
+                Guardian.name,
+                Guardian.email,
+                Guardian.phone,
+                Guardian.languages,
+                Guardian.reach_via_kita,
+            )
+            .where(Guardian.family.is_in(family_ids))
+            .order_by(Guardian.id)
+        ):
             guardians[row["family"]].append(
                 Contact(
                     name=row["name"] or "",
