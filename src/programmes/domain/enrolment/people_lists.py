@@ -76,6 +76,12 @@ class Entry(msgspec.Struct, frozen=True):
             return ERASED_NAME
         return ", ".join(c.name for c in self.contacts if c.name) or ERASED_NAME
 
+    @property
+    def languages(self) -> str:
+        """Every language of the family's guardians once, in the order they were entered."""
+        spoken = [part.strip() for c in self.contacts for part in c.languages.split(",")]
+        return ", ".join(dict.fromkeys(part for part in spoken if part))
+
 
 class PeopleList(msgspec.Struct, frozen=True):
     cohort_id: int
