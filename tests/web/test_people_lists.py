@@ -12,7 +12,10 @@ import httpx
 import pytest
 from openpyxl import load_workbook
 
+from programmes.domain.privacy import erasure
+from programmes.domain.privacy.subjects import SubjectKind
 from programmes.tables import Family, Guardian, Person, Registration
+from tests.conftest import FROZEN_NOW
 from tests.report_world import ReportWorld, anonymise_family, build_report_world
 from tests.web.helpers import sign_in
 
@@ -258,3 +261,36 @@ async def test_the_group_page_links_the_list_for_those_who_may_read_it(
     page = (await client.get(f"/staff/cohorts/{world.a1}/people")).text
     for target in ("/people/print", "/people.csv", "/people.xlsx"):
         assert f'href="/staff/cohorts/{world.a1}{target}"' in page
+
+
+async def test_an_erased_person_shows_as_a_dash_without_contact(
+    client: httpx.AsyncClient, world: ReportWorld
+) -> None:
+    person = await Registration.select(Registration.person).where(
+        Registration.id == world.registrations["kaya"]
+    )
+    await erasure.erase_subject(
+        staff=world.coordinator,
+        kind=SubjectKind.person,
+        subject_id=person[0]["person"],
+        now=FROZEN_NOW,
+    )
+    await as_staff(client, world.coordinator)
+    base = f"/staff/cohorts/{world.t1}"
+    row = row_of((await client.get(base + "/people")).text, world.registrations["kaya"])
+    assert "<bdi>—</bdi>" in row and "tel:" not in row and "mailto:" not in row
+    assert "Deutsch" not in row  # not even the language of an erased registration
+    csv = (await client.get(base + "/people.csv")).content.decode("utf-8-sig")
+    assert "Zeynep" not in csv and "2-confirmed@example.org" not in csv and "5555" not in csv
+    assert "Иван Петров" in csv  # the others stay
+
+
+async def test_the_families_and_registrations_pages_link_the_list(
+    client: httpx.AsyncClient, world: ReportWorld
+) -> None:
+    await as_staff(client, world.partner_a)
+    families = (await client.get(f"/staff/cohorts/{world.a1}/families")).text
+    assert f'href="/staff/cohorts/{world.a1}/people"' in families
+    await as_staff(client, world.coordinator)
+    registrations = (await client.get(f"/staff/cohorts/{world.t1}/registrations")).text
+    assert f'href="/staff/cohorts/{world.t1}/people"' in registrations
