@@ -4,6 +4,7 @@ XLSX; who may read them, what they hold, and that no cell can run as a formula."
 from __future__ import annotations
 
 import io
+import json
 import re
 from datetime import date
 from typing import Any
@@ -14,7 +15,7 @@ from openpyxl import load_workbook
 
 from programmes.domain.privacy import erasure
 from programmes.domain.privacy.subjects import SubjectKind
-from programmes.tables import Family, Guardian, Person, Registration
+from programmes.tables import AuditEvent, Family, Guardian, Person, Registration
 from tests.conftest import FROZEN_NOW
 from tests.report_world import ReportWorld, anonymise_family, build_report_world
 from tests.web.helpers import sign_in
@@ -294,3 +295,29 @@ async def test_the_families_and_registrations_pages_link_the_list(
     await as_staff(client, world.coordinator)
     registrations = (await client.get(f"/staff/cohorts/{world.t1}/registrations")).text
     assert f'href="/staff/cohorts/{world.t1}/people"' in registrations
+
+
+async def test_downloads_are_in_the_audit_trail_without_personal_data(
+    client: httpx.AsyncClient, world: ReportWorld
+) -> None:
+    await as_staff(client, world.partner_a)
+    base = f"/staff/cohorts/{world.a1}"
+    for path in ("/people", "/people/print"):
+        assert (await client.get(base + path)).status_code == 200
+    downloaded = AuditEvent.action == "cohort.contact_list_downloaded"
+    assert await AuditEvent.count().where(downloaded) == 0  # looking is not downloading
+    await client.get(base + "/people.csv")
+    await client.get(base + "/people.xlsx")
+    await as_staff(client, world.partner_b)
+    assert (await client.get(base + "/people.csv")).status_code == 404
+    events = await AuditEvent.select().where(downloaded).order_by(AuditEvent.id)
+    assert [(e["actor"], e["object_type"], e["object_id"]) for e in events] == [
+        (world.partner_a.id, "cohort", world.a1)
+    ] * 2
+    details = [
+        json.loads(e["detail"]) if isinstance(e["detail"], str) else e["detail"] for e in events
+    ]
+    assert details == [
+        {"format": "csv", "registrations": 4},
+        {"format": "xlsx", "registrations": 4},
+    ]

@@ -11,7 +11,8 @@ Cancelled and withdrawn registrations are not listed (the list is for reaching t
 who take part or wait for a place). A family or person whose data was erased shows as "—"
 with no contact details at all. The page, the printable list and the CSV/XLSX files are
 made from the same `PeopleList` and the same column labels (`COLUMNS`), so they cannot
-drift apart. Four queries for any size of list.
+drift apart. Four queries for any size of list. Each CSV or XLSX download is in the audit
+trail (the page and the print version are not: they stay on the screen or on paper).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from babel import Locale
 
 from programmes.clock import BERLIN
 from programmes.db import fetch
+from programmes.domain import audit
 from programmes.domain.access import Staff, leads_cohort, visible
 from programmes.domain.errors import N_, NotFound
 from programmes.i18n import gettext
@@ -271,6 +273,19 @@ def table_rows(people: PeopleList, language: str) -> list[list[str | int | None]
     return rows
 
 
+async def record_download(*, staff: Staff, people: PeopleList, extension: str) -> None:
+    """Audit a download: a file of contacts leaves the service (who, which cohort, how many
+    registrations, which format; never a name or a contact)."""
+    await audit.record(
+        actor_id=staff.id,
+        action="cohort.contact_list_downloaded",
+        object_type="cohort",
+        object_id=people.cohort_id,
+        now=people.made_at,
+        detail={"format": extension, "registrations": len(people.entries)},
+    )
+
+
 def file_name(people: PeopleList, extension: str) -> str:
     """`kontaktliste-<cohort id>-<date>.csv`: no names in file names (they end up in
     download folders and mail attachments)."""
@@ -286,5 +301,6 @@ __all__ = [
     "check_may_list",
     "file_name",
     "people_list",
+    "record_download",
     "table_rows",
 ]

@@ -64,6 +64,7 @@ class PeopleListPages(Controller):
     ) -> Response[bytes]:
         people = await _list(request, staff, now, cohort_id)
         rows = people_lists.table_rows(people, request_language(request))
+        await people_lists.record_download(staff=staff, people=people, extension="csv")
         return _download(to_csv(rows), CSV_MEDIA_TYPE, people_lists.file_name(people, "csv"))
 
     @get("/people.xlsx")
@@ -76,6 +77,7 @@ class PeopleListPages(Controller):
     ) -> Response[bytes]:
         people = await _list(request, staff, now, cohort_id)
         language = request_language(request)
+        await people_lists.record_download(staff=staff, people=people, extension="xlsx")
         body = to_xlsx(
             people_lists.table_rows(people, language),
             title=gettext(language, "Contact list"),
