@@ -239,6 +239,14 @@ def group_writers(role: str, target: str) -> Expected:
     return seen_by_staff(role, target)
 
 
+def leaders(role: str, target: str) -> Expected:
+    """Contact lists: as `seen_by_staff`, but a trainer only for the groups they lead; one
+    who only stands in for a session gets 404, as for a group that does not exist."""
+    if role == SUBSTITUTE:
+        return 404
+    return seen_by_staff(role, target)
+
+
 # ----------------------------------------------------------------------------- the world
 
 GUARDIAN_NAME = {"A": "Zarifa Alphamarker", "B": "Bozena Betamarker"}
@@ -1058,6 +1066,19 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
             ("A", "B", "P", "X"),
             message_form,
         )
+    ],
+    # contact lists for daily work (the public run P: coordinators only)
+    ("/staff/cohorts/{cohort_id:int}/people", "GET"): [
+        Case(leaders, "/staff/cohorts/{cohort}/people", ("A", "B", "X", "P"))
+    ],
+    ("/staff/cohorts/{cohort_id:int}/people/print", "GET"): [
+        Case(leaders, "/staff/cohorts/{cohort}/people/print", ("A", "B", "X", "P"))
+    ],
+    ("/staff/cohorts/{cohort_id:int}/people.csv", "GET"): [
+        Case(leaders, "/staff/cohorts/{cohort}/people.csv", ("A", "B", "X", "P"))
+    ],
+    ("/staff/cohorts/{cohort_id:int}/people.xlsx", "GET"): [
+        Case(leaders, "/staff/cohorts/{cohort}/people.xlsx", ("A", "B", "X", "P"))
     ],
     # registrations of public runs: the coordination
     ("/staff/cohorts/{cohort_id:int}/registrations", "GET"): [
