@@ -61,6 +61,7 @@ __all__ = [
     "CalendarImportResult",
     "CalendarView",
     "OrgClosureView",
+    "PauseSummary",
     "ProgrammeChoice",
     "add_day",
     "calendar_detail",
@@ -73,6 +74,7 @@ __all__ = [
     "import_calendar",
     "list_calendars",
     "parse_pause",
+    "pause_summary",
     "pauses_by_default",
     "set_cohort_pause",
     "set_programme_pauses",
@@ -493,10 +495,15 @@ async def _pausing_calendars(cohort: dict[str, Any]) -> dict[int, str]:
     }
 
 
-async def cohort_closures(cohort_id: int) -> list[Closure]:
-    """Every closed day the cohort skips besides public holidays, in the order they are
-    asked for a reason: its KiTa's closures, then the organisation calendars it pauses
-    during (reason prefixed with the calendar's name)."""
+class PauseSummary(msgspec.Struct, frozen=True):
+    """What the cohort's page says about the organisation calendars."""
+
+    choice: str  #: the cohort's ``calendar_pause``
+    pausing: list[str]  #: names of the calendars it pauses during, as things stand
+    calendars: int  #: how many organisation calendars there are
+
+
+async def _cohort_row(cohort_id: int) -> dict[str, Any]:
     cohort = (
         await Cohort.select(
             Cohort.kita,
@@ -509,6 +516,26 @@ async def cohort_closures(cohort_id: int) -> list[Closure]:
     )
     if cohort is None:
         raise NotFound(N_("There is no cohort with id %(id)s."), field="cohort", id=cohort_id)
+    return cohort
+
+
+async def pause_summary(cohort_id: int) -> PauseSummary:
+    """The cohort's choice and the calendars it pauses during (call after the caller
+    checked that the staff member may see the cohort)."""
+    cohort = await _cohort_row(cohort_id)
+    names = await _pausing_calendars(cohort)
+    return PauseSummary(
+        choice=cohort["calendar_pause"],
+        pausing=sorted(names.values()),
+        calendars=await OrgCalendar.count(),
+    )
+
+
+async def cohort_closures(cohort_id: int) -> list[Closure]:
+    """Every closed day the cohort skips besides public holidays, in the order they are
+    asked for a reason: its KiTa's closures, then the organisation calendars it pauses
+    during (reason prefixed with the calendar's name)."""
+    cohort = await _cohort_row(cohort_id)
     found: list[Closure] = []
     if cohort["kita"] is not None:
         found += [
