@@ -375,7 +375,9 @@ async def test_moving_a_session_into_the_holidays_says_why(
     await school_holidays(coordinator, server)
     cohort_id = await make_cohort(await make_programme(ProgrammeKind.rucksack))
     await schedules.save_schedule(staff=coordinator, cohort_id=cohort_id, rule=MON_FRI, now=NOW)
-    session_id = (await Session.select(Session.id).where(Session.cohort == cohort_id).first())["id"]
+    first = await Session.select(Session.id).where(Session.cohort == cohort_id).first()
+    assert first is not None
+    session_id = first["id"]
     starts = datetime(2027, 3, 23, 9, tzinfo=BERLIN)
 
     preview = await sessions.preview_move(
