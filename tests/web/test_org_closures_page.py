@@ -76,17 +76,23 @@ async def test_coordinator_creates_a_calendar_enters_days_and_imports(
     assert added.headers["location"] == f"{page}?done=org-closure-added"
     url = server.serve("/ferien.ics", NRW_SCHOOL_HOLIDAYS)
     imported = await post_form(client, page, f"{page}/import", {"url": url})
-    assert imported.headers["location"] == f"{page}?done=org-calendar-imported"
+    assert imported.headers["location"].startswith(
+        f"{page}?done=org-calendar-imported&added=5&updated=0&removed=0&unchanged=0&"
+    )
 
     html = (await client.get(imported.headers["location"])).text
     shown = text_of(html)
     assert "Der Kalender ist importiert." in shown
+    assert "Import abgeschlossen: 5 neu, 0 geändert, 0 entfernt, 0 unverändert." in shown
+    assert "Gelesener Zeitraum: 26.10.2026 bis 24.11.2028." in shown
     assert "Mi, 23.12.2026 – Mi, 06.01.2027 Weihnachtsferien importiert" in shown
     assert "Mo, 22.03.2027 – Sa, 03.04.2027 Osterferien importiert" in shown
     assert "Fr, 07.05.2027 Beweglicher Ferientag von Hand eingetragen" in shown
     assert f'value="{url}"' in html  # the address is offered again
     listing = text_of((await client.get(LIST)).text)
     assert "Schulferien NRW 6 Schließzeiten · Schulferien · importiert" in listing
+    again = await post_form(client, page, f"{page}/import", {"url": url})
+    assert "&added=0&updated=0&removed=0&unchanged=5&" in again.headers["location"]
 
 
 @pytest.mark.parametrize(
@@ -225,6 +231,11 @@ async def test_programme_choice_and_cohort_override_reach_the_schedule_preview(
     assert choice.headers["location"] == f"{page}?done=org-calendar-programmes"
     calendar_page = text_of((await client.get(page)).text)
     assert "Elternkurs" in calendar_page and "Rucksack KiTa" in calendar_page
+    programme_page = text_of((await client.get(f"/staff/programmes/{training}")).text)
+    assert "Die Gruppen pausieren während: Schulferien NRW" in programme_page
+    assert "pausieren während" not in text_of(
+        (await client.get(f"/staff/programmes/{rucksack}")).text
+    )
     assert "Osterferien" not in await preview()
     # ... and the cohort overrides it.
     saved = await post_form(

@@ -76,6 +76,7 @@ __all__ = [
     "parse_pause",
     "pause_summary",
     "pauses_by_default",
+    "programme_pauses",
     "set_cohort_pause",
     "set_programme_pauses",
 ]
@@ -529,6 +530,18 @@ async def pause_summary(cohort_id: int) -> PauseSummary:
         pausing=sorted(names.values()),
         calendars=await OrgCalendar.count(),
     )
+
+
+async def programme_pauses(programme_id: int) -> list[str]:
+    """Names of the organisation calendars the programme's cohorts pause during unless a
+    cohort overrides it (call after the caller checked the programme may be seen)."""
+    row = await Programme.select(Programme.kind).where(Programme.id == programme_id).first()
+    if row is None:
+        return []
+    names = await _pausing_calendars(
+        {"calendar_pause": CalendarPause.inherit.value, "programme": programme_id, **row}
+    )
+    return sorted(names.values())
 
 
 async def cohort_closures(cohort_id: int) -> list[Closure]:

@@ -253,6 +253,7 @@ async def _programme_context(staff: Staff, programme_id: int) -> dict[str, Any]:
     return {
         "programme": await entries.get_programme(staff=staff, programme_id=programme_id),
         "cohorts": await entries.list_cohorts(staff=staff, programme_id=programme_id),
+        "pauses": await org_closures.programme_pauses(programme_id),
     }
 
 

@@ -9,9 +9,10 @@ forms, each redirecting with a notice; deleting a day or a calendar asks first.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import partial
 from typing import Any
+from urllib.parse import urlencode
 
 from litestar import Controller, Request, Response, get, post
 from litestar.di import NamedDependency
@@ -27,6 +28,7 @@ from programmes.web.notices import done
 from programmes.web.pages import page
 
 BASE = "/staff/closures"
+IMPORT_COUNTS = ("added", "updated", "removed", "unchanged")
 
 
 def calendar_path(calendar_id: int) -> str:
@@ -69,7 +71,11 @@ class OrgClosurePages(Controller):
         staff: NamedDependency[Staff],
         calendar_id: PathId,
     ) -> Template:
-        return page(request, "staff/org_calendar.html", **await _detail_context(staff, calendar_id))
+        return page(
+            request,
+            "staff/org_calendar.html",
+            **await _detail_context(staff, calendar_id, _import_counts(request)),
+        )
 
     @post("/{calendar_id:int}/days")
     async def add_day(
@@ -133,14 +139,18 @@ class OrgClosurePages(Controller):
         """Imports, then redirects (a reload does not fetch the calendar again)."""
 
         async def action(form: Form) -> str:
-            await org_closures.import_calendar(
+            result = await org_closures.import_calendar(
                 staff=staff,
                 calendar_id=calendar_id,
                 url=text(form, "url"),
                 now=now,
                 allow_private_hosts=allow_private_calendar_hosts(request),
             )
-            return done(calendar_path(calendar_id), "org-calendar-imported")
+            counts = {name: getattr(result, name) for name in IMPORT_COUNTS}
+            counts |= {"from": result.window_start, "to": result.window_end}
+            return (
+                f"{done(calendar_path(calendar_id), 'org-calendar-imported')}&{urlencode(counts)}"
+            )
 
         return await submit_page(request, "staff/org_calendar.html", action, staff, calendar_id)
 
@@ -186,6 +196,19 @@ class OrgClosurePages(Controller):
         return await submit_page(request, "staff/org_calendar.html", action, staff, calendar_id)
 
 
+def _import_counts(request: Request[Any, Any, Any]) -> dict[str, Any] | None:
+    """An import's counts and window from the page's query (numbers and dates only; None
+    when they do not read as such)."""
+    query = request.query_params
+    try:
+        counts: dict[str, Any] = {name: int(query.get(name, "")[:6]) for name in IMPORT_COUNTS}
+        counts["start"] = date.fromisoformat(query.get("from", "")[:10])
+        counts["end"] = date.fromisoformat(query.get("to", "")[:10])
+    except ValueError:
+        return None
+    return counts
+
+
 async def submit_page(
     request: Request[Any, Any, Any],
     template: str,
@@ -206,9 +229,12 @@ async def _list_context(staff: Staff) -> dict[str, Any]:
     return {"calendars": await org_closures.list_calendars(staff=staff)}
 
 
-async def _detail_context(staff: Staff, calendar_id: int) -> dict[str, Any]:
+async def _detail_context(
+    staff: Staff, calendar_id: int, result: dict[str, Any] | None = None
+) -> dict[str, Any]:
     detail = await org_closures.calendar_detail(staff=staff, calendar_id=calendar_id)
     return {
+        "result": result,
         "org_calendar": detail.calendar,
         "closures": detail.closures,
         "programmes": detail.programmes,
