@@ -14,7 +14,14 @@ import pytest
 
 from programmes.clock import BERLIN
 from programmes.domain.access import Staff
-from programmes.domain.errors import Conflict, DomainError, Forbidden, InvalidInput, Unavailable
+from programmes.domain.errors import (
+    Conflict,
+    DomainError,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    Unavailable,
+)
 from programmes.domain.planning import closures, org_closures, schedules, sessions
 from programmes.domain.planning.closure_import import FetchLimits
 from programmes.domain.planning.schedules import RuleInput
@@ -391,3 +398,27 @@ async def test_moving_a_session_into_the_holidays_says_why(
 
     assert preview.paused == ["Schulferien NRW: Osterferien"]
     assert not preview.closed and preview.holiday is None
+
+
+async def test_a_day_of_another_calendar_is_not_found_and_stays(coordinator: Staff) -> None:
+    holidays, office = [
+        await org_closures.create_calendar(
+            staff=coordinator, name=name, school_holidays=False, now=NOW
+        )
+        for name in ("Schulferien NRW", "Betriebsferien Büro")
+    ]
+    day = await org_closures.add_day(
+        staff=coordinator,
+        calendar_id=holidays.id,
+        first_day=date(2027, 5, 18),
+        reason="Pfingstferien",
+        now=NOW,
+    )
+    before = await snapshot()
+
+    with pytest.raises(NotFound):
+        await org_closures.delete_day(
+            staff=coordinator, calendar_id=office.id, closure_id=day.id, now=NOW
+        )
+
+    assert await snapshot() == before

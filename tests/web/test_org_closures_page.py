@@ -299,3 +299,25 @@ async def test_deleting_a_calendar_asks_first(
     assert deleted.headers["location"] == f"{LIST}?done=org-calendar-deleted"
     assert (await OrgCalendar.count(), await OrgClosure.count()) == (0, 0)
     assert (await client.get(page)).status_code == 404
+
+
+async def test_a_partner_reads_the_cohort_page_without_the_pause_form(
+    client: httpx.AsyncClient,
+) -> None:
+    kita_id = await make_kita()
+    partner = await make_staff(Role.partner, kita_id=kita_id)
+    cohort_id = await make_cohort(await make_programme(ProgrammeKind.rucksack), kita_id=kita_id)
+    await sign_in(client, partner.email)
+
+    page = await client.get(f"/staff/cohorts/{cohort_id}")
+    refused = await post_form(
+        client,
+        f"/staff/cohorts/{cohort_id}",
+        f"/staff/cohorts/{cohort_id}/calendar-pause",
+        {"calendar_pause": "meet"},
+    )
+
+    assert page.status_code == 200
+    assert "calendar-pause" not in page.text
+    assert refused.status_code == 403
+    assert await Cohort.select(Cohort.calendar_pause) == [{"calendar_pause": "inherit"}]
