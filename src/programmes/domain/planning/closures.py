@@ -36,6 +36,10 @@ database's write lock); then, in one transaction, the KiTa's imported closures
 Any error (unreachable server, not a calendar, too large, refused address, a database error)
 leaves everything as it was, the stored address included. The audit event carries counts only.
 
+The organisation's closure calendars (`org_closures`) import through the same two steps,
+:func:`fetch_closures` (download and read) and :func:`replace_imported` (the replacement
+above, for their own table): one home for the import, whoever owns the calendar.
+
 Which servers may be asked (SSRF)
 ---------------------------------
 Coordinators type the address, and the request comes from the server, which may sit next to
