@@ -23,6 +23,10 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures" / "ics"
 SCHOOL_YEAR = (FIXTURES / "school_year_2026_27.ics").read_bytes()
 SCHOOL_YEAR_CHANGED = (FIXTURES / "school_year_2026_27_changed.ics").read_bytes()
 HTML_PAGE = (FIXTURES / "not_a_calendar.html").read_bytes()
+#: NRW school holidays 2026/27 as the Land's published dates (test data; all-day events,
+#: DTEND the day after): Herbst 17.-31.10.2026, Weihnachten 23.12.2026-06.01.2027, Ostern
+#: 22.03.-03.04.2027, Pfingsten 18.05.2027, Sommer 19.07.-31.08.2027.
+NRW_SCHOOL_HOLIDAYS = (FIXTURES / "school_holidays_nrw_2026_27.ics").read_bytes()
 #: Larger than the import's 1 MB limit, but it starts like a calendar.
 OVERSIZED = b"BEGIN:VCALENDAR\r\n" + b"X" * 1_200_000
 

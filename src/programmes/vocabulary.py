@@ -60,6 +60,14 @@ class ClosureSource(StrEnum):
     ical = "ical"
 
 
+class CalendarPause(StrEnum):
+    """Whether a cohort's sessions pause during the organisation's closure calendars."""
+
+    inherit = "inherit"  #: as its programme chooses
+    pause = "pause"  #: during every organisation calendar
+    meet = "meet"  #: during none
+
+
 class Language(StrEnum):
     """Languages the service speaks on public pages and in mails, German (the default) first.
     Adding one: a line here and its catalogue `locale/<code>/LC_MESSAGES/messages.po`."""

@@ -118,8 +118,8 @@ async def test_the_holiday_name_is_the_reason_for_a_skip() -> None:
         staff=coordinator, cohort_id=cohort_id, rule=rule, now=NOW
     )
     assert {(s.day, s.reason) for s in preview.skipped} >= {
-        (date(2027, 5, 6), "Christi Himmelfahrt"),
-        (date(2027, 5, 27), "Fronleichnam"),
+        (date(2027, 5, 6), "Feiertag: Christi Himmelfahrt"),
+        (date(2027, 5, 27), "Feiertag: Fronleichnam"),
     }
 
 

@@ -170,9 +170,9 @@ def test_a_rucksack_kita_year_of_36_tuesdays() -> None:
 @pytest.mark.parametrize(
     ("weekday", "first_day", "expected"),
     [
-        (THU, date(2026, 9, 3), {date(2027, 5, 6): "Christi Himmelfahrt"}),
-        (MON, date(2027, 8, 30), {date(2027, 11, 1): "Allerheiligen"}),
-        (TUE, date(2028, 8, 29), {date(2028, 10, 3): "Tag der Deutschen Einheit"}),
+        (THU, date(2026, 9, 3), {date(2027, 5, 6): "Feiertag: Christi Himmelfahrt"}),
+        (MON, date(2027, 8, 30), {date(2027, 11, 1): "Feiertag: Allerheiligen"}),
+        (TUE, date(2028, 8, 29), {date(2028, 10, 3): "Feiertag: Tag der Deutschen Einheit"}),
     ],
 )
 def test_a_public_holiday_on_the_meeting_weekday_is_skipped_under_its_german_name(
@@ -194,8 +194,8 @@ def test_closures_push_the_year_into_fronleichnam_which_is_skipped_too() -> None
     assert [(s.day, s.reason) for s in preview.skipped] == [
         (date(2026, 12, 24), "KiTa geschlossen: Weihnachtsschließung"),
         (date(2026, 12, 31), "KiTa geschlossen: Weihnachtsschließung"),
-        (date(2027, 5, 6), "Christi Himmelfahrt"),
-        (date(2027, 5, 27), "Fronleichnam"),
+        (date(2027, 5, 6), "Feiertag: Christi Himmelfahrt"),
+        (date(2027, 5, 27), "Feiertag: Fronleichnam"),
     ]
     assert start_days(preview)[-1] == date(2027, 6, 3)
 
@@ -217,7 +217,7 @@ def test_a_day_that_is_both_holiday_and_closure_is_reported_once_as_the_holiday(
 
     assert [(s.day, s.reason) for s in preview.skipped] == [
         (date(2027, 10, 25), "KiTa geschlossen: Herbstschließung"),
-        (date(2027, 11, 1), "Allerheiligen"),
+        (date(2027, 11, 1), "Feiertag: Allerheiligen"),
     ]
     assert start_days(preview) == [date(2027, 11, 8), date(2027, 11, 15)]
 
@@ -601,7 +601,7 @@ def reference_expansion(
         if day.weekday() in rule_.weekdays and in_week:
             closed = [c.reason for c in closures if c.first_day <= day <= c.last_day]
             if day in public:
-                skipped.append((day, public[day]))
+                skipped.append((day, f"Feiertag: {public[day]}"))
             elif closed:
                 skipped.append((day, f"KiTa geschlossen: {closed[0]}"))
             else:

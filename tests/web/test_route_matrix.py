@@ -39,7 +39,7 @@ from programmes.domain.accounts import management, staff_accounts
 from programmes.domain.accounts.passwords import MailSite
 from programmes.domain.catalogue import places
 from programmes.domain.feeds import feed_tokens
-from programmes.domain.planning import closures
+from programmes.domain.planning import closures, org_closures
 from programmes.domain.tokens import hash_token, new_token
 from programmes.tables import (
     ALL_TABLES,
@@ -362,6 +362,7 @@ async def build_world() -> World:
         "feed": await _private_feed(ids["A"]["cohort"]),
         "set_token": await _invitation_token(coordinator_account),
         "place": await _place(coordinator_account),
+        **await _org_calendar(coordinator_account),
     }
     accounts[SUBSTITUTE] = await make_staff(Role.trainer)
     await Session.update({Session.substitute: accounts[SUBSTITUTE].id}).where(
@@ -372,6 +373,8 @@ async def build_world() -> World:
     ids["X"] = dict.fromkeys(ids["A"], MISSING) | {
         "subject": f"families/{MISSING}",
         "place": MISSING,
+        "org_calendar": MISSING,
+        "org_closure": MISSING,
     }
     for mine, theirs in (("A", "B"), ("B", "A")):
         ids[f"{mine}~{theirs}"] = ids[mine] | {"registration": ids[theirs]["registration"]}
@@ -415,6 +418,22 @@ async def _place(coordinator: Staff) -> int:
         now=FROZEN_NOW,
     )
     return view.id
+
+
+async def _org_calendar(coordinator: Staff) -> dict[str, int]:
+    """An organisation calendar (it belongs to no KiTa) with one day entered by hand."""
+    calendar = await org_closures.create_calendar(
+        staff=coordinator, name="Schulferien NRW", school_holidays=True, now=FROZEN_NOW
+    )
+    day = await org_closures.add_day(
+        staff=coordinator,
+        calendar_id=calendar.id,
+        first_day=date(2027, 3, 22),
+        last_day=date(2027, 4, 3),
+        reason="Osterferien",
+        now=FROZEN_NOW,
+    )
+    return {"org_calendar": calendar.id, "org_closure": day.id}
 
 
 async def _invitation_token(coordinator: Staff) -> str:
@@ -848,6 +867,55 @@ MATRIX: dict[tuple[str, str], list[Case]] = {
     ],
     ("/api/v1/kitas/{kita_id:int}/archive", "POST"): [
         Case(coordinator, "/api/v1/kitas/{kita}/archive", AB, fixed({}), phase=ENDS)
+    ],
+    # organisation closure calendars (they belong to no KiTa: coordinators only)
+    ("/staff/closures", "GET"): [Case(coordinator, "/staff/closures/")],
+    ("/staff/closures", "POST"): [
+        Case(coordinator, "/staff/closures/", body=fixed({"name": "Betriebsferien Büro"}))
+    ],
+    ("/staff/closures/{calendar_id:int}", "GET"): [
+        Case(coordinator, "/staff/closures/{org_calendar}", ("P", "X"))
+    ],
+    ("/staff/closures/{calendar_id:int}/days", "POST"): [
+        Case(
+            coordinator,
+            "/staff/closures/{org_calendar}/days",
+            ("P", "X"),
+            fixed({"first_day": "2027-05-18", "reason": "Pfingstferien"}),
+        )
+    ],
+    ("/staff/closures/{calendar_id:int}/days/{closure_id:int}/delete", "POST"): [
+        Case(
+            coordinator,
+            "/staff/closures/{org_calendar}/days/{org_closure}/delete",
+            ("P", "X"),
+            fixed({}),
+            phase=ENDS,
+        )
+    ],
+    ("/staff/closures/{calendar_id:int}/import", "POST"): [
+        Case(
+            coordinator_then(422),
+            "/staff/closures/{org_calendar}/import",
+            ("P", "X"),
+            fixed({"url": "not a calendar address"}),
+        )
+    ],
+    ("/staff/closures/{calendar_id:int}/programmes", "POST"): [
+        Case(coordinator, "/staff/closures/{org_calendar}/programmes", ("P", "X"), fixed({}))
+    ],
+    ("/staff/closures/{calendar_id:int}/delete", "POST"): [
+        Case(
+            coordinator, "/staff/closures/{org_calendar}/delete", ("P", "X"), fixed({}), phase=ENDS
+        )
+    ],
+    ("/staff/cohorts/{cohort_id:int}/calendar-pause", "POST"): [
+        Case(
+            coordinator,
+            "/staff/cohorts/{cohort}/calendar-pause",
+            ABX,
+            fixed({"calendar_pause": "meet"}),
+        )
     ],
     # closure days
     ("/staff/kitas/{kita_id:int}/closures", "GET"): [

@@ -1,10 +1,16 @@
 """The data model: Piccolo tables, one module per area. Import tables from here."""
 
 from programmes.tables.accounts import Account, AccountLink, ApiToken, FeedToken, KeptForm
-from programmes.tables.catalogue import Cohort, CohortTrainer, Programme, Session
+from programmes.tables.catalogue import (
+    Cohort,
+    CohortTrainer,
+    Programme,
+    ProgrammePause,
+    Session,
+)
 from programmes.tables.participation import Attendance, Registration
 from programmes.tables.people import Child, Family, Guardian, Person
-from programmes.tables.places import ClosureDay, Kita, Place
+from programmes.tables.places import ClosureDay, Kita, OrgCalendar, OrgClosure, Place
 from programmes.tables.records import AuditEvent, ErasureRequest, Outbox, RateCounter
 
 #: Every table of the service, parents before children (the order migrations create them).
@@ -12,6 +18,8 @@ ALL_TABLES = (
     Kita,
     ClosureDay,
     Place,
+    OrgCalendar,
+    OrgClosure,
     Account,
     ApiToken,
     FeedToken,
@@ -19,6 +27,7 @@ ALL_TABLES = (
     Programme,
     Cohort,
     CohortTrainer,
+    ProgrammePause,
     Session,
     Family,
     Guardian,
@@ -50,10 +59,13 @@ __all__ = [
     "Guardian",
     "KeptForm",
     "Kita",
+    "OrgCalendar",
+    "OrgClosure",
     "Outbox",
     "Person",
     "Place",
     "Programme",
+    "ProgrammePause",
     "RateCounter",
     "Registration",
     "Session",

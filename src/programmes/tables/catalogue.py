@@ -20,8 +20,9 @@ from piccolo.constraints import Check, Unique
 from piccolo.table import Table
 
 from programmes.tables.accounts import Account
-from programmes.tables.places import Kita, Place
+from programmes.tables.places import Kita, OrgCalendar, Place
 from programmes.vocabulary import (
+    CalendarPause,
     ProgrammeKind,
     PublicationStatus,
     SessionStatus,
@@ -96,6 +97,8 @@ class Cohort(Table, tablename="cohort"):
     registration_closes_at = Timestamptz(null=True, default=None)
     status = Varchar(length=20, choices=PublicationStatus, default=PublicationStatus.draft.value)
     schedule_rule = JSON(null=True, default=None)
+    #: Pauses during the organisation calendars: as the programme chooses, always or never.
+    calendar_pause = Varchar(length=20, choices=CalendarPause, default=CalendarPause.inherit.value)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # feeds: MAX(updated_at)
 
@@ -150,3 +153,16 @@ class Session(Table, tablename="cohort_session"):
 
     session_ends_after_start = Check("ends_at > starts_at")
     session_sequence_positive = Check("sequence >= 0")
+
+
+class ProgrammePause(Table, tablename="programme_pause"):
+    """A programme's own choice whether its sessions pause during an organisation calendar
+    (no row: the default of `planning.org_closures.pauses_by_default`)."""
+
+    id: Serial
+
+    programme = ForeignKey(references=Programme, on_delete=OnDelete.cascade, null=False)
+    calendar = ForeignKey(references=OrgCalendar, on_delete=OnDelete.cascade, null=False)
+    pauses = Boolean(default=True)
+
+    programme_pause_unique = Unique(["programme", "calendar"])

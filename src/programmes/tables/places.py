@@ -4,6 +4,7 @@ and sessions meet."""
 from __future__ import annotations
 
 from piccolo.columns import (
+    Boolean,
     Date,
     DoublePrecision,
     ForeignKey,
@@ -70,3 +71,39 @@ class Place(Table, tablename="place"):
     longitude = DoublePrecision(null=True, default=None)
     created_at = Timestamptz(default=TimestamptzNow())
     updated_at = Timestamptz(default=TimestamptzNow(), index=True)  # feeds: Last-Modified
+
+
+class OrgCalendar(Table, tablename="org_calendar"):
+    """A closure calendar of the whole organisation (e.g. "Schulferien NRW"): its days come
+    from an iCal address or are entered by hand; programmes and cohorts choose whether their
+    sessions pause during it (`planning.org_closures`)."""
+
+    @classmethod
+    def get_readable(cls) -> Readable:
+        return Readable(template="%s", columns=[cls.name])
+
+    id: Serial
+
+    name = Varchar(length=100, unique=True)
+    ical_url = Varchar(length=2000, null=True, default=None)
+    #: School holidays: Rucksack programmes pause during it unless they chose otherwise.
+    school_holidays = Boolean(default=False)
+    created_at = Timestamptz(default=TimestamptzNow())
+    updated_at = Timestamptz(default=TimestamptzNow())
+
+
+class OrgClosure(Table, tablename="org_closure"):
+    """A day or an inclusive range of days of an organisation calendar."""
+
+    id: Serial
+
+    calendar = ForeignKey(references=OrgCalendar, on_delete=OnDelete.cascade, null=False)
+    first_day = Date()
+    last_day = Date()
+    reason = Varchar(length=200)
+    source = Varchar(length=20, choices=ClosureSource, default=ClosureSource.manual.value)
+    source_uid = Varchar(length=500, null=True, default=None)
+    created_at = Timestamptz(default=TimestamptzNow())
+
+    org_closure_range = Check("last_day >= first_day")
+    org_closure_import_unique = Unique(["calendar", "source_uid"])

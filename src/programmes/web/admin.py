@@ -112,6 +112,7 @@ COLUMN_LABELS: Final[dict[str, str]] = {
     "name": "Name",
     "address": "Adresse",
     "closures_ical_url": "Schließtage-Kalender (URL)",
+    "calendar_pause": "Pause in Trägerkalendern (inherit/pause/meet)",
     "archived_at": "Archiviert am",
     "first_day": "Erster Tag",
     "last_day": "Letzter Tag",

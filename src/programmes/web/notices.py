@@ -58,6 +58,15 @@ NOTICES: dict[str, str] = {
     "account-deactivated": N_("Saved. The account is deactivated and signed out."),
     "account-reactivated": N_("Saved. The account is active again."),
     "message-repeated": N_("This message was put into the outbox already; nothing was sent again."),
+    "org-calendar-created": N_("The calendar is created. Enter its days or import them."),
+    "org-calendar-imported": N_("The calendar is imported."),
+    "org-calendar-programmes": N_("Saved. The next schedule preview of each group shows it."),
+    "org-calendar-deleted": N_("The calendar is deleted."),
+    "org-closure-added": N_("The closure has been saved."),
+    "org-closure-deleted": N_("The closure has been deleted."),
+    "cohort-calendar-pause": N_(
+        "Saved. Preview and save the schedule again to apply it to the sessions."
+    ),
     "password-changed": N_(
         "Saved. Your new password counts now; you were signed out everywhere else."
     ),

@@ -36,6 +36,10 @@ database's write lock); then, in one transaction, the KiTa's imported closures
 Any error (unreachable server, not a calendar, too large, refused address, a database error)
 leaves everything as it was, the stored address included. The audit event carries counts only.
 
+The organisation's closure calendars (`org_closures`) import through the same two steps,
+:func:`fetch_closures` (download and read) and :func:`replace_imported` (the replacement
+above, for their own table): one home for the import, whoever owns the calendar.
+
 Which servers may be asked (SSRF)
 ---------------------------------
 Coordinators type the address, and the request comes from the server, which may sit next to
@@ -69,6 +73,7 @@ from typing import Any, Final
 
 import httpx
 import msgspec
+from piccolo.columns import Column
 
 from programmes.clock import BERLIN
 from programmes.db import write_transaction
@@ -88,7 +93,7 @@ from programmes.domain.planning.closure_import import FetchLimits, ImportedClosu
 from programmes.domain.planning.recurrence import Closure, validate_closure
 from programmes.domain.text import clean_text
 from programmes.domain.types import check_day
-from programmes.tables import ClosureDay, Kita
+from programmes.tables import ClosureDay, Kita, OrgClosure
 from programmes.vocabulary import ClosureSource, Role
 
 __all__ = [
@@ -98,17 +103,21 @@ __all__ = [
     "AddressRefused",
     "ClosureCalendar",
     "ClosureView",
+    "FetchedClosures",
     "ImportResult",
     "Resolver",
     "add_closure",
     "calendar_client",
+    "checked_closure",
     "closure_calendar",
     "delete_closure",
+    "fetch_closures",
     "import_closures",
     "import_window",
     "is_public_address",
     "list_closures",
     "parse_day",
+    "replace_imported",
 ]
 
 #: The import window: from this many days before today ...
@@ -242,20 +251,7 @@ async def add_closure(
 ) -> ClosureView:
     """Record that the KiTa is closed on ``first_day`` (to ``last_day``, inclusive)."""
     require_coordinator(staff)
-    last = first_day if last_day is None else last_day
-    validate_closure(Closure(first_day, last, "-"))  # dates: real, 2000..2100, in order
-    reason = clean_text(reason, field="reason", max_length=MAX_REASON_LENGTH)
-    days = (last - first_day).days + 1
-    if days > MAX_CLOSURE_DAYS:
-        raise InvalidInput(
-            N_(
-                "A closure may last at most %(max)s days (this one: %(days)s). "
-                "Check the dates, or enter a longer closure in parts."
-            ),
-            field="last_day",
-            max=MAX_CLOSURE_DAYS,
-            days=days,
-        )
+    last, reason, days = checked_closure(first_day, last_day, reason)
     async with write_transaction():
         await _existing_kita(kita_id)
         if await ClosureDay.exists().where(
@@ -286,6 +282,26 @@ async def add_closure(
             detail={"kita_id": kita_id, "days": days},
         )
     return ClosureView(closure_id, kita_id, first_day, last, reason, ClosureSource.manual.value)
+
+
+def checked_closure(first_day: date, last_day: date | None, reason: str) -> tuple[date, str, int]:
+    """A closure entered by hand, checked: its last day, cleaned reason and length in days.
+    Also used for the organisation calendars (`org_closures`)."""
+    last = first_day if last_day is None else last_day
+    validate_closure(Closure(first_day, last, "-"))  # dates: real, 2000..2100, in order
+    reason = clean_text(reason, field="reason", max_length=MAX_REASON_LENGTH)
+    days = (last - first_day).days + 1
+    if days > MAX_CLOSURE_DAYS:
+        raise InvalidInput(
+            N_(
+                "A closure may last at most %(max)s days (this one: %(days)s). "
+                "Check the dates, or enter a longer closure in parts."
+            ),
+            field="last_day",
+            max=MAX_CLOSURE_DAYS,
+            days=days,
+        )
+    return last, reason, days
 
 
 async def delete_closure(
@@ -350,6 +366,60 @@ async def import_closures(
     """Replace the KiTa's imported closures with those of the calendar at ``url``."""
     require_coordinator(staff)
     await _existing_kita(kita_id)  # before any network traffic
+    fetched = await fetch_closures(
+        url=url,
+        now=now,
+        allow_private_hosts=allow_private_hosts,
+        limits=limits,
+        parse_limits=parse_limits,
+    )
+    address, wanted = fetched.address, fetched.closures
+    window_start, window_end = fetched.window_start, fetched.window_end
+    async with write_transaction():
+        # Updating the KiTa row first checks that it still exists and, on PostgreSQL, locks
+        # it: two imports for the same KiTa queue up instead of racing on source_uid.
+        locked = (
+            await Kita.update({Kita.closures_ical_url: address})
+            .where(Kita.id == kita_id)
+            .returning(Kita.id)
+        )
+        if not locked:
+            raise NotFound(N_("There is no KiTa with id %(id)s."), field="kita", id=kita_id)
+        counts = await replace_imported(
+            ClosureDay, ClosureDay.kita, kita_id, wanted, window_start, now
+        )
+        await audit.record(
+            actor_id=staff.id,
+            action="closures.imported",
+            object_type="kita",
+            object_id=kita_id,
+            now=now,
+            detail={**counts, "window_start": str(window_start), "window_end": str(window_end)},
+        )
+    return ImportResult(kita_id=kita_id, window_start=window_start, window_end=window_end, **counts)
+
+
+class FetchedClosures(msgspec.Struct, frozen=True):
+    """A calendar downloaded and read, not stored yet."""
+
+    address: str  #: the checked address, as it will be stored
+    closures: dict[str, ImportedClosure]  #: by source_uid, storable on both engines
+    window_start: date
+    window_end: date
+
+
+async def fetch_closures(
+    *,
+    url: str,
+    now: datetime,
+    allow_private_hosts: bool = False,
+    limits: FetchLimits = DEFAULT_FETCH_LIMITS,
+    parse_limits: ParseLimits = DEFAULT_PARSE_LIMITS,
+) -> FetchedClosures:
+    """Download and read the calendar at ``url`` for the import window, outside any
+    transaction (a slow server must never hold the write lock). The one home of the
+    download for KiTa closures and organisation calendars (`org_closures`); raises the
+    explained :class:`InvalidInput` or :class:`Unavailable` and stores nothing."""
     window_start, window_end = import_window(now)
     try:
         address = closure_import.validate_calendar_url(url)
@@ -364,27 +434,7 @@ async def import_closures(
             )
     except (InvalidInput, Unavailable) as error:
         raise _explained(error) from error
-    wanted = _storable(imported)
-    async with write_transaction():
-        # Updating the KiTa row first checks that it still exists and, on PostgreSQL, locks
-        # it: two imports for the same KiTa queue up instead of racing on source_uid.
-        locked = (
-            await Kita.update({Kita.closures_ical_url: address})
-            .where(Kita.id == kita_id)
-            .returning(Kita.id)
-        )
-        if not locked:
-            raise NotFound(N_("There is no KiTa with id %(id)s."), field="kita", id=kita_id)
-        counts = await _replace_imported(kita_id, wanted, window_start, now)
-        await audit.record(
-            actor_id=staff.id,
-            action="closures.imported",
-            object_type="kita",
-            object_id=kita_id,
-            now=now,
-            detail={**counts, "window_start": str(window_start), "window_end": str(window_end)},
-        )
-    return ImportResult(kita_id=kita_id, window_start=window_start, window_end=window_end, **counts)
+    return FetchedClosures(address, _storable(imported), window_start, window_end)
 
 
 class AddressRefused(InvalidInput):
@@ -419,30 +469,39 @@ def _storable(imported: Sequence[ImportedClosure]) -> dict[str, ImportedClosure]
     return wanted
 
 
-async def _replace_imported(
-    kita_id: int, wanted: dict[str, ImportedClosure], window_start: date, now: datetime
+async def replace_imported(
+    table: type[ClosureDay] | type[OrgClosure],
+    owner: Column,
+    owner_id: int,
+    wanted: dict[str, ImportedClosure],
+    window_start: date,
+    now: datetime,
 ) -> dict[str, int]:
-    rows = await ClosureDay.select(
-        ClosureDay.id,
-        ClosureDay.first_day,
-        ClosureDay.last_day,
-        ClosureDay.reason,
-        ClosureDay.source_uid,
-    ).where((ClosureDay.kita == kita_id) & (ClosureDay.source == ClosureSource.ical.value))
+    """Within the caller's transaction, make the owner's imported rows (``source='ical'``)
+    those of the calendar (see the module notes); returns the counts. ``table`` is
+    :class:`ClosureDay` (owner: its KiTa) or :class:`OrgClosure` (owner: its calendar):
+    both have the same closure columns."""
+    rows = await table.select(
+        table.id,
+        table.first_day,
+        table.last_day,
+        table.reason,
+        table.source_uid,
+    ).where((owner == owner_id) & (table.source == ClosureSource.ical.value))
     existing = {row["source_uid"]: row for row in rows}
     removed = [
         row["id"]
         for uid, row in existing.items()
         if uid not in wanted and row["last_day"] >= window_start
     ]
-    added: list[ClosureDay] = []
+    added: list[ClosureDay | OrgClosure] = []
     updated = unchanged = 0
     for uid, closure in wanted.items():
         row = existing.get(uid)
         if row is None:
             added.append(
-                ClosureDay(
-                    kita=kita_id,
+                table(
+                    {owner: owner_id},
                     first_day=closure.first_day,
                     last_day=closure.last_day,
                     reason=closure.reason,
@@ -458,18 +517,18 @@ async def _replace_imported(
         ):
             unchanged += 1
         else:
-            await ClosureDay.update(
+            await table.update(
                 {
-                    ClosureDay.first_day: closure.first_day,
-                    ClosureDay.last_day: closure.last_day,
-                    ClosureDay.reason: closure.reason,
+                    table.first_day: closure.first_day,
+                    table.last_day: closure.last_day,
+                    table.reason: closure.reason,
                 }
-            ).where(ClosureDay.id == row["id"])
+            ).where(table.id == row["id"])
             updated += 1
     for start in range(0, len(removed), _BATCH):
-        await ClosureDay.delete().where(ClosureDay.id.is_in(removed[start : start + _BATCH]))
+        await table.delete().where(table.id.is_in(removed[start : start + _BATCH]))
     for start in range(0, len(added), _BATCH):
-        await ClosureDay.insert(*added[start : start + _BATCH])
+        await table.insert(*added[start : start + _BATCH])  # type: ignore[arg-type]
     return {
         "added": len(added),
         "updated": updated,

@@ -51,6 +51,7 @@ from programmes.domain.types import check_day
 
 __all__ = [
     "CLOSED_PREFIX",
+    "HOLIDAY_PREFIX",
     "MAX_DURATION",
     "MAX_EVERY_WEEKS",
     "MAX_SESSIONS",
@@ -79,6 +80,8 @@ MAX_DURATION: Final = timedelta(hours=12)
 MAX_SPAN_YEARS: Final = 2
 #: How a skipped closure day is explained, in German like the holidays' names.
 CLOSED_PREFIX: Final = "KiTa geschlossen: "
+#: How a skipped public holiday is explained: "Feiertag: Neujahr".
+HOLIDAY_PREFIX: Final = "Feiertag: "
 
 
 @dataclass(frozen=True)
@@ -100,11 +103,14 @@ class WeeklyRule:
 
 @dataclass(frozen=True)
 class Closure:
-    """A day or range of days (both inclusive) on which the KiTa is closed."""
+    """A day or range of days (both inclusive) on which the KiTa is closed, or on which
+    the cohort pauses for an organisation calendar (``prefix`` then names the calendar,
+    e.g. ``"Schulferien NRW: "``)."""
 
     first_day: date
     last_day: date
     reason: str  # e.g. "Betriebsausflug"
+    prefix: str = CLOSED_PREFIX
 
 
 @dataclass(frozen=True)
@@ -121,7 +127,8 @@ class SkippedDate:
     """A date the rule matched but left out: a public holiday or a KiTa closure day."""
 
     day: date
-    reason: str  # the holiday's German name, e.g. "Fronleichnam", or "KiTa geschlossen: <reason>"
+    #: "Feiertag: Fronleichnam", "KiTa geschlossen: <reason>" or "<calendar>: <reason>"
+    reason: str
 
 
 @dataclass(frozen=True)
@@ -481,13 +488,14 @@ def _pick_days(
 def _skip_reason(
     day: date, holiday_names: Mapping[date, str], closures: Sequence[Closure]
 ) -> str | None:
-    """Why ``day`` is left out: a public holiday wins over a closure; ``None`` if it is not."""
+    """Why ``day`` is left out: a public holiday wins over a closure, and closures are asked
+    in the order given (KiTa closures before organisation calendars); ``None`` if it is not."""
     holiday = holiday_names.get(day)
     if holiday is not None:
-        return holiday
+        return f"{HOLIDAY_PREFIX}{holiday}"
     for closure in closures:
         if closure.first_day <= day <= closure.last_day:
-            return f"{CLOSED_PREFIX}{closure.reason.strip()}"
+            return f"{closure.prefix}{closure.reason.strip()}"
     return None
 
 

@@ -1,11 +1,12 @@
 """Planning a cohort's sessions from a weekly rule: preview, then save.
 
-The rule is expanded by `recurrence.expand_rule` (NRW holidays and the KiTa's closure days
-skipped, themes assigned in order). Saving a rule for a cohort that already has sessions
-changes only the future: sessions that have begun or have attendance are never touched, a
-future session at a planned time keeps its identity (its calendar UID), future sessions
-that are no longer planned are cancelled (they stay in calendars as CANCELLED), and new
-times become new sessions. Everyone registered is told by mail.
+The rule is expanded by `recurrence.expand_rule` (NRW holidays, the KiTa's closure days and
+the organisation calendars the cohort pauses during skipped, each with its reason: see
+`org_closures.cohort_closures`; themes assigned in order). Saving a rule for a cohort that
+already has sessions changes only the future: sessions that have begun or have attendance
+are never touched, a future session at a planned time keeps its identity (its calendar
+UID), future sessions that are no longer planned are cancelled (they stay in calendars as
+CANCELLED), and new times become new sessions. Everyone registered is told by mail.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from programmes.db import write_transaction
 from programmes.domain import audit
 from programmes.domain.access import Staff, require_coordinator
 from programmes.domain.errors import N_, Conflict, InvalidInput, NotFound
+from programmes.domain.planning import org_closures
 from programmes.domain.planning.notifications import (
     Audience,
     SessionChange,
@@ -31,7 +33,6 @@ from programmes.domain.planning.notifications import (
 from programmes.domain.planning.recurrence import (
     MAX_DURATION,
     MAX_SESSIONS,
-    Closure,
     PlannedSession,
     SchedulePreview,
     SkippedDate,
@@ -39,7 +40,7 @@ from programmes.domain.planning.recurrence import (
     expand_rule,
     validate_rule,
 )
-from programmes.tables import Attendance, ClosureDay, Cohort, Session
+from programmes.tables import Attendance, Cohort, Session
 from programmes.vocabulary import PublicationStatus, SessionStatus
 
 SCHEDULE_CHANGED_REASON = "Terminplan geändert"
@@ -206,14 +207,7 @@ async def _cohort(cohort_id: int) -> dict[str, Any]:
 
 
 async def _expand(cohort: dict[str, Any], rule: WeeklyRule) -> SchedulePreview:
-    closures: list[Closure] = []
-    if cohort["kita"] is not None:
-        closures = [
-            Closure(row["first_day"], row["last_day"], row["reason"])
-            for row in await ClosureDay.select(
-                ClosureDay.first_day, ClosureDay.last_day, ClosureDay.reason
-            ).where(ClosureDay.kita == cohort["kita"])
-        ]
+    closures = await org_closures.cohort_closures(cohort["id"])
     with _input_field_names():
         return expand_rule(rule, closures=closures, themes=list(cohort["themes"] or []))
 

@@ -8,9 +8,9 @@ registered.
 
 Because these mail people, the staff pages first show what would happen (`preview_move`,
 `preview_cancel`, `preview_reinstate`: the same checks as the change itself, nothing
-written) and act only when the coordinator confirms. A move onto an NRW public holiday or
-a day the KiTa is closed is allowed but named in the preview; a move into the past is
-refused.
+written) and act only when the coordinator confirms. A move onto an NRW public holiday, a
+day the KiTa is closed or a day of an organisation calendar the cohort pauses during
+(`org_closures`) is allowed but named in the preview; a move into the past is refused.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from programmes.domain.access import (
     visible,
 )
 from programmes.domain.errors import N_, Conflict, Forbidden, InvalidInput, NotFound
+from programmes.domain.planning import org_closures
 from programmes.domain.planning.notifications import (
     Audience,
     SessionChange,
@@ -39,6 +40,7 @@ from programmes.domain.planning.notifications import (
     notify_session_change,
 )
 from programmes.domain.planning.recurrence import (
+    CLOSED_PREFIX,
     MAX_DURATION,
     check_moved_day,
     public_holidays,
@@ -46,7 +48,7 @@ from programmes.domain.planning.recurrence import (
 )
 from programmes.domain.text import clean_text
 from programmes.domain.types import check_day, check_instant
-from programmes.tables import Account, Attendance, ClosureDay, Cohort, Session
+from programmes.tables import Account, Attendance, Cohort, Session
 from programmes.vocabulary import Role, SessionStatus
 
 
@@ -60,6 +62,9 @@ class MovePreview(msgspec.Struct, frozen=True):
     holiday: str | None  #: the NRW public holiday on the new day (German name)
     closed: bool  #: the cohort's KiTa is closed on the new day
     closure_reason: str  #: why, as entered ("" when no reason was given)
+    #: the organisation calendars the cohort pauses during on the new day, each as
+    #: "<calendar>: <reason>" (e.g. "Schulferien NRW: Osterferien")
+    paused: list[str] = []
 
 
 class SessionView(msgspec.Struct, frozen=True):
@@ -252,26 +257,18 @@ async def preview_move(
     new_location = _checked_move(starts_at, ends_at, location, now)
     row = await _movable(session_id, starts_at, now)
     day = starts_at.astimezone(BERLIN).date()
-    cohort = await Cohort.select(Cohort.kita).where(Cohort.id == row["cohort"]).first()
-    closure = (
-        await ClosureDay.select(ClosureDay.reason)
-        .where(
-            (ClosureDay.kita == cohort["kita"])
-            & (ClosureDay.first_day <= day)
-            & (ClosureDay.last_day >= day)
-        )
-        .first()
-        if cohort and cohort["kita"] is not None
-        else None
-    )
+    closed = await org_closures.closures_on(row["cohort"], day)
+    kita_closure = next((c for c in closed if c.prefix == CLOSED_PREFIX), None)
+    paused = [f"{c.prefix}{c.reason}" for c in closed if c.prefix != CLOSED_PREFIX]
     return MovePreview(
         audience=await audience(row["cohort"]),
         starts_at=starts_at.astimezone(BERLIN),
         ends_at=ends_at.astimezone(BERLIN),
         location=new_location if new_location is not None else row["location"],
         holiday=public_holidays(day, day).get(day),
-        closed=closure is not None,
-        closure_reason=closure["reason"] if closure else "",
+        closed=kita_closure is not None,
+        closure_reason=kita_closure.reason if kita_closure else "",
+        paused=paused,
     )
 
 

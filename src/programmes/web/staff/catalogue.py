@@ -16,7 +16,7 @@ from programmes.domain.catalogue import entries
 from programmes.domain.catalogue import translations as texts
 from programmes.domain.catalogue.entries import CohortInput, CohortView, ProgrammeInput
 from programmes.domain.errors import N_
-from programmes.domain.planning import sessions
+from programmes.domain.planning import org_closures, sessions
 from programmes.domain.planning.recurrence import to_berlin
 from programmes.web.confirm import confirmation, confirmed
 from programmes.web.deps import PathId, QueryId
@@ -253,6 +253,7 @@ async def _programme_context(staff: Staff, programme_id: int) -> dict[str, Any]:
     return {
         "programme": await entries.get_programme(staff=staff, programme_id=programme_id),
         "cohorts": await entries.list_cohorts(staff=staff, programme_id=programme_id),
+        "pauses": await org_closures.programme_pauses(programme_id),
     }
 
 
@@ -418,4 +419,5 @@ async def _cohort_context(staff: Staff, cohort_id: int) -> dict[str, Any]:
         "sessions": await sessions.list_sessions(staff=staff, cohort_id=cohort_id),
         "weekday_names": WEEKDAYS,
         "plan": None,
+        "pause": await org_closures.pause_summary(cohort_id),
     }

@@ -13,7 +13,7 @@ from litestar.response import Redirect, Template
 from programmes.domain.access import Staff
 from programmes.domain.catalogue import entries
 from programmes.domain.errors import DomainError
-from programmes.domain.planning import schedules, sessions
+from programmes.domain.planning import org_closures, schedules, sessions
 from programmes.domain.planning.schedules import RuleInput, SchedulePlan
 from programmes.vocabulary import ProgrammeKind, Role, SessionStatus
 from programmes.web.confirm import confirmation, confirmed
@@ -87,6 +87,32 @@ class SchedulePages(Controller):
         )
 
 
+class CalendarPausePages(Controller):
+    path = "/staff/cohorts/{cohort_id:int}/calendar-pause"
+    guards = [requires_coordinator]
+    include_in_schema = False
+
+    @post("/")
+    async def save(
+        self,
+        request: Request[Any, Any, Any],
+        staff: NamedDependency[Staff],
+        cohort_id: PathId,
+        now: NamedDependency[datetime],
+    ) -> Response[Any]:
+        """Saves the cohort's choice; the schedule is not changed until it is saved again."""
+
+        async def action(form: Form) -> str:
+            await org_closures.set_cohort_pause(
+                staff=staff, cohort_id=cohort_id, choice=text(form, "calendar_pause"), now=now
+            )
+            return done(f"/staff/cohorts/{cohort_id}", "cohort-calendar-pause")
+
+        return await submit(
+            request, "staff/cohort.html", action, partial(_plan_context, staff, cohort_id)
+        )
+
+
 async def _plan_context(
     staff: Staff, cohort_id: int, plan: SchedulePlan | None = None
 ) -> dict[str, Any]:
@@ -96,6 +122,7 @@ async def _plan_context(
         "weekday_names": WEEKDAYS,
         "sessions": await sessions.list_sessions(staff=staff, cohort_id=cohort_id),
         "plan": plan,
+        "pause": await org_closures.pause_summary(cohort_id),
     }
 
 
