@@ -248,8 +248,8 @@ async def write_transaction() -> AsyncIterator[None]:
     held_since = 0.0
     try:
         if isinstance(db, DurableSQLiteEngine):
-            async with _write_lock(), db.write_lock(), db.direct_write():
-                held_since = time.perf_counter()
+            # the write lock measures its own hold (released right after COMMIT)
+            async with _write_lock(), db.write_lock() as lock, db.direct_write(lock):
                 yield
         else:
             async with db.transaction():
