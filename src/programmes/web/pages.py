@@ -18,13 +18,13 @@ from urllib.parse import urlencode
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 from litestar import Request
 from litestar.datastructures import Cookie
-from litestar.response import Template
 
 from programmes import i18n
 from programmes.formatting import localise
 from programmes.web.calendar_links import CalendarLinks
 from programmes.web.guards import current_staff
 from programmes.web.notices import NOTICES, counted
+from programmes.web.render_thread import Page
 
 LANGUAGE_COOKIE = "programmes_lang"
 #: Paths whose pages speak only the staff languages.
@@ -105,7 +105,7 @@ def page(
     *,
     status_code: int = 200,
     **context: Any,
-) -> Template:
+) -> Page:
     """A rendered page in the request's language, with the signed-in staff member, what the
     last form did (`?done=`, see `web.notices`) and the entries a person made before their
     sign-in expired (`web.kept_forms`), shown again in the form."""
@@ -125,7 +125,7 @@ def page(
                 httponly=True,
             )
         )
-    return Template(
+    return Page(
         template_name=template,
         status_code=status_code,
         cookies=cookies,

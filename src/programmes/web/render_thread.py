@@ -1,0 +1,112 @@
+"""Pages are rendered on one thread per worker, beside the event loop, not on it.
+
+Why
+---
+Rendering a page from its templates is the longest single piece of work a worker does
+(the start page: ~2.5 ms of Python in one go). On the event loop nothing else moves
+meanwhile: under a mix of page views, calendar polls and registrations, every step of
+every registration and every feed request waited behind the renders queued before it, so
+pages took most of the worker and the other two starved (`bench/mixed.py`: registrations
+at 4-25 % of their rate alone, the feed on PostgreSQL at 2-7 %).
+
+How
+---
+`Page` is Litestar's `Template` whose body is rendered when the answer is sent, in a
+worker thread that only renders (`RENDERERS`: one per event loop, so renders queue for it
+instead of piling up threads that would share the GIL among themselves). The event loop
+goes on meanwhile, and the GIL is handed over every 0.1 ms (`app.tuned_runtime`), so when
+pages and other work compete, the renders get about half of the worker's time and the
+loop (feeds, registrations, everything else) the other half; alone, either gets it all.
+
+What stays the same: the page's status, headers and cookies are decided before the
+render, as before; a template error still ends in the error page (the render runs before
+the first byte goes out); templates only display what the handler gave them, so nothing
+in a render touches the database or the request's state.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import weakref
+from typing import Any
+
+import anyio
+import anyio.to_thread
+from litestar import Litestar, Request
+from litestar.background_tasks import BackgroundTask, BackgroundTasks
+from litestar.datastructures import Cookie
+from litestar.enums import MediaType
+from litestar.response import Template
+from litestar.response.base import ASGIResponse
+from litestar.types import Receive, Scope, Send, TypeEncodersMap
+
+_renderers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def renderer() -> anyio.CapacityLimiter:
+    """The one render thread's turn for the running event loop."""
+    loop = asyncio.get_running_loop()
+    limiter = _renderers.get(loop)
+    if limiter is None:
+        limiter = _renderers[loop] = anyio.CapacityLimiter(1)
+    return limiter
+
+
+class Page(Template):
+    """A template response whose body is rendered on the render thread."""
+
+    def to_asgi_response(
+        self,
+        app: Litestar | None,
+        request: Request[Any, Any, Any],
+        *,
+        background: BackgroundTask | BackgroundTasks | None = None,
+        cookies: Any = None,
+        encoded_headers: Any = None,
+        headers: dict[str, str] | None = None,
+        is_head_response: bool = False,
+        media_type: MediaType | str | None = None,
+        status_code: int | None = None,
+        type_encoders: TypeEncodersMap | None = None,
+    ) -> ASGIResponse:
+        template_engine = request.app.template_engine
+        assert template_engine is not None, "the app configures its templates"
+        assert self.template_name is not None, "pages name their template"
+        merged: list[Cookie] = [*self.cookies, *(cookies or ())]
+        template = template_engine.get_template(self.template_name)
+        context = self.create_template_context(request)
+        encoding = self.encoding
+
+        def render() -> bytes:
+            return template.render(**context).encode(encoding)  # type: ignore[no-any-return]
+
+        return _RenderedOnSend(
+            render,
+            background=self.background or background,
+            cookies=merged,
+            encoding=encoding,
+            headers={**(headers or {}), **self.headers},
+            is_head_response=is_head_response,
+            media_type=self.media_type or media_type or MediaType.HTML,
+            status_code=self.status_code or status_code,
+        )
+
+
+class _RenderedOnSend(ASGIResponse):
+    """Renders its body on the render thread just before sending it."""
+
+    __slots__ = ("_render",)
+
+    def __init__(self, render: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._render = render
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body: bytes = await anyio.to_thread.run_sync(self._render, limiter=renderer())
+        if not self.is_head_response:
+            self.body = body
+        self.content_length = len(body)
+        self.headers["content-length"] = str(len(body))
+        await super().__call__(scope, receive, send)
