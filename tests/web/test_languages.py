@@ -359,3 +359,29 @@ async def test_a_kita_partner_enrols_a_family_whose_mails_are_turkish(
     # the family's page keeps Turkish chosen (a correction does not reset it to German)
     family_page = (await client.get(response.headers["location"])).text
     assert '<option value="tr" lang="tr" selected>Türkçe</option>' in family_page
+
+
+async def test_pages_the_router_refuses_speak_the_readers_language(
+    client: httpx.AsyncClient,
+) -> None:
+    """No page at the address, a method the address does not take, a role that may not:
+    a sentence in the page's language, never Litestar's English status phrase."""
+    cases = [
+        ("de", "GET", "/gibt-es-nicht", 404, "Unter dieser Adresse gibt es keine Seite"),
+        ("ar", "GET", "/gibt-es-nicht", 404, "لا توجد صفحة على هذا العنوان"),
+        ("tr", "GET", "/gibt-es-nicht", 404, "Bu adreste bir sayfa yok"),
+        ("de", "DELETE", "/", 405, "Diese Adresse lässt sich so nicht verwenden"),
+    ]
+    for language, method, path, status, words in cases:
+        response = await client.request(method, f"{path}?lang={language}")
+        assert response.status_code == status, (language, path)
+        assert words in response.text, (language, path)
+        for english in ("Not Found", "Method Not Allowed"):
+            assert english not in response.text, (language, path)
+
+    await make_staff(email="trainerin@example.org", role=Role.trainer)
+    await sign_in(client, "trainerin@example.org")
+    refused = await client.get("/staff/accounts?lang=de")
+    assert refused.status_code == 403
+    assert "Das darf Ihre Rolle nicht." in refused.text
+    assert "Your role may not do this." not in refused.text

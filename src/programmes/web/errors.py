@@ -19,6 +19,7 @@ import functools
 import logging
 import re
 from collections.abc import Mapping
+from http import HTTPStatus
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -261,8 +262,38 @@ def handle_http_error(request: Request[Any, Any, Any], exc: HTTPException) -> Re
     if isinstance(exc, PermissionDeniedException):
         if exc.detail == CSRF_FAILED:
             return form_expired(request)
-        return error_response(request, HTTP_403_FORBIDDEN, "Your role may not do this.")
-    return error_response(request, exc.status_code, str(exc.detail), headers=exc.headers)
+        return error_response(
+            request, HTTP_403_FORBIDDEN, gettext(request_language(request), ROLE_REFUSED)
+        )
+    return error_response(request, exc.status_code, _in_words(request, exc), headers=exc.headers)
+
+
+ROLE_REFUSED = N_("Your role may not do this.")
+#: What routing itself refuses (no page at the address, a method the address does not take,
+#: too much data), in the reader's language instead of Litestar's English status phrase.
+_ROUTING_REFUSALS = {
+    404: N_(
+        "There is no page at this address. Please check it, or start again from the home page."
+    ),
+    405: N_(
+        "This address cannot be used like this. Please use the links and buttons on the pages."
+    ),
+    413: N_("What was sent is too large."),
+}
+_COULD_NOT = N_("The request could not be processed.")
+
+
+def _in_words(request: Request[Any, Any, Any], exc: HTTPException) -> str:
+    """The exception's own message, or, where it is only the status phrase ("Not Found"),
+    a sentence in the reader's language."""
+    detail = str(exc.detail)
+    try:
+        phrase = HTTPStatus(exc.status_code).phrase
+    except ValueError:
+        phrase = None
+    if detail != phrase:
+        return detail
+    return gettext(request_language(request), _ROUTING_REFUSALS.get(exc.status_code, _COULD_NOT))
 
 
 def _sign_in_again(request: Request[Any, Any, Any], exc: SignInAgain) -> Response[Any]:
