@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from programmes.domain.feeds.cache import LRU, FeedCache, FreshCheck
+from programmes.domain.feeds.cache import BUSY_REUSE, LRU, FeedCache, FreshCheck
 from programmes.domain.feeds.scopes import Fingerprint
 from programmes.ical import FeedEvent, render_feed
 
@@ -75,6 +75,40 @@ async def test_sequential_calls_each_run_the_query() -> None:
 
     fresh = FreshCheck(query, itertools.count(1).__next__)
     assert [await fresh.get() for _ in range(3)] == [(1, 1), (2, 2), (3, 3)]
+
+
+async def test_under_load_a_check_just_finished_answers_callers_who_find_one_running() -> None:
+    """Callers who find a run in progress take a result under 0.1 s old instead of waiting
+    for the next run; older results, and callers who find nothing running, wait as ever."""
+    gates: list[asyncio.Event] = []
+
+    async def query() -> int:
+        gate = asyncio.Event()
+        gates.append(gate)
+        await gate.wait()
+        return len(gates)
+
+    fresh = FreshCheck(query, itertools.count(1).__next__)
+    first = asyncio.ensure_future(fresh.get())
+    await settle()
+    gates[0].set()
+    assert await first == (1, 1)
+
+    running = asyncio.ensure_future(fresh.get())  # nothing in progress: a new run
+    await settle()
+    assert len(gates) == 2
+    assert await asyncio.wait_for(fresh.get(), 0.05) == (1, 1)  # run 2 running: no wait
+    assert len(gates) == 2
+
+    await asyncio.sleep(BUSY_REUSE * 1.5)  # run 1's result is too old now
+    waiting = asyncio.ensure_future(fresh.get())
+    await settle()
+    assert not waiting.done()
+    gates[1].set()
+    assert await running == (2, 2)
+    await settle()
+    gates[2].set()
+    assert await waiting == (3, 3)  # a run that started after it asked
 
 
 def test_lru_keeps_the_most_recent() -> None:
