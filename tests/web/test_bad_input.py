@@ -383,6 +383,21 @@ async def test_line_separators_are_line_breaks(
     assert programme.json()["summary"] == "Zeile 1\nZeile 2\nZeile 3"
 
 
+async def test_a_name_of_only_invisible_characters_is_empty(
+    client: httpx.AsyncClient, auth: dict[str, str]
+) -> None:
+    """A bidi override, a zero-width space or a word joiner alone shows as nothing: such a
+    name is refused like an empty one, while Arabic with its marks is kept as typed."""
+    before = await everything()
+    for name in ("\u202e", "\u200b\u200b", "\u2066\u2069", "\u2060 \u00a0"):
+        response = await client.post("/api/v1/kitas", json={"name": name}, headers=auth)
+        assert refused(response, 422, "name") == "Bitte füllen Sie dieses Feld aus."
+    assert await everything() == before
+    kept = await client.post("/api/v1/kitas", json={"name": "\u200fروضة الأطفال"}, headers=auth)
+    assert kept.status_code == 201, kept.text
+    assert kept.json()["name"] == "\u200fروضة الأطفال"
+
+
 async def test_zero_seats_in_the_event_form_are_refused(client: httpx.AsyncClient) -> None:
     run = await make_public_run()
     # A refused form still counts towards the registration limit (RateCounter).

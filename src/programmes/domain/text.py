@@ -3,8 +3,9 @@
 Names and places come in every script (Arabic, Cyrillic, Turkish, combining marks) and must
 round-trip exactly, so text is only trimmed, never "normalised". What is refused: NUL and
 other control characters (line breaks only where a field allows several lines), lone
-surrogates (not storable as UTF-8), text made only of spaces, and text over the field's
-limit. A line break is any of CR, LF, NEL (U+0085), and the line and paragraph separators
+surrogates (not storable as UTF-8), text made only of spaces or of invisible format
+characters (a name that is nothing but a bidi override or a zero-width space shows as
+nothing), and text over the field's limit. A line break is any of CR, LF, NEL (U+0085), and the line and paragraph separators
 (U+2028, U+2029), as Python's `splitlines` and many editors read them; where several lines
 are allowed each becomes LF. Bidirectional controls are kept; pages render names isolated
 (`<bdi>`).
@@ -28,6 +29,9 @@ _LINE_BREAK = re.compile(r"[\r\n\x85\u2028\u2029]")
 #: Line breaks other than LF, as they are stored in a field of several lines.
 _OTHER_BREAK = re.compile(r"\r\n?|[\x85\u2028\u2029]")
 _SURROGATE = re.compile(r"[\ud800-\udfff]")
+#: Unicode categories that show nothing: format characters (bidi controls, zero-width
+#: spaces and joiners) and separators.
+_INVISIBLE = frozenset({"Cf", "Zs", "Zl", "Zp"})
 
 
 def clean_text(
@@ -46,6 +50,8 @@ def clean_text(
         raise InvalidInput(N_("Contains characters that are not allowed."), field=field)
     if _SURROGATE.search(text):
         raise InvalidInput(N_("Contains characters that are not allowed."), field=field)
+    if text and not any(unicodedata.category(c) not in _INVISIBLE for c in text):
+        text = ""  # only format characters: nothing anybody could read
     if required and not text:
         raise InvalidInput(N_("Please fill in this field."), field=field)
     if len(text) > max_length:
