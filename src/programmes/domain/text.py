@@ -7,8 +7,8 @@ surrogates (not storable as UTF-8), text made only of spaces or of invisible for
 characters (a name that is nothing but a bidi override or a zero-width space shows as
 nothing), and text over the field's limit. A line break is any of CR, LF, NEL (U+0085), and
 the line and paragraph separators (U+2028, U+2029), as Python's `splitlines` and many
-editors read them; where several lines are allowed each becomes LF. Bidirectional controls are kept; pages render names isolated
-(`<bdi>`).
+editors read them; where several lines are allowed each becomes LF. Bidirectional controls
+are kept; pages render names isolated (`<bdi>`).
 
 Phone numbers are the exception: they are stored in one form, E.164 (`clean_phone`). So are
 the languages we write to people in: one of the offered codes (`clean_language`).
