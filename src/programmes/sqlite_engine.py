@@ -15,12 +15,20 @@
 * Writers across processes queue on a file lock (`write_lock`) rather than in SQLite's
   busy handler, which sleeps in growing steps and makes bursts slow.
 * Short write transactions (`direct_write`): inside the write lock, statements run right on
-  the event loop on the process's writer connection and only COMMIT (the fsync) goes to a
-  worker thread. Through aiosqlite each statement was a hop to its thread and back, and on
-  a loop busy with other requests every return waited its turn, so the lock every writer
-  of every process queues on was held for many turns of the loop (bench/mixed.py: a
-  registration held it ~20 ms p50 beside feed traffic, ~2 ms alone). A statement inside
-  the lock never waits for another writer, and takes microseconds.
+  the event loop on the process's writer connection. Through aiosqlite each statement was a
+  hop to its thread and back, and on a loop busy with other requests every return waited
+  its turn, so the lock every writer of every process queues on was held for many turns of
+  the loop (bench/mixed.py: a registration held it ~20 ms p50 beside feed traffic, ~2 ms
+  alone). A statement inside the lock never waits for another writer, and takes
+  microseconds.
+* COMMIT (the fsync) runs on the event loop too while the disk syncs quickly (`CommitTimer`):
+  handed to a worker thread, it waited for the GIL beside the loop and the render thread and
+  the lock stayed held meanwhile (held p50 4 ms in the mix, 1.4 ms alone; registrations
+  starved at 20 % of their rate alone). On the loop the whole write transaction is one step
+  of one task with no await inside: 0.7 ms held, alone and in the mix. The loop waits for
+  the fsync meanwhile (the GIL is free for the render thread), which is cheaper than the
+  hand-over while syncs take under `CommitTimer.LOOP_LIMIT`; a slow disk (a network volume,
+  a busy HDD) moves COMMIT back to a worker thread by itself.
 """
 
 from __future__ import annotations
@@ -86,8 +94,9 @@ class _Reader:
 
 
 def _commit(connection: sqlite3.Connection, lock: WriteLock | None) -> None:
-    """COMMIT (the fsync), or ROLLBACK if it fails, then let the next writer in at once,
-    from this thread: the event loop may be busy for a while before it resumes the task."""
+    """COMMIT (the fsync), or ROLLBACK if it fails, then let the next writer in at once.
+    In a worker thread (`CommitTimer`), the lock is released from there: the event loop may
+    be busy for a while before it resumes the task."""
     try:
         connection.execute("COMMIT")
     except BaseException:
@@ -97,6 +106,36 @@ def _commit(connection: sqlite3.Connection, lock: WriteLock | None) -> None:
     finally:
         if lock is not None:
             lock.release()
+
+
+class CommitTimer:
+    """Where COMMIT runs: on the event loop while the disk syncs quickly, else in a thread.
+
+    Keeps a moving average of how long COMMITs take (each new one counts for a tenth). A
+    COMMIT on the loop stops every other request of the worker for its duration, so once
+    the average reaches `LOOP_LIMIT` they go to a worker thread, and come back once it falls
+    below again (commits in the thread are measured too)."""
+
+    __slots__ = ("average",)
+
+    LOOP_LIMIT = 0.002
+    WEIGHT = 0.1
+
+    def __init__(self) -> None:
+        self.average = 0.0
+
+    @property
+    def on_loop(self) -> bool:
+        return self.average < self.LOOP_LIMIT
+
+    def commit(self, connection: sqlite3.Connection, lock: WriteLock | None) -> None:
+        """`_commit`, timed."""
+        started = time.perf_counter()
+        try:
+            _commit(connection, lock)
+        finally:
+            took = time.perf_counter() - started
+            self.average += (took - self.average) * self.WEIGHT
 
 
 class WriteLock:
@@ -175,6 +214,7 @@ class DurableSQLiteEngine(SQLiteEngine):
         self._bulk_reader: _Reader | None = None
         self._writer: sqlite3.Connection | None = None
         self._typed_reader: sqlite3.Connection | None = None
+        self.commits = CommitTimer()
 
     async def get_connection(self) -> aiosqlite.Connection:
         """Like Piccolo's, but the connection's worker thread is a daemon.
@@ -250,10 +290,10 @@ class DurableSQLiteEngine(SQLiteEngine):
 
     @asynccontextmanager
     async def direct_write(self, lock: WriteLock | None = None) -> AsyncIterator[None]:
-        """A write transaction whose statements run on the event loop (see the module's
-        docstring). The caller holds both write locks, so BEGIN IMMEDIATE finds SQLite's
-        lock free; should a process outside them hold it (a migration), it is waited for
-        in a thread instead of on the loop."""
+        """A write transaction whose statements, and usually its COMMIT, run on the event
+        loop (see the module's docstring and `CommitTimer`). The caller holds both write
+        locks, so BEGIN IMMEDIATE finds SQLite's lock free; should a process outside them
+        hold it (a migration), it is waited for in a thread instead of on the loop."""
         connection = self.writer()
         try:
             connection.execute("PRAGMA busy_timeout = 0")
@@ -268,7 +308,10 @@ class DurableSQLiteEngine(SQLiteEngine):
             connection.execute("ROLLBACK")
             raise
         else:
-            await anyio.to_thread.run_sync(_commit, connection, lock)
+            if self.commits.on_loop:
+                self.commits.commit(connection, lock)
+            else:
+                await anyio.to_thread.run_sync(self.commits.commit, connection, lock)
         finally:
             _writing.reset(token)
 
