@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import quote, quote_plus
 
 import httpx
+import pytest
+from litestar import Litestar
 
 from programmes.tables import Cohort, Session
 from programmes.vocabulary import ProgrammeKind
-from tests.conftest import FROZEN_NOW
-from tests.factories import make_public_run
+from programmes.web import render_thread
+from tests.conftest import FROZEN_NOW, app_client
+from tests.factories import make_public_run, make_staff
 from tests.feed_world import add_session, build_world
-from tests.web.helpers import post_form
+from tests.web.helpers import post_form, sign_in
 
 
 async def test_home_lists_upcoming_public_runs_with_calendar_links(
@@ -193,3 +197,72 @@ async def test_every_public_calendar_on_the_start_page_offers_google_and_outlook
         assert "url=" + quote_plus(f"http://testserver{path}") in html, path
     assert html.count("outlook.live.com") == html.count("calendar.google.com") >= 4
     assert "/feeds/private" not in html
+
+
+@pytest.fixture
+def renders(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The paths whose page body was rendered (not sent again from `kept_bodies`)."""
+    rendered: list[str] = []
+    real = render_thread._RenderedOnSend.__call__
+
+    async def counted(self: Any, scope: Any, receive: Any, send: Any) -> None:
+        if self._kept() is None:
+            rendered.append(scope["path"])
+        await real(self, scope, receive, send)
+
+    monkeypatch.setattr(render_thread._RenderedOnSend, "__call__", counted)
+    return rendered
+
+
+async def test_the_start_page_is_rendered_again_only_when_what_it_shows_changes(
+    app: Litestar, renders: list[str]
+) -> None:
+    world = await build_world()
+    async with (
+        app_client(app, address=("203.0.113.7", 1)) as first,
+        app_client(app, address=("198.51.100.9", 2)) as second,
+    ):
+        page = (await first.get("/")).text
+        assert (await second.get("/")).text == page
+        assert renders == ["/"]
+
+        # a registration changes no word on the page: it is not rendered again
+        registered = await second.post(
+            f"/api/v1/events/{world.training_run}/registrations",
+            json={"name": "Ada Yılmaz", "email": "ada@example.org", "consent": True},
+        )
+        assert registered.status_code == 201, registered.text
+        assert (await first.get("/")).text == page
+        assert renders == ["/"]
+
+        # a new title is shown to the very next visitor
+        await Cohort.update({Cohort.title: "Vorurteile verlernen"}).where(
+            Cohort.id == world.training_run
+        )
+        changed = (await second.get("/")).text
+        assert "Vorurteile verlernen" in changed
+        assert (await first.get("/")).text == changed
+        assert renders == ["/", "/"]
+
+        # each language and each filter is a page of its own
+        turkish = (await first.get("/?lang=tr")).text
+        assert 'lang="tr"' in turkish
+        assert 'lang="de"' in (await second.get("/")).text
+        assert "Vorurteile verlernen" not in (await second.get("/?kind=info_event")).text
+        assert renders == ["/", "/", "/", "/"]
+
+
+async def test_a_signed_in_page_is_never_sent_to_another_visitor(
+    app: Litestar, renders: list[str]
+) -> None:
+    await build_world()
+    staff = await make_staff(name="Greta Beispiel")
+    async with (
+        app_client(app, address=("203.0.113.7", 1)) as visitor,
+        app_client(app, address=("198.51.100.9", 2)) as coordinator,
+    ):
+        await sign_in(coordinator, staff.email)
+        assert "Greta Beispiel" in (await coordinator.get("/")).text
+        assert "Greta Beispiel" not in (await visitor.get("/")).text
+        assert "Greta Beispiel" in (await coordinator.get("/")).text
+        assert renders.count("/") == 3  # only the visitor's page could be kept

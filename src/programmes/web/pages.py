@@ -24,7 +24,7 @@ from programmes.formatting import localise
 from programmes.web.calendar_links import CalendarLinks
 from programmes.web.guards import current_staff
 from programmes.web.notices import NOTICES, counted
-from programmes.web.render_thread import Page
+from programmes.web.render_thread import Page, Reuse
 
 LANGUAGE_COOKIE = "programmes_lang"
 #: Paths whose pages speak only the staff languages.
@@ -104,11 +104,17 @@ def page(
     template: str,
     *,
     status_code: int = 200,
+    shows: object = None,
     **context: Any,
 ) -> Page:
     """A rendered page in the request's language, with the signed-in staff member, what the
     last form did (`?done=`, see `web.notices`) and the entries a person made before their
-    sign-in expired (`web.kept_forms`), shown again in the form."""
+    sign-in expired (`web.kept_forms`), shown again in the form.
+
+    `shows`: for a public page, every value besides the request that its body depends on
+    (compared with ==). An anonymous visitor's page without a notice or kept form is then
+    sent again without rendering when another visitor asked for the same address in the
+    same language and the values are equal (`render_thread.Reuse`)."""
     choice = choose_language(request)
     language = str(context.pop("lang", choice.language))
     notice = NOTICES.get(request.query_params.get("done") or "")
@@ -125,9 +131,24 @@ def page(
                 httponly=True,
             )
         )
+    staff = current_staff(request)
+    shared = shows is not None and staff is None and notice is None and not how_many
     return Page(
         template_name=template,
         status_code=status_code,
+        reuse=Reuse(
+            key=(
+                template,
+                status_code,
+                language,
+                choice.offered,
+                choice.unavailable,
+                str(request.url),
+            ),
+            shown=shows,
+        )
+        if shared and kept is None
+        else None,
         cookies=cookies,
         # the language depends on these: no cache may serve one visitor's page to another
         headers={"Vary": "Accept-Language, Cookie"},
@@ -137,7 +158,7 @@ def page(
             "languages": {code: i18n.LANGUAGE_NAMES[code] for code in choice.offered},
             "language_unavailable": choice.unavailable,
             "switch_language_url": lambda code: switch_language_url(request, code),
-            "staff": current_staff(request),
+            "staff": staff,
             # public calendars' links in the page's language (`_subscribe.html`)
             "calendar": CalendarLinks(request.app.state.settings.base_url, language),
             "path": request.url.path,

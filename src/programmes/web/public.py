@@ -55,6 +55,7 @@ async def home(
     return page(
         request,
         "public/home.html",
+        shows=(listing, chosen_kind, chosen_month, request.app.state.settings.base_url),
         listing=listing,
         kind=chosen_kind,
         month=chosen_month,

@@ -25,6 +25,18 @@ rate alone, but the feed fell to 13 % and registrations to 8 %. Guarded by a lim
 loop, the next render starts only when the loop has taken the last one back, which leaves
 the loop its turns: pages 22 %, feed 28 %, registrations 26 % (before: 25 %, 36 %, 12 %).
 
+Pages made from the same values
+-------------------------------
+The start page is the same for every visitor in one language until its runs change, and it
+is the page most visitors load. A handler may say what its page shows (`Reuse`: a key
+naming the page and the visitor's language and address, and the values it was made from,
+compared with ==). A body rendered from equal values is kept (`kept_bodies`, the app's 64
+most recent) and sent again without rendering: the start page's values are read from the
+database for every request, so a change is shown at once, but the 2.5 ms render runs
+only when they changed. `web.pages.page` offers reuse only to anonymous visitors without
+a notice or kept form, and a body with a CSRF field is never kept: nothing personal can be
+sent to another visitor.
+
 What stays the same: the page's status, headers and cookies are decided before the
 render, as before; a template error still ends in the error page (the render runs before
 the first byte goes out); templates only display what the handler gave them, so nothing
@@ -35,6 +47,8 @@ from __future__ import annotations
 
 import asyncio
 import weakref
+from collections.abc import Hashable
+from dataclasses import dataclass
 from typing import Any
 
 import anyio
@@ -46,6 +60,8 @@ from litestar.enums import MediaType
 from litestar.response import Template
 from litestar.response.base import ASGIResponse
 from litestar.types import Receive, Scope, Send, TypeEncodersMap
+
+from programmes.domain.feeds.cache import LRU
 
 _renderers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
@@ -61,8 +77,36 @@ def renderer() -> anyio.CapacityLimiter:
     return limiter
 
 
+@dataclass(frozen=True)
+class Reuse:
+    """What a page shows besides its template: `key` names the page as the visitor asked
+    for it (template, language, address), `shown` holds the values it is made from. A body
+    rendered for an equal key from equal values may be sent again."""
+
+    key: Hashable
+    shown: object
+
+
+def kept_bodies(app: Litestar) -> LRU[Hashable, tuple[object, bytes]]:
+    """The app's 64 most recently rendered bodies that may be sent again (`Reuse`): key ->
+    (the values shown, the body). Kept in the app's state, so apps never share them."""
+    kept: LRU[Hashable, tuple[object, bytes]] | None = app.state.get("kept_bodies")
+    if kept is None:
+        kept = app.state["kept_bodies"] = LRU(64)
+    return kept
+
+
+#: A body with this in it holds the visitor's CSRF token: never kept.
+_CSRF_FIELD = b'name="_csrf_token"'
+
+
 class Page(Template):
-    """A template response whose body is rendered on the render thread."""
+    """A template response whose body is rendered on the render thread, or taken from
+    `kept_bodies` when `reuse` matches."""
+
+    def __init__(self, *args: Any, reuse: Reuse | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.reuse = reuse
 
     def to_asgi_response(
         self,
@@ -91,6 +135,8 @@ class Page(Template):
 
         return _RenderedOnSend(
             render,
+            self.reuse,
+            kept_bodies(request.app),
             background=self.background or background,
             cookies=merged,
             encoding=encoding,
@@ -102,18 +148,42 @@ class Page(Template):
 
 
 class _RenderedOnSend(ASGIResponse):
-    """Renders its body on the render thread just before sending it."""
+    """Renders its body on the render thread just before sending it (unless a body made
+    from the same values is kept)."""
 
-    __slots__ = ("_render",)
+    __slots__ = ("_kept_bodies", "_render", "_reuse")
 
-    def __init__(self, render: Any, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        render: Any,
+        reuse: Reuse | None,
+        kept: LRU[Hashable, tuple[object, bytes]],
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self._render = render
+        self._reuse = reuse
+        self._kept_bodies = kept
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body: bytes = await anyio.to_thread.run_sync(self._render, limiter=renderer())
+        kept = self._kept()
+        body = kept if kept is not None else await self._rendered()
         if not self.is_head_response:
             self.body = body
         self.content_length = len(body)
         self.headers["content-length"] = str(len(body))
         await super().__call__(scope, receive, send)
+
+    async def _rendered(self) -> bytes:
+        body: bytes = await anyio.to_thread.run_sync(self._render, limiter=renderer())
+        if self._reuse is not None and _CSRF_FIELD not in body:
+            self._kept_bodies.put(self._reuse.key, (self._reuse.shown, body))
+        return body
+
+    def _kept(self) -> bytes | None:
+        if self._reuse is None:
+            return None
+        kept = self._kept_bodies.get(self._reuse.key)
+        if kept is None or kept[0] != self._reuse.shown:
+            return None
+        return kept[1]
