@@ -107,6 +107,12 @@ async def test_the_mail_tells_the_outcome_when_seats_change_meanwhile(
     assert mails[0]["subject"].startswith(subject)
     assert mails[0]["attachment_name"] == attachment
     assert ("Platz 1" in mails[0]["body_text"]) == (status == "waiting")
+    # one registration, one person, one audit entry with the outcome: nothing left over from
+    # a first attempt that found the seats gone
+    assert await Registration.count() == await Person.count() == 1 + taken_before
+    actions = [row["action"] for row in await AuditEvent.select(AuditEvent.action)]
+    assert actions.count(f"registration.{status}") == 1 + (status == "confirmed") * taken_before
+    assert len(actions) == 1 + taken_before
 
 
 async def test_the_same_email_at_the_same_moment_returns_the_first_registration(

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
@@ -25,6 +26,7 @@ from programmes.domain.catalogue.publication import RegistrationState
 from programmes.domain.enrolment import registration_mail, seats
 from programmes.domain.enrolment.events import PublicRun, public_run
 from programmes.domain.enrolment.registration_mail import MailContext, RunInfo
+from programmes.domain.enrolment.seats import Placement
 from programmes.domain.errors import N_, Conflict, ErrorList, InvalidInput, NotFound
 from programmes.domain.text import clean_language, clean_phone, clean_text
 from programmes.domain.tokens import hash_token, looks_like_token
@@ -129,6 +131,10 @@ def checked_person(data: PersonInput, *, max_seats: int) -> dict[str, Any]:
     return person
 
 
+class _RunFilledMeanwhile(Exception):
+    """The seats free before the transaction were taken by others before it took them."""
+
+
 async def register_person(
     *,
     cohort_id: int,
@@ -145,8 +151,11 @@ async def register_person(
 
     Every writer waits for the write transaction (on SQLite all of them, on PostgreSQL every
     registration for the run from the seat step on), so it holds only the statements: what
-    can be read, checked or composed is done before it, and the seat is taken as late as the
-    registration row allows."""
+    can be read, checked or composed is done before it. While the run has room (the usual
+    case) the seat is the last statement before COMMIT: the registration, its audit entry
+    and its confirmation are written first, so on PostgreSQL the run's row is locked only
+    for the seat and the COMMIT. Should the last seats go meanwhile, that transaction rolls
+    back and the registration is placed first, then written (a waiting position, its mail)."""
     now = mail.now
     run = await open_run(cohort_id, now=now)
     person = checked_person(data, max_seats=run.max_seats_per_registration)
@@ -154,75 +163,53 @@ async def register_person(
     existing = await _by_key(cohort_id, key)
     if existing is not None:
         return existing
-    cancel_link = registration_mail.CancelLink.new()
+    new = _NewRegistration(
+        cohort_id=cohort_id,
+        person=person,
+        seats=data.seats,
+        key=key,
+        cancel_link=registration_mail.CancelLink.new(),
+        notice_version=notice_version,
+        consent_method=consent_method,
+        recorded_by=recorded_by,
+        now=now,
+    )
     run_mail = await registration_mail.run_info_from(run, mail, languages=[person["language"]])
     to = registration_mail.Recipient([person["email"]], person["language"], data.seats)
-    # while the run has room the mail will almost surely be the confirmation; a waiting
-    # position (and its mail) is only known inside the transaction
-    confirmation = (
-        _confirmation(mail, run_mail, to, cancel_link)
-        if seats.fits(run.capacity, run.seats_taken, data.seats)
-        else None
-    )
     try:
+        if seats.fits(run.capacity, run.seats_taken, data.seats):
+            confirmation = _confirmation(mail, run_mail, to, new.cancel_link)
+            try:
+                async with write_transaction():
+                    registration_id = await new.store(seats.CONFIRMED)
+                    await registration_mail.queue(confirmation, registration_id, now=now)
+                    if (await seats.place(cohort_id, data.seats)) != seats.CONFIRMED:
+                        raise _RunFilledMeanwhile
+                return new.outcome(registration_id, seats.CONFIRMED, None)
+            except _RunFilledMeanwhile:
+                pass
         async with write_transaction():
-            person_rows = await fetch(
-                "INSERT INTO person (name, email, phone, language, created_at) "
-                "VALUES ({}, {}, {}, {}, {}) RETURNING id",
-                person["name"],
-                person["email"],
-                person["phone"],
-                person["language"],
-                now,
-            )
             placement = await seats.place(cohort_id, data.seats)
-            rows = await fetch(
-                "INSERT INTO registration (cohort, person, seats, status, waiting_position, "
-                "needs, language, cancel_token_hash, dedupe_key, consent_notice_version, "
-                "consent_method, consent_given_on, consent_recorded_by, created_at, updated_at) "
-                "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
-                cohort_id,
-                person_rows[0]["id"],
-                data.seats,
-                placement.status.value,
-                placement.waiting_position,
-                person["needs"],
-                person["language"],
-                cancel_link.token_hash,
-                key,
-                notice_version,
-                consent_method.value,
-                now.date(),
-                recorded_by,
-                now,
-                now,
-            )
-            registration_id = int(rows[0]["id"])
+            registration_id = await new.store(placement)
             rank = (
                 await seats.waiting_rank(cohort_id, placement.waiting_position)
                 if placement.waiting_position is not None
                 else None
             )
-            await audit.record(
-                actor_id=recorded_by,
-                action=f"registration.{placement.status.value}",
-                object_type="registration",
-                object_id=registration_id,
-                now=now,
-                detail={"cohort": cohort_id, "seats": data.seats, "method": consent_method.value},
-            )
-            if placement.status is not RegistrationStatus.confirmed:
-                letter = registration_mail.compose(
+            letter = (
+                _confirmation(mail, run_mail, to, new.cancel_link)
+                if placement == seats.CONFIRMED
+                else registration_mail.compose(
                     "registration_waiting.txt",
                     mail,
                     run_mail,
                     to=to,
-                    cancel_link=cancel_link,
+                    cancel_link=new.cancel_link,
                     waiting_rank=rank,
                 )
-            else:
-                letter = confirmation or _confirmation(mail, run_mail, to, cancel_link)
+            )
             await registration_mail.queue(letter, registration_id, now=now)
+        return new.outcome(registration_id, placement, rank)
     except Exception as error:
         if not is_unique_violation(error):
             raise
@@ -232,7 +219,74 @@ async def register_person(
         if existing is None:
             raise
         return existing
-    return Outcome(registration_id, cohort_id, placement.status.value, data.seats, rank, False)
+
+
+@dataclass(frozen=True)
+class _NewRegistration:
+    """A registration checked and ready to be written, in whichever order of statements."""
+
+    cohort_id: int
+    person: dict[str, Any]
+    seats: int
+    key: str
+    cancel_link: registration_mail.CancelLink
+    notice_version: str
+    consent_method: ConsentMethod
+    recorded_by: int | None
+    now: datetime
+
+    async def store(self, placement: Placement) -> int:
+        """The person, the registration with `placement` and its audit entry; its id."""
+        person, now = self.person, self.now
+        person_rows = await fetch(
+            "INSERT INTO person (name, email, phone, language, created_at) "
+            "VALUES ({}, {}, {}, {}, {}) RETURNING id",
+            person["name"],
+            person["email"],
+            person["phone"],
+            person["language"],
+            now,
+        )
+        rows = await fetch(
+            "INSERT INTO registration (cohort, person, seats, status, waiting_position, "
+            "needs, language, cancel_token_hash, dedupe_key, consent_notice_version, "
+            "consent_method, consent_given_on, consent_recorded_by, created_at, updated_at) "
+            "VALUES ({}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}, {}) RETURNING id",
+            self.cohort_id,
+            person_rows[0]["id"],
+            self.seats,
+            placement.status.value,
+            placement.waiting_position,
+            person["needs"],
+            person["language"],
+            self.cancel_link.token_hash,
+            self.key,
+            self.notice_version,
+            self.consent_method.value,
+            now.date(),
+            self.recorded_by,
+            now,
+            now,
+        )
+        registration_id = int(rows[0]["id"])
+        await audit.record(
+            actor_id=self.recorded_by,
+            action=f"registration.{placement.status.value}",
+            object_type="registration",
+            object_id=registration_id,
+            now=now,
+            detail={
+                "cohort": self.cohort_id,
+                "seats": self.seats,
+                "method": self.consent_method.value,
+            },
+        )
+        return registration_id
+
+    def outcome(self, registration_id: int, placement: Placement, rank: int | None) -> Outcome:
+        return Outcome(
+            registration_id, self.cohort_id, placement.status.value, self.seats, rank, False
+        )
 
 
 def _confirmation(

@@ -52,6 +52,10 @@ class Placement:
     waiting_position: int | None
 
 
+#: A confirmed placement (no waiting position).
+CONFIRMED = Placement(RegistrationStatus.confirmed, None)
+
+
 def fits(capacity: int | None, seats_taken: int, seats: int) -> bool:
     """Whether `seats` more fit: the rule the conditional UPDATE of `place` applies."""
     return capacity is None or seats_taken + seats <= capacity
@@ -67,7 +71,7 @@ async def place(cohort_id: int, seats: int) -> Placement:
         seats,
     )
     if taken:
-        return Placement(RegistrationStatus.confirmed, None)
+        return CONFIRMED
     rows = await fetch(
         "UPDATE cohort SET waiting_counter = waiting_counter + 1 WHERE id = {} "
         "RETURNING waiting_counter, seats_taken, capacity",
@@ -79,7 +83,7 @@ async def place(cohort_id: int, seats: int) -> Placement:
         await fetch(
             "UPDATE cohort SET seats_taken = seats_taken + {} WHERE id = {}", seats, cohort_id
         )
-        return Placement(RegistrationStatus.confirmed, None)
+        return CONFIRMED
     return Placement(RegistrationStatus.waiting, int(row["waiting_counter"]))
 
 
