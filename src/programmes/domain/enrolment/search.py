@@ -10,7 +10,8 @@ found: their rows are left out, and their names are empty anyway.
 
 Matching is done in Python on `search_key` of both sides (`families.match_name`: Unicode
 NFKC, case folded, the Turkish I, runs of spaces as one; then without accents and other
-combining marks) and is a plain substring test, so "müller" and "muller" find "MÜLLER",
+combining marks; `search_keys` adds the German spelling of umlauts) and is a plain
+substring test, so "müller", "muller" and "mueller" find "MÜLLER", "müller" finds "Mueller",
 "yilmaz" finds "Yılmaz", "gulsen" finds "Gülşen", and `%`, `_` and `\\` are just characters.
 SQL `LIKE` cannot do this on both databases: SQLite folds the case of ASCII letters only,
 and PostgreSQL's `ILIKE` depends on the database's locale. The price is reading the names
@@ -84,12 +85,12 @@ async def search(*, staff: Staff, query: str | None, page: str | None = None) ->
             N_("Enter at most %(max)s characters to search for."), field="q", max=MAX_QUERY
         )
     asked = _page_number(page)
-    needle = search_key(text)
-    if not needle:
+    needles = search_keys(text)
+    if not needles[0]:
         return SearchPage(query=text, hits=[], total=0, page=1, pages=0)
-    found = await _family_matches(staff, needle)
+    found = await _family_matches(staff, needles)
     if staff.role is Role.coordinator:
-        found += await _registration_matches(needle)
+        found += await _registration_matches(needles)
     found.sort(key=lambda match: (match[0], match[1] != FAMILY, match[2]))
     pages = max(1, -(-len(found) // PAGE_SIZE))
     number = min(asked, pages)
@@ -125,9 +126,24 @@ def _page_number(value: str | None) -> int:
 def search_key(text: str) -> str:
     """`text` as a search compares it: as `families.match_name` (case, the Turkish I,
     spaces), and without accents or other combining marks (ü as u, ş as s, Arabic vowel
-    marks left out), as staff type names on a German keyboard. (German "ue" for "ü" is
-    not matched: "mueller" does not find "Müller".)"""
-    decomposed = unicodedata.normalize("NFD", match_name(text))
+    marks left out), as staff type names on a German keyboard."""
+    return _without_marks(match_name(text))
+
+
+#: The German spelling of umlauts where they cannot be typed (passports, e-mail addresses).
+_UMLAUTS = str.maketrans({"ä": "ae", "ö": "oe", "ü": "ue"})
+
+
+def search_keys(text: str) -> tuple[str, ...]:
+    """Every way a search reads `text`: its `search_key`, and where it has an umlaut also
+    the German spelling without it, so "Müller" is "muller" and "mueller" too."""
+    folded = match_name(text)
+    keys = (_without_marks(folded), _without_marks(folded.translate(_UMLAUTS)))
+    return keys[:1] if keys[0] == keys[1] else keys
+
+
+def _without_marks(text: str) -> str:
+    decomposed = unicodedata.normalize("NFD", text)
     bare = "".join(c for c in decomposed if not unicodedata.combining(c))
     return unicodedata.normalize("NFC", bare)
 
@@ -136,8 +152,15 @@ def search_key(text: str) -> str:
 Match = tuple[str, str, int]
 
 
-def _contains(needle: str, values: Iterable[str]) -> bool:
-    return any(needle in search_key(value) for value in values if value)
+def _contains(needles: tuple[str, ...], values: Iterable[str]) -> bool:
+    """Whether a way of writing the search text is part of a way of writing a value."""
+    return any(
+        needle in key
+        for value in values
+        if value
+        for key in search_keys(value)
+        for needle in needles
+    )
 
 
 def _family_scope(staff: Staff) -> Any:
@@ -154,7 +177,7 @@ def _family_scope(staff: Staff) -> Any:
     return clause
 
 
-async def _family_matches(staff: Staff, needle: str) -> list[Match]:
+async def _family_matches(staff: Staff, needles: tuple[str, ...]) -> list[Match]:
     families = Family.select(Family.id).where(_family_scope(staff))
     first_name: dict[int, str] = {}
     matched: set[int] = set()
@@ -166,19 +189,19 @@ async def _family_matches(staff: Staff, needle: str) -> list[Match]:
     ):
         first_name.setdefault(row["family"], row["name"])
         fields = [row["name"]] if trainer else [row["name"], row["email"]]
-        if _contains(needle, fields):
+        if _contains(needles, fields):
             matched.add(row["family"])
     if not trainer:
         for row in await Child.select(Child.family, Child.first_name).where(
             Child.family.is_in(families)  # type: ignore[arg-type]
         ):
-            if _contains(needle, [row["first_name"]]):
+            if _contains(needles, [row["first_name"]]):
                 matched.add(row["family"])
     return [(search_key(first_name.get(i, "")), FAMILY, i) for i in matched]
 
 
-async def _registration_matches(needle: str) -> list[Match]:
-    """Public registrations of runs (a person's, never a family's) matching `needle`."""
+async def _registration_matches(needles: tuple[str, ...]) -> list[Match]:
+    """Public registrations of runs (a person's, never a family's) matching `needles`."""
     rows = await Registration.select(
         Registration.id,
         Registration.person.name.as_alias("name"),
@@ -187,7 +210,7 @@ async def _registration_matches(needle: str) -> list[Match]:
     return [
         (search_key(row["name"]), REGISTRATION, row["id"])
         for row in rows
-        if _contains(needle, [row["name"], row["email"]])
+        if _contains(needles, [row["name"], row["email"]])
     ]
 
 
@@ -281,4 +304,12 @@ async def _registration_hits(ids: list[int]) -> dict[int, SearchHit]:
     }
 
 
-__all__ = ["MAX_QUERY", "PAGE_SIZE", "SearchHit", "SearchPage", "search", "search_key"]
+__all__ = [
+    "MAX_QUERY",
+    "PAGE_SIZE",
+    "SearchHit",
+    "SearchPage",
+    "search",
+    "search_key",
+    "search_keys",
+]
