@@ -132,7 +132,9 @@ def page(
             )
         )
     staff = current_staff(request)
-    shared = shows is not None and staff is None and notice is None and not how_many
+    shared = (
+        shows is not None and staff is None and notice is None and not how_many and kept is None
+    )
     return Page(
         template_name=template,
         status_code=status_code,
@@ -147,7 +149,7 @@ def page(
             ),
             shown=shows,
         )
-        if shared and kept is None
+        if shared
         else None,
         cookies=cookies,
         # the language depends on these: no cache may serve one visitor's page to another
