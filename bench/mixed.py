@@ -17,9 +17,10 @@ server) afresh for every phase. The streams (wrk, one thread each):
 * feed: 10 connections fetching /feeds/public.ics;
 * start page: 5 connections loading /.
 
-Phases per round: each stream alone; all three together; and a realistic mix:
-registrations at full speed while the feed is polled with its ETag (answered 304) at about
-50 requests/s. Every phase prints, per stream, requests/s and p99, and for registrations the
+Phases per round: each stream alone; all three together; a realistic mix: registrations
+at full speed while the feed is polled with its ETag (answered 304) at about 50
+requests/s; and, as the baseline, all three together with PROGRAMMES_FAIR_SHARE=off (each
+worker's event loop first come, first served: web/fair_share.py). Every phase prints, per stream, requests/s and p99, and for registrations the
 hold time of the write transactions (how long each held SQLite's write lock or a PostgreSQL
 pool connection: p50/p99, from `PROGRAMMES_HOLD_TIMES`). The summary gives medians over the
 rounds and each stream's rate together as a share of its rate alone, with the targets:
@@ -160,11 +161,12 @@ def server_environment(url: str) -> dict[str, str]:
 
 
 @contextmanager
-def server(url: str, workdir: Path, holds: Path) -> Iterator[str]:
+def server(url: str, workdir: Path, holds: Path, *, fair_share: bool = True) -> Iterator[str]:
     """`programmes serve --workers 2`, measuring hold times into `holds`."""
     holds.mkdir(parents=True, exist_ok=True)
     saved = dict(os.environ)
     os.environ.update(server_environment(url), PROGRAMMES_HOLD_TIMES=str(holds))
+    os.environ["PROGRAMMES_FAIR_SHARE"] = "on" if fair_share else "off"
     try:
         with one_stream.server(url, workdir) as base:
             yield base
@@ -225,6 +227,7 @@ def run_phase(
     workdir: Path,
     seconds: float,
     tag: str,
+    fair_share: bool = True,
 ) -> Phase:
     """Start a server, warm it, run the named streams together for `seconds`."""
     scripts = workdir / "scripts"
@@ -234,7 +237,7 @@ def run_phase(
     (scripts / "poll.lua").write_text(POLL_LUA, encoding="utf-8")
     holds = workdir / f"holds-{tag}"
     phase = Phase(name)
-    with server(url, workdir, holds) as base:
+    with server(url, workdir, holds, fair_share=fair_share) as base:
         feed = httpx.get(base + "/feeds/public.ics", timeout=30)
         httpx.get(base + "/", timeout=30)
         register = f"{base}/api/v1/events/{run}/registrations"
@@ -283,6 +286,10 @@ PHASES = [
     ("all three together", ["registrations", "feed", "start page"]),
     ("realistic: feed 304s at 50/s", ["registrations", "feed 304 at 50/s"]),
 ]
+#: The baseline: the three streams together with PROGRAMMES_FAIR_SHARE=off (first come,
+#: first served on each worker's event loop; web/fair_share.py).
+UNFAIR = "all three, fair share off"
+PHASES.append((UNFAIR, PHASES[3][1]))
 
 
 def percentile(values: list[float], p: float) -> float:
@@ -315,7 +322,10 @@ def summary(label: str, rounds: list[dict[str, Phase]]) -> None:
         return median([r[phase] for r in rounds], stream)
 
     print(f"\n{label}: medians over {len(rounds)} round(s)")
-    print(f"  {'stream':22} {'alone':>16} {'together':>16} {'share':>7}  target")
+    print(
+        f"  {'stream':22} {'alone':>16} {'together':>16} {'share':>7}  {'target':22}"
+        "  fair share off"
+    )
     rows = [
         ("registrations", "registrations alone", "all three together", "≥ 33 %, p99 < 300 ms"),
         ("feed", "feed alone", "all three together", "≥ 33 %"),
@@ -323,9 +333,12 @@ def summary(label: str, rounds: list[dict[str, Phase]]) -> None:
     ]
     for stream, alone_phase, mixed_phase, target in rows:
         alone, mixed = of(alone_phase, stream), of(mixed_phase, stream)
+        unfair = of(UNFAIR, stream)
         print(
             f"  {stream:22} {alone.rate:7.0f}/s {alone.p99_ms:5.0f}ms"
-            f" {mixed.rate:7.0f}/s {mixed.p99_ms:5.0f}ms {mixed.rate / alone.rate:6.0%}  {target}"
+            f" {mixed.rate:7.0f}/s {mixed.p99_ms:5.0f}ms {mixed.rate / alone.rate:6.0%}"
+            f"  {target:22}  {unfair.rate:6.0f}/s {unfair.p99_ms:4.0f}ms"
+            f" {unfair.rate / alone.rate:4.0%}"
         )
     alone = of("registrations alone", "registrations")
     real = of("realistic: feed 304s at 50/s", "registrations")
@@ -354,7 +367,14 @@ def bench(label: str, url: str, workdir: Path, args: argparse.Namespace) -> None
         for name, streams in PHASES:
             tag = f"m{os.getpid()}r{number}p{len(phases)}"
             phase = run_phase(
-                name, streams, url=url, run=run, workdir=workdir, seconds=args.seconds, tag=tag
+                name,
+                streams,
+                url=url,
+                run=run,
+                workdir=workdir,
+                seconds=args.seconds,
+                tag=tag,
+                fair_share=name != UNFAIR,
             )
             print_phase(phase)
             phases[name] = phase

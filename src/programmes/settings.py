@@ -131,6 +131,9 @@ class Settings:
     #: Host names the server answers to besides the base URL's and loopback (e.g. a load
     #: balancer's health check by IP); any other Host header gets 400.
     extra_hosts: tuple[str, ...] = ()
+    #: Whether each server process shares its event loop fairly between calendar files,
+    #: changes and pages (web/fair_share.py). On by default; off only to measure without.
+    fair_share: bool = True
     #: A folder for the write transactions' hold times (bench/mixed.py; see hold_times.py).
     hold_times_folder: Path | None = None
     #: The imprint and contact page (/impressum) and the privacy notice's controller.
@@ -195,6 +198,7 @@ def load_settings(
             env.get("PROGRAMMES_RETENTION_DAILY")
             or ("true" if mode is Mode.production else "false"),
         ),
+        fair_share=_parse_flag("PROGRAMMES_FAIR_SHARE", env.get("PROGRAMMES_FAIR_SHARE") or "true"),
         hold_times_folder=Path(env["PROGRAMMES_HOLD_TIMES"]).resolve()
         if env.get("PROGRAMMES_HOLD_TIMES")
         else None,

@@ -67,6 +67,7 @@ def test_postgres_url_selects_postgres(tmp_path: Path) -> None:
         ("PROGRAMMES_SMTP_URL", "smtp://:25", "no mail server host"),
         ("PROGRAMMES_ENV", "staging", "must be one of"),
         ("PROGRAMMES_ALLOW_PRIVATE_CALENDAR_HOSTS", "ja", "must be true or false"),
+        ("PROGRAMMES_FAIR_SHARE", "sometimes", "must be true or false"),
     ],
 )
 def test_bad_values_name_the_variable(
