@@ -5,6 +5,7 @@ all at once, and PROGRAMMES_FAIR_SHARE=off leaves it out."""
 from __future__ import annotations
 
 import asyncio
+from dataclasses import replace
 
 import httpx
 import pytest
@@ -12,7 +13,7 @@ from litestar import Litestar
 
 from programmes import asgi
 from programmes.logging_config import RequestLog
-from programmes.settings import Settings
+from programmes.settings import Settings, load_settings
 from programmes.tables import Registration
 from programmes.web.fair_share import CALENDAR, CHANGE, PAGE, FairShare
 from tests.conftest import app_client
@@ -58,9 +59,5 @@ def test_the_server_app_shares_the_loop_unless_turned_off(
 
 
 def settings_with(settings: Settings, value: str | None) -> Settings:
-    from dataclasses import replace
-
-    from programmes.settings import load_settings
-
     flag = load_settings({} if value is None else {"PROGRAMMES_FAIR_SHARE": value}).fair_share
     return replace(settings, fair_share=flag)

@@ -64,10 +64,9 @@ def kind_of(scope: Scope) -> str:
 
 
 class _Kind:
-    __slots__ = ("ended", "name", "running", "used", "waiting")
+    __slots__ = ("ended", "running", "used", "waiting")
 
-    def __init__(self, name: str) -> None:
-        self.name = name
+    def __init__(self) -> None:
         #: Loop seconds charged (plus the levelling after idle spells).
         self.used = 0.0
         self.running = 0
@@ -124,7 +123,7 @@ class FairShare:
     def __init__(self, app: ASGIApp, *, clock: Callable[[], float] = time.perf_counter) -> None:
         self.app = app
         self.clock = clock
-        self.kinds = {name: _Kind(name) for name in KINDS}
+        self.kinds = {name: _Kind() for name in KINDS}
         #: Steps taken by all requests: `_when_idle` compares it from one loop turn to the next.
         self.steps = 0
         self._watching = False
