@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any, NoReturn
 
-from programmes import backup, db, demo
+from programmes import backup, db, demo, serving
 from programmes.clock import system_clock
 from programmes.domain.accounts import staff_accounts
 from programmes.domain.catalogue import kitas
@@ -89,8 +89,8 @@ def cmd_serve(args: argparse.Namespace) -> None:
     from programmes.logging_config import uvicorn_log_config
 
     print(f"Serving on http://{args.host}:{args.port} ({settings.database.engine})")
-    uvicorn.run(
-        "programmes.asgi:app_from_environment",
+    options: dict[str, Any] = dict(
+        app="programmes.asgi:app_from_environment",
         factory=True,
         host=args.host,
         port=args.port,
@@ -103,6 +103,10 @@ def cmd_serve(args: argparse.Namespace) -> None:
         log_config=uvicorn_log_config(request_log=not args.no_access_log),
         access_log=False,
     )
+    if args.workers > 1 and serving.AVAILABLE:
+        serving.run_workers(uvicorn.Config(**options))
+    else:
+        uvicorn.run(**options)
 
 
 def cmd_user_create(args: argparse.Namespace) -> None:
