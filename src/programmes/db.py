@@ -34,7 +34,7 @@ from piccolo.querystring import QueryString
 from piccolo.table import Table
 from piccolo_api.session_auth.tables import SessionsBase
 
-from programmes import hold_times
+from programmes import hold_times, work_charges
 from programmes.settings import DatabaseConfig, SettingsError
 from programmes.sqlite_engine import DurableSQLiteEngine
 from programmes.tables import ALL_TABLES
@@ -248,8 +248,9 @@ async def write_transaction() -> AsyncIterator[None]:
     held_since = 0.0
     try:
         if isinstance(db, DurableSQLiteEngine):
-            # the write lock measures its own hold (released right after COMMIT)
+            # the write lock measures its own hold times (released right after COMMIT)
             async with _write_lock(), db.write_lock() as lock, db.direct_write(lock):
+                held_since = time.perf_counter()
                 yield
         else:
             async with db.transaction():
@@ -257,8 +258,11 @@ async def write_transaction() -> AsyncIterator[None]:
                 yield
     finally:
         _after_commit.reset(token)
-        if hold_times.durations is not None and held_since:
-            hold_times.durations.append(time.perf_counter() - held_since)
+        if held_since:
+            held = time.perf_counter() - held_since
+            work_charges.charge(held)  # the fair share counts it (work_charges.py)
+            if hold_times.durations is not None and not isinstance(db, DurableSQLiteEngine):
+                hold_times.durations.append(held)
     _run_callbacks(callbacks)
 
 

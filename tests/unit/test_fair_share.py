@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from litestar.types import Receive, Scope, Send
 
+from programmes import work_charges
 from programmes.web import fair_share
 from programmes.web.fair_share import CALENDAR, CHANGE, PAGE, FairShare, kind_of
 
@@ -39,6 +40,7 @@ class ToyApp:
         if self.share is not None:
             self.waiting_at_start.append(sum(len(k.waiting) for k in self.share.kinds.values()))
         self.clock.now += scope.get("cost", 0.0)  # type: ignore[call-overload]
+        work_charges.charge(scope.get("held", 0.0))  # type: ignore[call-overload]
         if scope.get("fail"):  # type: ignore[call-overload]
             raise ValueError("the request failed")
         try:
@@ -60,6 +62,10 @@ def page(name: str, cost: float = 0.0, **extra: Any) -> Any:
 
 def feed(name: str, cost: float = 0.0001, **extra: Any) -> Any:
     return request(name, "/feeds/public.ics", cost=cost, **extra)
+
+
+def change(name: str, cost: float = 0.0, **extra: Any) -> Any:
+    return request(name, "/api/v1/events/1/registrations", method="POST", cost=cost, **extra)
 
 
 async def _nothing() -> dict[str, Any]:
@@ -133,6 +139,59 @@ async def test_without_a_fair_share_the_same_requests_go_first_come_first_served
     await asyncio.gather(app(page("page 2"), nothing, ignore), app(feed("feed 2"), nothing, ignore))
 
     assert app.log[0] == ("start", "page 2")
+
+
+async def test_a_change_is_charged_the_time_it_held_the_write_path() -> None:
+    """A registration whose loop steps cost 0.1 ms but whose write transaction held the
+    write path for 3 ms (`work_charges`) puts changes ahead of pages: a page and a
+    registration that arrive together are answered page first."""
+    _, app, share = setup()
+    await share(page("page 1", cost=0.001), nothing, ignore)
+    await share(change("change 1", cost=0.0001, held=0.003), nothing, ignore)
+    app.log.clear()
+
+    await asyncio.gather(
+        share(change("change 2"), nothing, ignore), share(page("page 2"), nothing, ignore)
+    )
+
+    assert share.kinds[CHANGE].used == pytest.approx(0.001 + 0.0001 + 0.003)  # level + own
+    assert app.log[0] == ("start", "page 2")
+
+
+async def test_without_the_charge_the_same_registration_would_go_first() -> None:
+    """The control for the test above: the same requests, the transaction not charged."""
+    _, app, share = setup()
+    await share(page("page 1", cost=0.001), nothing, ignore)
+    await share(change("change 1", cost=0.0001), nothing, ignore)
+    app.log.clear()
+
+    await asyncio.gather(
+        share(change("change 2"), nothing, ignore), share(page("page 2"), nothing, ignore)
+    )
+
+    assert app.log[0] == ("start", "change 2")
+
+
+async def test_work_started_by_the_lifespan_is_charged_to_changes() -> None:
+    """The mail sender and the daily jobs start in the lifespan: their writes count as
+    changes, not as nobody's."""
+    clock = Clock()
+    background: list[asyncio.Task[None]] = []
+
+    async def later() -> None:
+        await asyncio.sleep(0)
+        work_charges.charge(0.004)
+
+    async def lifespan(scope: Any, receive: Receive, send: Send) -> None:
+        background.append(asyncio.create_task(later()))
+
+    share = FairShare(lifespan, clock=clock)
+    scope: Any = {"type": "lifespan"}
+    await share(scope, nothing, ignore)
+    await background[0]
+
+    assert share.kinds[CHANGE].used == pytest.approx(0.004)
+    assert share.kinds[PAGE].used == share.kinds[CALENDAR].used == 0
 
 
 async def test_a_kind_on_its_own_never_waits() -> None:

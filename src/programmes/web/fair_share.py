@@ -24,7 +24,11 @@ cannot then lock the others out.
 
 Only the start of a request is decided here. Once started it runs to its end as before:
 no transaction, lock or pool connection is ever held while a request waits its turn.
-Time in worker threads or in the database is not loop time and is not charged.
+
+Besides loop time, a kind is charged the time its write transactions held the write path
+(`work_charges`: SQLite's write lock, or a PostgreSQL connection in a transaction), which
+all workers share; the lifespan's background work (mail rounds, daily jobs) is charged to
+changes. Other time in worker threads or in the database is not charged.
 """
 
 from __future__ import annotations
@@ -37,6 +41,8 @@ from typing import Any, Final, cast
 
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, HTTPScope, Receive, Scope, Send
+
+from programmes import work_charges
 
 #: A kind may lead the least-served busy kind by this much loop time and still start.
 SLACK: Final = 0.002
@@ -72,6 +78,10 @@ class _Kind:
         self.running = 0
         self.waiting: deque[asyncio.Future[None]] = deque()
         self.ended = float("-inf")
+
+    def charge(self, seconds: float) -> None:
+        """Work done elsewhere for this kind (`work_charges`): the write path it held."""
+        self.used += seconds
 
     def busy(self, now: float) -> bool:
         return self.running > 0 or bool(self.waiting) or now - self.ended < IDLE
@@ -130,13 +140,16 @@ class FairShare:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != ScopeType.HTTP:
-            await self.app(scope, receive, send)
+            # the lifespan starts the background work (mail rounds, daily jobs): changes
+            with work_charges.charged_to(self.kinds[CHANGE].charge):
+                await self.app(scope, receive, send)
             return
         kind = self.kinds[kind_of(scope)]
         await self._turn(kind)
         kind.running += 1
         try:
-            await _Metered(self.app(scope, receive, send), kind, self)
+            with work_charges.charged_to(kind.charge):
+                await _Metered(self.app(scope, receive, send), kind, self)
         finally:
             kind.running -= 1
             kind.ended = self.clock()
