@@ -10,7 +10,7 @@ import time
 
 import pytest
 
-from programmes import db, sqlite_engine
+from programmes import db, hold_times, sqlite_engine
 from programmes.db import write_transaction
 from programmes.sqlite_engine import CommitTimer, DurableSQLiteEngine
 from programmes.tables import Kita
@@ -102,3 +102,51 @@ async def test_a_slow_disk_moves_commits_off_the_loop_and_a_quick_one_brings_the
         await add_kita(f"KiTa {number}")
         assert number < 200, "quick commits must come back to the loop"
     assert await Kita.count() == number + 1
+
+
+async def test_a_commit_in_the_thread_does_not_hold_the_lock_through_a_busy_loop_turn(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """With a slow disk the COMMIT goes to a worker thread. It is handed over before the
+    loop goes on: a 100 ms piece of other work queued on the loop does not keep the write
+    lock (every writer of every worker waits for it) held for those 100 ms."""
+    timer = engine().commits
+    monkeypatch.setattr(timer, "average", CommitTimer.LOOP_LIMIT * 10)  # commits in the thread
+    monkeypatch.setattr(hold_times, "durations", [])
+
+    async with write_transaction():
+        await Kita.insert(Kita(name="KiTa Pusteblume"))
+        asyncio.get_running_loop().call_soon(time.sleep, 0.1)  # another request's long step
+
+    assert hold_times.durations is not None and len(hold_times.durations) == 1
+    assert hold_times.durations[0] < 0.08
+    assert await Kita.count().where(Kita.name == "KiTa Pusteblume") == 1
+
+
+async def test_a_writer_cancelled_during_its_commit_in_the_thread_still_commits_and_frees_the_lock(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A client that goes away while its COMMIT is in the thread: the row is stored (the
+    COMMIT cannot be called back), the cancellation reaches the request, and the next
+    writer gets the lock."""
+    timer = engine().commits
+    monkeypatch.setattr(timer, "average", CommitTimer.LOOP_LIMIT * 10)
+    real_commit = sqlite_engine._commit
+    committing = threading.Event()
+
+    def slow_commit(connection: sqlite3.Connection, lock: sqlite_engine.WriteLock | None) -> None:
+        committing.set()
+        time.sleep(0.05)
+        real_commit(connection, lock)
+
+    monkeypatch.setattr(sqlite_engine, "_commit", slow_commit)
+    writer = asyncio.create_task(add_kita("KiTa Abendstern"))
+    assert await asyncio.to_thread(committing.wait, 5)
+    writer.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await writer
+
+    monkeypatch.setattr(sqlite_engine, "_commit", real_commit)
+    await asyncio.wait_for(add_kita("KiTa Morgenstern"), timeout=5)
+    names = {row["name"] for row in await Kita.select(Kita.name)}
+    assert {"KiTa Abendstern", "KiTa Morgenstern"} <= names
