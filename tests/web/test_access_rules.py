@@ -61,14 +61,12 @@ async def test_admin_opens_for_coordinators_with_the_same_sign_in(
 async def test_deactivated_staff_lose_access_on_the_next_request(
     client: httpx.AsyncClient,
 ) -> None:
-    from programmes.domain.accounts import staff_accounts
+    from programmes.domain.accounts import management
     from tests.conftest import FROZEN_NOW
 
     staff = await make_staff(Role.coordinator)
     await sign_in(client, staff.email)
     assert (await client.get("/staff/")).status_code == 200
-    await staff_accounts.set_active(
-        account_id=staff.id, active=False, actor_id=None, now=FROZEN_NOW
-    )
+    await management.set_active(account_id=staff.id, active=False, actor_id=None, now=FROZEN_NOW)
     assert (await client.get("/staff/")).status_code == 303
     assert (await client.get("/admin/")).status_code == 303

@@ -9,7 +9,7 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from programmes.domain.accounts import staff_accounts
+from programmes.domain.accounts import management
 from programmes.domain.feeds import feed_tokens
 from programmes.domain.feeds.feed_tokens import FEED_TOKEN_PREFIX
 from programmes.tables import FeedToken, Registration
@@ -260,7 +260,7 @@ async def test_revoked_rotated_and_deactivated_stop_at_once(
 
     token = await token_for(world.partner.id)
     assert (await fetch(client, private_url(token))).status_code == 200
-    await staff_accounts.set_active(
+    await management.set_active(
         account_id=world.partner.id, active=False, actor_id=None, now=FROZEN_NOW
     )
     assert (await fetch(client, private_url(token))).status_code == 404

@@ -7,7 +7,7 @@ from __future__ import annotations
 import httpx
 from litestar import Litestar
 
-from programmes.domain.accounts import staff_accounts
+from programmes.domain.accounts import management, staff_accounts
 from programmes.domain.tokens import hash_token
 from programmes.tables import Account, AccountLink, ApiToken, AuditEvent, Outbox
 from programmes.vocabulary import Role
@@ -37,9 +37,7 @@ async def test_coordinator_sees_every_account_with_role_kita_status_and_last_sig
     kita = await make_kita("KiTa Regenbogen")
     partner = await make_staff(Role.partner, kita_id=kita, name="Paula Partner")
     trainer = await make_staff(Role.trainer, name="Tara Trainerin")
-    await staff_accounts.set_active(
-        account_id=trainer.id, active=False, actor_id=None, now=FROZEN_NOW
-    )
+    await management.set_active(account_id=trainer.id, active=False, actor_id=None, now=FROZEN_NOW)
     await _coordinator(client)
     page = await client.get("/staff/accounts")
     assert page.status_code == 200

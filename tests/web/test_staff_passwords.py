@@ -12,7 +12,7 @@ import pytest
 from litestar import Litestar
 
 from programmes.clock import FrozenClock
-from programmes.domain.accounts import passwords, staff_accounts
+from programmes.domain.accounts import management, passwords
 from programmes.domain.tokens import hash_token
 from programmes.tables import Account, AccountLink, AuditEvent
 from programmes.vocabulary import Role
@@ -197,9 +197,7 @@ async def test_unknown_and_known_addresses_get_the_same_answer_and_only_known_on
     monkeypatch.setattr(passwords, "RESET_MIN_SECONDS", 0.4)
     staff = await make_staff(Role.trainer)
     retired = await make_staff(Role.trainer)
-    await staff_accounts.set_active(
-        account_id=retired.id, active=False, actor_id=None, now=FROZEN_NOW
-    )
+    await management.set_active(account_id=retired.id, active=False, actor_id=None, now=FROZEN_NOW)
     answers = []
     for email in (staff.email, "nobody@staff.example", retired.email):
         started = time.monotonic()

@@ -237,43 +237,38 @@ async def check_deactivation(*, staff: Staff, account_id: int, now: datetime) ->
 async def deactivate_account(*, staff: Staff, account_id: int, now: datetime) -> None:
     """End the account's sessions, links and API tokens; it cannot sign in any more."""
     _refuse_own_deactivation(staff, account_id)
-    async with write_transaction():
-        changed = (
-            await Account.update({Account.active: False})
-            .where(Account.id == account_id)
-            .returning(Account.id)
-        )
-        if not changed:
-            raise _no_account(account_id)
-        await SessionsBase.delete().where(SessionsBase.user_id == account_id)
-        await AccountLink.delete().where(
-            (AccountLink.account == account_id) & AccountLink.used_at.is_null()
-        )
-        await ApiToken.update({ApiToken.revoked_at: now}).where(
-            (ApiToken.account == account_id) & ApiToken.revoked_at.is_null()
-        )
-        await audit.record(
-            actor_id=staff.id,
-            action="account.deactivated",
-            object_type="account",
-            object_id=account_id,
-            now=now,
-        )
+    await set_active(account_id=account_id, active=False, actor_id=staff.id, now=now)
 
 
 async def reactivate_account(*, staff: Staff, account_id: int, now: datetime) -> None:
     require_coordinator(staff)
+    await set_active(account_id=account_id, active=True, actor_id=staff.id, now=now)
+
+
+async def set_active(*, account_id: int, active: bool, actor_id: int | None, now: datetime) -> None:
+    """Switch an account on or off, with no role check (the callers above make it).
+
+    Deactivating ends the account's sessions, its unused links (invitation, password reset)
+    and its API tokens at once, so nothing it was given still lets it in."""
     async with write_transaction():
         changed = (
-            await Account.update({Account.active: True})
+            await Account.update({Account.active: active})
             .where(Account.id == account_id)
             .returning(Account.id)
         )
         if not changed:
             raise _no_account(account_id)
+        if not active:
+            await SessionsBase.delete().where(SessionsBase.user_id == account_id)
+            await AccountLink.delete().where(
+                (AccountLink.account == account_id) & AccountLink.used_at.is_null()
+            )
+            await ApiToken.update({ApiToken.revoked_at: now}).where(
+                (ApiToken.account == account_id) & ApiToken.revoked_at.is_null()
+            )
         await audit.record(
-            actor_id=staff.id,
-            action="account.activated",
+            actor_id=actor_id,
+            action="account.activated" if active else "account.deactivated",
             object_type="account",
             object_id=account_id,
             now=now,

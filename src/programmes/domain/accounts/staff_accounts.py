@@ -327,29 +327,6 @@ async def staff_for_api_token(token: str, *, now: datetime) -> Staff | None:
     return await staff_by_id(int(row["account"]))
 
 
-async def set_active(*, account_id: int, active: bool, actor_id: int | None, now: datetime) -> None:
-    """Activate or deactivate an account; a deactivated account's sessions end at once."""
-    async with write_transaction():
-        updated = (
-            await Account.update({Account.active: active})
-            .where(Account.id == account_id)
-            .returning(Account.id)
-        )
-        if not updated:
-            raise NotFound(
-                N_("There is no account with id %(id)s."), field="account", id=account_id
-            )
-        if not active:
-            await SessionsBase.delete().where(SessionsBase.user_id == account_id)
-        await audit.record(
-            actor_id=actor_id,
-            action="account.activated" if active else "account.deactivated",
-            object_type="account",
-            object_id=account_id,
-            now=now,
-        )
-
-
 async def account_by_email(email: str) -> Staff:
     row = (
         await Account.select(*_STAFF_COLUMNS)
