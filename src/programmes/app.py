@@ -26,6 +26,7 @@ from litestar.template import TemplateConfig
 
 from programmes import __version__, db, hold_times
 from programmes.clock import Clock, system_clock
+from programmes.domain.enrolment.listing_cache import ListingCache
 from programmes.domain.enrolment.registration_mail import MailContext
 from programmes.domain.feeds.calendars import Calendars, FeedCache, FeedSite
 from programmes.domain.feeds.render_pool import RenderPool
@@ -254,6 +255,7 @@ def create_app(
                 "clock": clock,
                 "feed_site": calendars.site,
                 "feed_cache": calendars.cache,
+                "listings": ListingCache(calendars.cache),
             }
         ),
         template_config=TemplateConfig(

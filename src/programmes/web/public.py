@@ -13,6 +13,7 @@ from litestar.params import FromQuery, QueryParameter
 from litestar.response import Redirect, Template
 
 from programmes.domain.enrolment import public_runs
+from programmes.domain.enrolment.listing_cache import ListingCache
 from programmes.domain.privacy.retention import RetentionPolicy
 from programmes.domain.types import MAX_ID
 from programmes.settings import Settings
@@ -42,7 +43,8 @@ async def home(
     language = request_language(request)
     chosen_kind = public_runs.parse_kind(kind)
     chosen_month = public_runs.parse_month(month)
-    listing = await public_runs.listing(
+    listings: ListingCache = request.app.state.listings
+    listing = await listings.listing(
         language=language, now=now, kind=chosen_kind, month=chosen_month, page=page_number or 1
     )
     calendar = CalendarLinks(request.app.state.settings.base_url, language)

@@ -31,11 +31,11 @@ The start page is the same for every visitor in one language until its runs chan
 is the page most visitors load. A handler may say what its page shows (`Reuse`: a key
 naming the page and the visitor's language and address, and the values it was made from,
 compared with ==). A body rendered from equal values is kept (`kept_bodies`, the app's 64
-most recent) and sent again without rendering: the start page's values are read from the
-database for every request, so a change is shown at once, but the 2.5 ms render runs
-only when they changed. `web.pages.page` offers reuse only to anonymous visitors without
-a notice or kept form, and a body with a CSRF field is never kept: nothing personal can be
-sent to another visitor.
+most recent) and sent again without rendering: the start page's values are checked against
+the database for every request (`enrolment.listing_cache`), so a change is shown at once,
+but the 2.5 ms render runs only when they changed. `web.pages.page` offers reuse only to
+anonymous visitors without a notice or kept form, and a body with a CSRF field is never
+kept: nothing personal can be sent to another visitor.
 
 What stays the same: the page's status, headers and cookies are decided before the
 render, as before; a template error still ends in the error page (the render runs before

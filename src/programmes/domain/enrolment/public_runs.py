@@ -1,6 +1,7 @@
 """The public listing (the start page): upcoming runs of public trainings and info events.
 
-Two queries (the listed runs with a date ahead, then their dates), filtered and paged here.
+Two queries (the listed runs with a date ahead, then their dates), filtered and paged here;
+`listing_cache` keeps what they read while it holds.
 Only listed runs (`publication.LISTED`) and only what the public may see: titles, dates,
 places, the run's language, and its free places in words (`seats.availability`: "few",
 "waiting list" ...); no person, no count per KiTa.
@@ -54,6 +55,20 @@ class UpcomingRun:
     registration_opens_at: datetime | None
     #: From now on; a date is cancelled when it or its whole run is.
     dates: list[RunDate] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Upcoming:
+    """The runs of the listing as read at `read_at`, and the first moment after it at which
+    time alone changes them (a date starts or ends, registration opens or closes; None:
+    none lies ahead). Between the two, only a change to the data changes them."""
+
+    runs: list[UpcomingRun]
+    read_at: datetime
+    until: datetime | None
+
+    def holds_at(self, now: datetime) -> bool:
+        return self.read_at <= now and (self.until is None or now < self.until)
 
 
 @dataclass(frozen=True)
@@ -125,10 +140,9 @@ def parse_kind(raw: str | None) -> str | None:
     return raw.strip()
 
 
-async def listing(
+def listing(
+    upcoming: Upcoming,
     *,
-    language: str,
-    now: datetime,
     kind: str | None = None,
     month: date | None = None,
     page: int = 1,
@@ -136,7 +150,7 @@ async def listing(
     """The runs with a date ahead, soonest first, of one `kind` and with a date in `month`
     (Berlin time) when given, `PAGE_SIZE` to a page. A page past the last is NotFound (the
     first page always exists, if empty)."""
-    runs = await upcoming_runs(language=language, now=now)
+    runs = upcoming.runs
     programmes = listed_programmes(runs)
     chosen = [
         run
@@ -171,14 +185,25 @@ def _has_date_in(run: UpcomingRun, month: date) -> bool:
     return False
 
 
-async def upcoming_runs(*, language: str, now: datetime) -> list[UpcomingRun]:
+async def upcoming_runs(*, language: str, now: datetime) -> Upcoming:
     """Listed runs with a date that has not ended yet, soonest first; their dates from now
     on (two queries)."""
     rows = await fetch(_UPCOMING_SQL, *_LISTED_VALUES, now)
     dates = await run_dates(row["cohort_id"] for row in rows)
     runs = [_run(row, dates[row["cohort_id"]], language, now) for row in rows]
     runs.sort(key=lambda run: (run.dates[0].starts_at if run.dates else now, run.cohort_id))
-    return runs
+    moments = [
+        moment
+        for row in rows
+        for moment in (
+            row["registration_opens_at"],
+            row["registration_closes_at"],
+            *(d.starts_at for d in dates[row["cohort_id"]]),
+            *(d.ends_at for d in dates[row["cohort_id"]]),
+        )
+        if moment is not None and moment > now
+    ]
+    return Upcoming(runs=runs, read_at=now, until=min(moments, default=None))
 
 
 def _run(row: dict[str, Any], dates: list[RunDate], language: str, now: datetime) -> UpcomingRun:

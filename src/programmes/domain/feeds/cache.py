@@ -228,10 +228,16 @@ class RenderedFeed:
         SETTLE after its newest stamp is read again every RECHECK until one read comes
         later than that: a late change shows within seconds, and settled feeds cost
         nothing extra."""
-        newest = self.fingerprint.newest
-        if newest is None or self.read_at is None:
-            return False
-        return self.read_at < newest + SETTLE and now >= self.read_at + RECHECK
+        return needs_recheck(self.fingerprint, self.read_at, now)
+
+
+def needs_recheck(fingerprint: Fingerprint, read_at: datetime | None, now: datetime) -> bool:
+    """Whether data read at `read_at` under `fingerprint` must be read again although the
+    fingerprint has not changed (`RenderedFeed.needs_recheck` says why)."""
+    newest = fingerprint.newest
+    if newest is None or read_at is None:
+        return False
+    return read_at < newest + SETTLE and now >= read_at + RECHECK
 
 
 @dataclass(frozen=True)

@@ -96,6 +96,20 @@ class NotInline:
 
 
 NOT_INLINE: Final = NotInline()
+#: The key of the catalogue's fingerprint check: every public feed and the start page
+#: share one `FreshCheck` under it (`FeedCache.check`).
+CATALOGUE_CHECK: Final = ("catalogue",)
+
+
+async def catalogue_fingerprint() -> Fingerprint:
+    """The fingerprint of sessions, runs and programmes (see the module's docstring)."""
+    return Fingerprint.of((await _catalogue().rows())[0])
+
+
+def catalogue_fingerprint_inline() -> Fingerprint | NotInline:
+    """The same, read synchronously when the engine allows it (SQLite); else NOT_INLINE."""
+    rows = _catalogue().rows_inline()
+    return NOT_INLINE if rows is None else Fingerprint.of(rows[0])
 
 
 @dataclass(frozen=True)
@@ -260,7 +274,7 @@ class FeedScope:
 
     #: Which runs the feed may show (the publication rule of its audience).
     shown: Shown = PUBLIC_FEED
-    check_key: tuple[Any, ...] = ("catalogue",)
+    check_key: tuple[Any, ...] = CATALOGUE_CHECK
 
     def __init__(self, key: tuple[Any, ...], window: Window | None) -> None:
         self.key = key
