@@ -36,6 +36,7 @@ from datetime import date, datetime
 from typing import Any, Final, Protocol
 
 from programmes.db import FreshQuery
+from programmes.domain.catalogue.publication import RegistrationState
 from programmes.domain.enrolment import public_runs
 from programmes.domain.enrolment.public_runs import Listing, Upcoming
 from programmes.domain.enrolment.seats import availability
@@ -92,7 +93,8 @@ class _Kept:
             if run.cohort_id not in found:
                 return False
             capacity, taken = found[run.cohort_id]
-            words = availability(capacity, taken, taking_registrations=run.state == "open")
+            taking = run.state == RegistrationState.open.value
+            words = availability(capacity, taken, taking_registrations=taking)
             if words != run.availability:
                 return False
         return True
