@@ -18,7 +18,6 @@ from litestar.config.csrf import CSRFConfig
 from litestar.datastructures import State
 from litestar.di import Provide
 from litestar.middleware import DefineMiddleware
-from litestar.middleware.csrf import CSRFMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.plugins.jinja import JinjaTemplateEngine
 from litestar.static_files import create_static_files_router
@@ -38,6 +37,7 @@ from programmes.web import api, events, feeds, public, staff, staff_feed, system
 from programmes.web.admin import admin_route, build_admin
 from programmes.web.auth import AuthenticationMiddleware
 from programmes.web.compression import GzipMiddleware
+from programmes.web.csrf import CookieOnDemandCSRFMiddleware
 from programmes.web.deps import provide_staff
 from programmes.web.errors import EXCEPTION_HANDLERS
 from programmes.web.head import HeadAsGet
@@ -220,7 +220,7 @@ def site_router(settings: Settings, clock: Clock) -> Router:
             SecurityHeadersMiddleware(https=settings.secure_cookies),
             AuthenticationMiddleware(clock=clock),
             KeptFormMiddleware(clock, secure=settings.secure_cookies),
-            DefineMiddleware(CSRFMiddleware, config=csrf),
+            DefineMiddleware(CookieOnDemandCSRFMiddleware, config=csrf),
         ],
     )
 

@@ -62,6 +62,7 @@ from litestar.response.base import ASGIResponse
 from litestar.types import Receive, Scope, Send, TypeEncodersMap
 
 from programmes.domain.feeds.cache import LRU
+from programmes.web.csrf import csrf_input
 
 _renderers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, anyio.CapacityLimiter] = (
     weakref.WeakKeyDictionary()
@@ -107,6 +108,13 @@ class Page(Template):
     def __init__(self, *args: Any, reuse: Reuse | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.reuse = reuse
+
+    def create_template_context(self, request: Request[Any, Any, Any]) -> dict[str, Any]:
+        """Litestar's context, with a `csrf_input` that makes its token only when shown
+        (`web.csrf`: the cookie then goes out only with pages that hold a form)."""
+        context = super().create_template_context(request)
+        context["csrf_input"] = csrf_input(request.scope)
+        return context
 
     def to_asgi_response(
         self,
