@@ -18,7 +18,6 @@ from __future__ import annotations
 import html
 from typing import Any, Final, cast
 
-from litestar.datastructures import Cookie, MutableScopeHeaders
 from litestar.enums import ScopeType
 from litestar.middleware._utils import should_bypass_middleware
 from litestar.middleware.csrf import CSRFMiddleware, generate_csrf_token
@@ -58,10 +57,14 @@ class FormTokenInput:
         self._token = token
 
     def __html__(self) -> str:
-        value = html.escape(self._token.token())
-        return f'<input type="hidden" name="_csrf_token" value="{value}" />'
+        return _hidden_field(self._token.token())
 
     __str__ = __html__
+
+
+def _hidden_field(token: str) -> str:
+    """The form field as Litestar's `Template.create_template_context` writes it."""
+    return f'<input type="hidden" name="_csrf_token" value="{html.escape(token)}" />'
 
 
 def csrf_input(scope: Scope) -> str | FormTokenInput:
@@ -70,8 +73,7 @@ def csrf_input(scope: Scope) -> str | FormTokenInput:
     pending = cast("dict[str, Any]", scope).get(SCOPE_KEY)
     if not known and isinstance(pending, FormToken):
         return FormTokenInput(pending)
-    value = html.escape(known)
-    return f'<input type="hidden" name="_csrf_token" value="{value}" />'
+    return _hidden_field(known)
 
 
 class CookieOnDemandCSRFMiddleware(CSRFMiddleware):
@@ -104,19 +106,7 @@ class CookieOnDemandCSRFMiddleware(CSRFMiddleware):
             token = pending.issued
             if token is not None and message["type"] == "http.response.start":
                 message.setdefault("headers", [])
-                self._set_cookie(message, token)
+                self._set_cookie_if_needed(message, token)
             await send(message)
 
         await self.app(scope, receive, send_with_cookie)
-
-    def _set_cookie(self, message: Message, token: str) -> None:
-        cookie = Cookie(
-            key=self.config.cookie_name,
-            value=token,
-            path=self.config.cookie_path,
-            secure=self.config.cookie_secure,
-            httponly=self.config.cookie_httponly,
-            samesite=self.config.cookie_samesite,
-            domain=self.config.cookie_domain,
-        )
-        MutableScopeHeaders.from_message(message).add("set-cookie", cookie.to_header(header=""))  # type: ignore[arg-type]
